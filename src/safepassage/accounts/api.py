@@ -1,0 +1,77 @@
+"""Who am I, parties, and user management."""
+
+
+from typing import Literal
+
+from ninja import Field, Query, Router, Schema, Status
+
+from safepassage.accounts import services
+from safepassage.accounts.models import Organisation, Party
+from safepassage.core.api import DbId, Page, PageParams, ShortText, op, page
+from safepassage.core.errors import InvalidInput
+from safepassage.core.permissions import ROLE_PERMISSIONS, Perm, Role
+
+router = Router(tags=["accounts"])
+
+
+class Me(Schema):
+    username: str | None
+    role: str
+    party_id: int | None
+    permissions: list[str]
+
+
+class PartyRead(Schema):
+    id: int
+    name: str
+    short_name: str
+    name_ar: str
+    color: str
+
+
+class UserCreate(Schema):
+    username: ShortText = Field(..., min_length=1, max_length=150, pattern=r"^[\w.@+-]+$")
+    role: Literal["admin", "coordinator", "field_officer", "monitor", "verifier", "partner", "party_liaison"]
+    password: ShortText | None = Field(None, min_length=10)
+    organisation_id: DbId | None = None
+    party_id: DbId | None = None
+
+
+class UserRead(Schema):
+    id: int
+    username: str
+    role: str
+    party_id: int | None
+    organisation_id: int | None
+
+
+@op(router.get, "/me", perm=Perm.PLACES_VIEW, response=Me)
+def me(request):
+    """The caller's role and permissions (anonymous callers get the public role)."""
+    p = request.auth
+    return {"username": None if p.is_anonymous else p.user.username, "role": p.role, "party_id": p.party_id,
+            "permissions": sorted(ROLE_PERMISSIONS[Role(p.role)])}
+
+
+@op(router.get, "/parties", perm=Perm.PARTIES_VIEW, response=Page(PartyRead))
+def list_parties(request, paging: PageParams = Query(...)):
+    return page(Party.objects.order_by("short_name", "id"), paging,
+                lambda p: {"id": p.pk, "name": p.name, "short_name": p.short_name, "name_ar": p.name_ar,
+                           "color": p.color})
+
+
+@op(router.post, "/users", perm=Perm.USERS_MANAGE, response={201: UserRead})
+def create_user(request, body: UserCreate):
+    org = party = None
+    if body.organisation_id is not None:
+        org = Organisation.objects.filter(pk=body.organisation_id).first()
+        if org is None:
+            raise InvalidInput("unknown organisation", field="organisation_id")
+    if body.party_id is not None:
+        party = Party.objects.filter(pk=body.party_id).first()
+        if party is None:
+            raise InvalidInput("unknown party", field="party_id")
+    user = services.create_user(username=body.username, role=body.role, password=body.password,
+                                organisation=org, party=party, by=request.auth)
+    return Status(201, {"id": user.pk, "username": user.username, "role": user.role, "party_id": user.party_id,
+                        "organisation_id": user.organisation_id})

@@ -1,0 +1,59 @@
+"""Read-only view of the audit log, and a chain check."""
+
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Field, Query, Router, Schema
+
+from safepassage.audit.models import AuditEntry
+from safepassage.audit.services import verify_chain
+from safepassage.core.api import Page, PageParams, ShortText, op, page
+from safepassage.core.permissions import Perm
+
+router = Router(tags=["audit"])
+
+
+class AuditRead(Schema):
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    object_type: str
+    object_id: str
+    before: Any = None
+    after: Any = None
+    hash: str
+    prev_hash: str
+
+
+class AuditFilters(Schema):
+    action: ShortText | None = None
+    object_type: ShortText | None = None
+    object_id: ShortText | None = Field(None, max_length=64)
+
+
+class ChainCheck(Schema):
+    ok: bool
+    checked: int
+    first_broken_seq: int | None
+    reason: str
+
+
+@op(router.get, "/audit", perm=Perm.AUDIT_VIEW, response=Page(AuditRead))
+def list_entries(request, filters: AuditFilters = Query(...), paging: PageParams = Query(...)):
+    """Newest first."""
+    qs = AuditEntry.objects.order_by("-seq")
+    for key in ("action", "object_type", "object_id"):
+        if getattr(filters, key):
+            qs = qs.filter(**{key: getattr(filters, key)})
+    return page(qs, paging, lambda e: {
+        "seq": e.seq, "at": e.at, "actor": e.actor_label, "action": e.action, "object_type": e.object_type,
+        "object_id": e.object_id, "before": e.before, "after": e.after, "hash": e.hash, "prev_hash": e.prev_hash})
+
+
+@op(router.get, "/audit/verify", perm=Perm.AUDIT_VIEW, response=ChainCheck)
+def verify(request):
+    """Recompute the hash chain and name the first broken entry, if any."""
+    r = verify_chain()
+    return {"ok": r.ok, "checked": r.checked, "first_broken_seq": r.first_broken_seq, "reason": r.reason}

@@ -1,0 +1,110 @@
+"""Write and verify the audit chain. `record` must be called inside the writer's transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+
+from safepassage.audit import actions
+from safepassage.audit.models import AuditEntry, AuditHead
+from safepassage.core.timeutil import now
+
+GENESIS = "0" * 64
+
+
+class UnknownAction(ValueError):
+    pass
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    return value
+
+
+def _digest(*, seq: int, at: str, actor_label: str, action: str, object_type: str, object_id: str,
+            before: Any, after: Any, prev_hash: str) -> str:
+    body = json.dumps(
+        [seq, at, actor_label, action, object_type, object_id, before, after, prev_hash],
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def record(*, actor: Any, action: str, obj: Any = None, object_type: str | None = None,
+           object_id: Any = None, before: Any = None, after: Any = None) -> AuditEntry:
+    """Append one entry to the chain, in the caller's transaction."""
+    if action not in actions.ACTIONS:
+        raise UnknownAction(f"unknown audit action code {action!r}")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record must run inside the transaction of the change it records")
+    head, _ = AuditHead.objects.select_for_update().get_or_create(id=1, defaults={"last_hash": GENESIS})
+    user = getattr(actor, "user", actor)  # a Principal or a User
+    label = "system" if user is None else getattr(user, "username", str(user))
+    fields = {
+        "seq": head.seq + 1,
+        "at": now().isoformat(),
+        "actor_label": label,
+        "action": action,
+        "object_type": object_type or (obj._meta.label_lower if obj is not None else ""),
+        "object_id": str(object_id if object_id is not None else getattr(obj, "pk", "")),
+        "before": _jsonable(before),
+        "after": _jsonable(after),
+        "prev_hash": head.last_hash,
+    }
+    digest = _digest(**fields)
+    entry = AuditEntry.objects.create(
+        actor=user if user is not None and getattr(user, "pk", None) else None,
+        hash=digest,
+        **{**fields, "at": datetime.fromisoformat(fields["at"])},
+    )
+    head.seq, head.last_hash = fields["seq"], digest
+    head.save(update_fields=["seq", "last_hash"])
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    checked: int
+    first_broken_seq: int | None = None
+    reason: str = ""
+
+
+def verify_chain(batch: int = 2000) -> ChainReport:
+    """Recompute every hash in order; name the first entry that does not match."""
+    prev = GENESIS
+    expected_seq = 1
+    checked = 0
+    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=batch):
+        if entry.seq != expected_seq:
+            return ChainReport(False, checked, expected_seq, f"entry #{expected_seq} is missing")
+        if entry.prev_hash != prev:
+            return ChainReport(False, checked, entry.seq, "previous-hash link does not match")
+        digest = _digest(
+            seq=entry.seq, at=entry.at.isoformat(), actor_label=entry.actor_label, action=entry.action,
+            object_type=entry.object_type, object_id=entry.object_id, before=entry.before,
+            after=entry.after, prev_hash=entry.prev_hash,
+        )
+        if digest != entry.hash:
+            return ChainReport(False, checked, entry.seq, "content does not match its hash (altered)")
+        prev = entry.hash
+        expected_seq += 1
+        checked += 1
+    head = AuditHead.objects.filter(id=1).first()
+    if head is not None and head.seq != checked:
+        return ChainReport(False, checked, checked + 1, "entries after the last one are missing")
+    return ChainReport(True, checked)

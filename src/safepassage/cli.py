@@ -1,0 +1,138 @@
+"""The `safepassage` console command.
+
+    safepassage plan route|evacuation|siting ...   planning (no database needed)
+    safepassage import places FILE --name-field NAME [...]
+    safepassage audit verify
+    safepassage demo load
+    safepassage serve [--host 127.0.0.1] [--port 8000]
+    safepassage <any Django management command>   e.g. migrate, createsuperuser
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safepassage.settings")
+    import django
+
+    django.setup()
+
+
+def _import_command(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="safepassage import", description="Import data into Safe Passage.")
+    sub = parser.add_subparsers(dest="what", required=True)
+    p = sub.add_parser("places", help="areas or sites from a GeoJSON FeatureCollection")
+    p.add_argument("file")
+    p.add_argument("--name-field", required=True, help="property holding the (Latin) name")
+    p.add_argument("--name-ar-field", help="property holding the Arabic name")
+    p.add_argument("--id-field", help="property (or comma-separated properties) that identifies a feature "
+                                      "across re-imports (default: the name)")
+    p.add_argument("--merge-parts", action="store_true",
+                   help="features sharing a key are parts of one place: join their geometries")
+    p.add_argument("--pcode-field", help="property holding the P-code")
+    p.add_argument("--site-type-field", help="property holding the site type (sites)")
+    p.add_argument("--kind", choices=["area", "site"], help="default: from the geometry (points are sites)")
+    p.add_argument("--source", help="dataset name recorded with each place (default: the file name)")
+    args = parser.parse_args(argv)
+    _django()
+    from safepassage.core.errors import DomainError
+    from safepassage.demo.loader import SYSTEM
+    from safepassage.places import services
+
+    mapping = services.FieldMapping(name_field=args.name_field, name_ar_field=args.name_ar_field,
+                                    id_field=args.id_field, pcode_field=args.pcode_field,
+                                    site_type_field=args.site_type_field, kind=args.kind,
+                                    merge_parts=args.merge_parts)
+    try:
+        features = services.read_feature_collection(args.file)
+        report = services.import_places(
+            features=features, mapping=mapping, source=args.source or os.path.basename(args.file), by=SYSTEM,
+            on_progress=lambda n, total: print(f"\r  {n}/{total} features", end="", file=sys.stderr))
+    except DomainError as exc:
+        print(f"error: {exc.reason}", file=sys.stderr)
+        for e in exc.errors[:50]:
+            print(f"  {e.field}: {e.reason}", file=sys.stderr)
+        return 2
+    print(file=sys.stderr)
+    print(f"{report.total} features: {report.created} created, {report.updated} updated, "
+          f"{report.unchanged} unchanged")
+    return 0
+
+
+def _audit_command(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="safepassage audit")
+    sub = parser.add_subparsers(dest="what", required=True)
+    sub.add_parser("verify", help="recompute the hash chain and name the first broken entry")
+    parser.parse_args(argv)
+    _django()
+    from safepassage.audit.services import verify_chain
+
+    report = verify_chain()
+    if report.ok:
+        print(f"audit chain intact: {report.checked} entries verified")
+        return 0
+    print(f"audit chain BROKEN at entry #{report.first_broken_seq}: {report.reason} "
+          f"({report.checked} entries verified before it)", file=sys.stderr)
+    return 1
+
+
+def _demo_command(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="safepassage demo")
+    sub = parser.add_subparsers(dest="what", required=True)
+    sub.add_parser("load", help="load the illustrative Aleppo 2016 scenario (idempotent)")
+    parser.parse_args(argv)
+    _django()
+    from safepassage.demo.loader import load_demo
+
+    creds = load_demo(log=lambda m: print(f"  {m}", file=sys.stderr))
+    print("Demo accounts (also in var/demo-credentials.txt):")
+    for user, password in creds.items():
+        print(f"  {user:12s} {password}")
+    return 0
+
+
+def _serve_command(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="safepassage serve", description="Serve on this machine only.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    from gunicorn.app.wsgiapp import run
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safepassage.settings")
+    sys.argv = ["gunicorn", "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
+                "--threads", "4", "--access-logfile", "-", "safepassage.wsgi:application"]
+    print(f"Safe Passage on http://{args.host}:{args.port}/", file=sys.stderr)
+    run()
+    return 0
+
+
+COMMANDS = {"import": _import_command, "audit": _audit_command, "demo": _demo_command, "serve": _serve_command}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "plan":
+        from safepassage.planning.cli import main as plan_main
+
+        return plan_main(argv[1:], prog="safepassage plan")
+    if argv and argv[0] in COMMANDS:
+        return COMMANDS[argv[0]](argv[1:])
+    if not argv or argv[0] in ("-h", "--help"):
+        print(__doc__)
+        if not argv:
+            return 0
+    _django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["safepassage", *argv])
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ConvoysConfig(AppConfig):
+    name = "safepassage.convoys"
+    label = "convoys"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CorridorsConfig(AppConfig):
+    name = "safepassage.corridors"
+    label = "corridors"

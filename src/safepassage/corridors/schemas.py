@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+from safepassage.core.api import DbId, ShortText, Text
+
+DirectionT = Literal["out", "in", "both"]
+GroupT = Literal["civilians", "wounded_sick", "leaving_armed_groups_unarmed", "leaving_armed_groups_armed",
+                 "humanitarian_cargo"]
+StatusT = Literal["open", "suspended", "closed"]
+
+
+class CheckpointInline(Schema):
+    id: int
+    name: str
+    name_ar: str
+    lon: float
+    lat: float
+    inspects_cargo: bool
+    version: int
+
+
+class StatusChangeRead(Schema):
+    status: str
+    reason: str
+    at: datetime
+    changed_by: str | None
+
+
+class CorridorCreate(Schema):
+    name: ShortText
+    name_ar: ShortText = ""
+    geometry: dict[str, Any] = Field(..., description="GeoJSON LineString, WGS 84 lon/lat")
+    direction: DirectionT
+    eligible_groups: list[GroupT] = Field(..., min_length=1, max_length=5)
+    opens_at: time
+    closes_at: time
+    timezone: ShortText = "Asia/Damascus"
+    origin_id: DbId | None = None
+    destination_id: DbId | None = None
+    notes: Text = ""
+
+
+class CorridorUpdate(Schema):
+    version: int = Field(..., ge=1, description="the version you read; a stale one is refused with 409")
+    name: ShortText | None = None
+    name_ar: ShortText | None = None
+    geometry: dict[str, Any] | None = None
+    direction: DirectionT | None = None
+    eligible_groups: list[GroupT] | None = Field(None, min_length=1, max_length=5)
+    opens_at: time | None = None
+    closes_at: time | None = None
+    timezone: ShortText | None = None
+    notes: Text | None = None
+
+
+class CorridorStatusSet(Schema):
+    status: StatusT
+    reason: Text = Field(..., min_length=1, max_length=2000)
+    version: int | None = Field(None, ge=1)
+
+
+class CorridorRead(Schema):
+    id: int
+    name: str
+    name_ar: str
+    geometry: dict[str, Any]
+    direction: str
+    eligible_groups: list[str]
+    opens_at: time
+    closes_at: time
+    timezone: str
+    status: str
+    status_at: str | None = Field(None, description="status at the requested time, when `at` was given")
+    open_now: bool
+    open_until: datetime | None
+    origin_id: int | None
+    destination_id: int | None
+    notes: str
+    version: int
+    checkpoints: list[CheckpointInline]
+
+
+class CorridorDetail(CorridorRead):
+    status_history: list[StatusChangeRead]
+
+
+class CorridorFilters(Schema):
+    status: StatusT | None = None
+    bbox: ShortText | None = Field(None, description="min_lon,min_lat,max_lon,max_lat")
+    at: datetime | None = Field(None, description="report each corridor's status at this time")
+
+
+class CheckpointCreate(Schema):
+    corridor_id: DbId
+    name: ShortText
+    name_ar: ShortText = ""
+    lon: float = Field(..., ge=-180, le=180)
+    lat: float = Field(..., ge=-90, le=90)
+    inspects_cargo: bool = False
+
+
+class CheckpointUpdate(Schema):
+    version: int = Field(..., ge=1)
+    name: ShortText | None = None
+    name_ar: ShortText | None = None
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    inspects_cargo: bool | None = None
+
+
+class CheckpointRead(CheckpointInline):
+    corridor_id: int
+    corridor: str
+
+
+class CheckpointFilters(Schema):
+    corridor_id: DbId | None = None

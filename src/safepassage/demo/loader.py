@@ -1,0 +1,164 @@
+"""Load the illustrative demo scenario; safe to run again (it skips what exists)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import datetime, time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from safepassage.accounts import services as accounts
+from safepassage.accounts.models import Organisation, Party, User
+from safepassage.core.permissions import Role
+from safepassage.core.principal import Principal
+from safepassage.corridors import services as corridors
+from safepassage.corridors.models import Corridor
+from safepassage.incidents import services as incidents
+from safepassage.incidents.models import Claim
+from safepassage.pauses import services as pauses
+from safepassage.pauses.models import Pause
+from safepassage.places import services as places
+from safepassage.places.models import ControlObservation, Place, PlaceKind
+
+DATA = Path(__file__).parent / "data"
+NEIGHBOURHOODS_SOURCE = "CSR Conflict Urbanism: Aleppo — Neighborhoods"
+SITES_SOURCE = "CSR Conflict Urbanism: Aleppo — Cultural"
+SYSTEM = Principal(user=None, role=Role.ADMIN, via="demo-loader")
+DEMO_USERS = [
+    ("coordinator", Role.COORDINATOR, None),
+    ("field", Role.FIELD_OFFICER, None),
+    ("monitor", Role.MONITOR, None),
+    ("verifier", Role.VERIFIER, None),
+    ("partner", Role.PARTNER, None),
+    ("liaison_a", Role.PARTY_LIAISON, "A"),
+    ("liaison_b", Role.PARTY_LIAISON, "B"),
+]
+
+
+def scenario() -> dict:
+    return json.loads((DATA / "scenario.json").read_text(encoding="utf-8"))
+
+
+def load_places(log=print) -> None:
+    for filename, mapping, source in (
+        ("Neighborhoods.geojson", places.FieldMapping(name_field="NAME", name_ar_field="NAME_A", id_field="Id,NAME",
+                                                      kind=PlaceKind.AREA, merge_parts=True), NEIGHBOURHOODS_SOURCE),
+        ("Cultural.geojson", places.FieldMapping(name_field="FACILITY_N", site_type_field="Typology",
+                                                 kind=PlaceKind.SITE), SITES_SOURCE),
+    ):
+        report = places.import_places(features=places.read_feature_collection(DATA / filename), mapping=mapping,
+                                      source=source, by=SYSTEM)
+        log(f"places from {filename}: {report.created} created, {report.updated} updated, "
+            f"{report.unchanged} unchanged")
+
+
+def _credentials_file() -> Path:
+    return settings.DATA_DIR / "demo-credentials.txt"
+
+
+def ensure_users(parties: dict[str, Party], org: Organisation) -> dict[str, str]:
+    """Create the demo accounts once; their passwords live in var/demo-credentials.txt."""
+    path = _credentials_file()
+    creds: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            if ":" in line and not line.startswith("#"):
+                user, _, pw = line.partition(":")
+                creds[user.strip()] = pw.strip()
+    wanted = [("admin", Role.ADMIN, None), *DEMO_USERS]
+    for username, role, party_key in wanted:
+        if User.objects.filter(username=username).exists():
+            continue
+        password = creds.get(username) or secrets.token_urlsafe(12)
+        accounts.create_user(username=username, role=role, password=password, organisation=org,
+                             party=parties.get(party_key) if party_key else None, by=SYSTEM)
+        creds[username] = password
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("# Safe Passage demo accounts (username: password). Local demo only.\n"
+                    + "".join(f"{u}: {p}\n" for u, p in creds.items()))
+    path.chmod(0o600)
+    return creds
+
+
+@transaction.atomic
+def load_scenario(s: dict, log=print) -> dict[str, Party]:
+    org = Organisation.objects.filter(name=s["organisation"]["name"]).first() or accounts.create_organisation(
+        **s["organisation"], by=SYSTEM)
+    parties = {}
+    for p in s["parties"]:
+        key = p.pop("key")
+        parties[key] = Party.objects.filter(short_name=p["short_name"]).first() or accounts.create_party(
+            **p, by=SYSTEM)
+    ensure_users(parties, org)
+
+    control = s["control"]
+    observed_from = datetime.fromisoformat(control["observed_from"])
+    if not ControlObservation.objects.filter(source=control["source"]).exists():
+        by_name = {}
+        for key, names in control["by_party"].items():
+            by_name.update({n: key for n in names})
+        for area in Place.objects.filter(kind=PlaceKind.AREA, source=NEIGHBOURHOODS_SOURCE):
+            if area.name in control["contested"]:
+                places.observe_control(place=area, party=None, status="contested", observed_from=observed_from,
+                                       source=control["source"], by=SYSTEM)
+            else:
+                party = parties[by_name.get(area.name, control["default_party"])]
+                places.observe_control(place=area, party=party, observed_from=observed_from,
+                                       source=control["source"], by=SYSTEM)
+        log("control observations recorded (illustrative)")
+
+    for c in s["corridors"]:
+        if Corridor.objects.filter(name=c["name"]).exists():
+            continue
+        created_at = datetime.fromisoformat("2016-10-12T00:00:00+03:00")
+        corridor = corridors.create_corridor(
+            name=c["name"], name_ar=c["name_ar"], geometry=c["geometry"], direction=c["direction"],
+            eligible_groups=c["eligible_groups"], opens_at=time.fromisoformat(c["opens_at"]),
+            closes_at=time.fromisoformat(c["closes_at"]), notes=s["disclaimer"], by=SYSTEM, at=created_at)
+        for cp in c["checkpoints"]:
+            corridors.add_checkpoint(corridor=corridor, by=SYSTEM, **cp)
+        for h in c["history"]:
+            corridors.set_corridor_status(corridor_id=corridor.pk, status=h["status"], reason=h["reason"],
+                                          at=datetime.fromisoformat(h["at"]), by=SYSTEM)
+    log(f"corridors: {Corridor.objects.count()}")
+
+    for p in s["pauses"]:
+        if Pause.objects.filter(title=p["title"]).exists():
+            continue
+        area_ids = list(Place.objects.filter(
+            kind=PlaceKind.AREA, control_observations__party=parties[p["places_of_party"]]
+        ).values_list("id", flat=True).distinct())
+        pause = pauses.create_pause(
+            title=p["title"], title_ar=p["title_ar"], starts_at=datetime.fromisoformat(p["starts_at"]),
+            ends_at=datetime.fromisoformat(p["ends_at"]), place_ids=area_ids,
+            corridor_ids=list(Corridor.objects.filter(name__in=p["corridors"]).values_list("id", flat=True)),
+            party_ids=[parties[k].pk for k in ("A", "B")], notes=s["disclaimer"], by=SYSTEM)
+        for key, (state, note) in p["responses"].items():
+            pauses.respond_to_pause(pause_id=pause.pk, party_id=parties[key].pk, state=state, note=note, by=SYSTEM)
+        if p["status"] != "proposed":
+            pauses.set_pause_status(pause_id=pause.pk, status=p["status"], by=SYSTEM)
+    log(f"pauses: {Pause.objects.count()}")
+
+    for c in s["claims"]:
+        if Claim.objects.filter(quote=c["quote"]).exists():
+            continue
+        incidents.record_claim(
+            summary=c["summary"], quote=c["quote"], source_name=c["source_name"], speaker=c["speaker"],
+            published_on=datetime.fromisoformat(c["published_on"]).date() if c["published_on"] else None,
+            published_note=c["published_note"], category=c["category"],
+            place_ids=list(Place.objects.filter(name__in=c.get("places", [])).values_list("id", flat=True)),
+            corridor_ids=list(Corridor.objects.filter(name__in=c["corridors"]).values_list("id", flat=True)),
+            by=SYSTEM)
+    log(f"claims (unverified, attributed): {Claim.objects.count()}")
+    return parties
+
+
+def load_demo(log=print) -> dict[str, str]:
+    """Places, parties, accounts, control, corridors, pauses and claims of the illustrative scenario."""
+    load_places(log)
+    load_scenario(scenario(), log)
+    return {line.split(":")[0]: line.split(":", 1)[1].strip()
+            for line in _credentials_file().read_text().splitlines() if ":" in line and not line.startswith("#")}

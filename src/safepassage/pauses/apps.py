@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PausesConfig(AppConfig):
+    name = "safepassage.pauses"
+    label = "pauses"

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Field, Schema
+
+from safepassage.core.api import DbId, ShortText, Text
+
+PauseStatusT = Literal["proposed", "agreed", "active", "ended", "violated"]
+
+
+class PauseCreate(Schema):
+    title: ShortText
+    title_ar: ShortText = ""
+    starts_at: datetime = Field(..., description="timezone-aware, e.g. 2016-10-20T08:00:00+03:00")
+    ends_at: datetime
+    place_ids: list[DbId] = Field(default_factory=list, max_length=500)
+    corridor_ids: list[DbId] = Field(default_factory=list, max_length=500)
+    party_ids: list[DbId] = Field(..., min_length=1, max_length=50)
+    notes: Text = ""
+
+
+class PauseUpdate(Schema):
+    version: int = Field(..., ge=1, description="the version you read; a stale one is refused with 409")
+    title: ShortText | None = None
+    title_ar: ShortText | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    place_ids: list[DbId] | None = Field(None, max_length=500)
+    corridor_ids: list[DbId] | None = Field(None, max_length=500)
+    notes: Text | None = None
+
+
+class ResponseRead(Schema):
+    party_id: int
+    party: str
+    state: str
+    at: datetime | None
+    by: str | None
+    note: str
+
+
+class PauseRead(Schema):
+    id: int
+    title: str
+    title_ar: str
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    in_force_now: bool
+    place_ids: list[int]
+    corridor_ids: list[int]
+    responses: list[ResponseRead]
+    notes: str
+    version: int
+
+
+class PauseFilters(Schema):
+    status: PauseStatusT | None = None
+    at: datetime | None = Field(None, description="pauses whose window contains this time")
+
+
+class ResponseCreate(Schema):
+    party_id: DbId
+    state: Literal["accepted", "refused"]
+    note: Text = Field("", max_length=2000)
+
+
+class PauseStatusSet(Schema):
+    status: PauseStatusT
+    reason: Text = Field("", max_length=2000)
+    version: int | None = Field(None, ge=1)
+
+
+class OpenCorridor(Schema):
+    id: int
+    name: str
+    name_ar: str
+    direction: str
+    eligible_groups: list[str]
+    open_until: datetime
+    pause_id: int | None
+    pause_ends_at: datetime | None
+
+
+class OpenPause(Schema):
+    id: int
+    title: str
+    title_ar: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+class OpenNow(Schema):
+    at: datetime
+    corridors: list[OpenCorridor]
+    pauses: list[OpenPause]
+
+
+class OpenNowParams(Schema):
+    at: datetime | None = Field(None, description="ask about another moment (default: now)")

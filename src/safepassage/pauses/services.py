@@ -1,0 +1,198 @@
+"""Writers for humanitarian pauses: window, scope, parties' responses, lifecycle."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Q
+
+from safepassage.accounts.models import Party
+from safepassage.audit.services import record
+from safepassage.core.errors import InvalidInput, NotFound, PermissionDenied, StateConflict
+from safepassage.core.permissions import Role
+from safepassage.core.timeutil import now, require_aware
+from safepassage.corridors.models import Corridor
+from safepassage.pauses.models import Pause, PauseResponse, PauseStatus, PauseStatusChange, ResponseState
+from safepassage.places.models import Place
+
+LIVE = [PauseStatus.PROPOSED, PauseStatus.AGREED, PauseStatus.ACTIVE]
+TRANSITIONS: dict[str, set[str]] = {
+    PauseStatus.PROPOSED: {PauseStatus.AGREED},
+    PauseStatus.AGREED: {PauseStatus.ACTIVE, PauseStatus.VIOLATED, PauseStatus.PROPOSED},
+    PauseStatus.ACTIVE: {PauseStatus.ENDED, PauseStatus.VIOLATED},
+    PauseStatus.ENDED: set(),
+    PauseStatus.VIOLATED: set(),
+}
+
+
+def _pause_state(pause: Pause) -> dict:
+    return {
+        "title": pause.title, "starts_at": pause.starts_at, "ends_at": pause.ends_at, "status": pause.status,
+        "places": sorted(pause.places.values_list("id", flat=True)),
+        "corridors": sorted(pause.corridors.values_list("id", flat=True)),
+        "parties": sorted(pause.parties.values_list("id", flat=True)), "version": pause.version,
+    }
+
+
+def _check_window(starts_at: datetime, ends_at: datetime) -> tuple[datetime, datetime]:
+    starts_at = require_aware(starts_at, "starts_at")
+    ends_at = require_aware(ends_at, "ends_at")
+    if ends_at <= starts_at:
+        raise InvalidInput("the pause must end after it starts", field="ends_at")
+    return starts_at, ends_at
+
+
+def _resolve(model, ids: list[int], field: str) -> list:
+    ids = sorted(set(ids))
+    found = list(model.objects.filter(pk__in=ids))
+    missing = sorted(set(ids) - {o.pk for o in found})
+    if missing:
+        raise InvalidInput(f"unknown id(s): {', '.join(map(str, missing))}", field=field)
+    return found
+
+
+def _check_overlap(*, starts_at, ends_at, place_ids, corridor_ids, exclude_id=None) -> None:
+    """Two live pauses over the same place or corridor must not overlap in time."""
+    scope = Q(places__in=place_ids) | Q(corridors__in=corridor_ids)
+    clash = (Pause.objects.filter(status__in=LIVE, starts_at__lt=ends_at, ends_at__gt=starts_at)
+             .filter(scope).exclude(pk=exclude_id).distinct().first())
+    if clash is not None:
+        raise StateConflict(
+            f"overlaps pause #{clash.pk} '{clash.title}' ({clash.starts_at.isoformat()} to "
+            f"{clash.ends_at.isoformat()}, {clash.status}) over the same places or corridors",
+            field="starts_at",
+        )
+
+
+@transaction.atomic
+def create_pause(*, title: str, starts_at: datetime, ends_at: datetime, place_ids: list[int],
+                 corridor_ids: list[int], party_ids: list[int], title_ar: str = "", notes: str = "",
+                 by) -> Pause:
+    if not title.strip():
+        raise InvalidInput("title is required", field="title")
+    starts_at, ends_at = _check_window(starts_at, ends_at)
+    if not place_ids and not corridor_ids:
+        raise InvalidInput("a pause needs a scope: at least one place or corridor", field="corridor_ids")
+    places = _resolve(Place, place_ids, "place_ids")
+    corridors = _resolve(Corridor, corridor_ids, "corridor_ids")
+    parties = _resolve(Party, party_ids, "party_ids")
+    if not parties:
+        raise InvalidInput("name the parties whose acceptance is needed", field="party_ids")
+    _check_overlap(starts_at=starts_at, ends_at=ends_at, place_ids=[p.pk for p in places],
+                   corridor_ids=[c.pk for c in corridors])
+    pause = Pause.objects.create(title=title.strip(), title_ar=title_ar, starts_at=starts_at, ends_at=ends_at,
+                                 notes=notes)
+    pause.places.set(places)
+    pause.corridors.set(corridors)
+    pause.parties.set(parties)
+    PauseResponse.objects.bulk_create([PauseResponse(pause=pause, party=p) for p in parties])
+    PauseStatusChange.objects.create(pause=pause, status=PauseStatus.PROPOSED, reason="proposed",
+                                     changed_by=getattr(by, "user", by), at=now())
+    record(actor=by, action="pause.created", obj=pause, after=_pause_state(pause))
+    return pause
+
+
+@transaction.atomic
+def update_pause(*, pause_id: int, expected_version: int, changes: dict, by) -> Pause:
+    """Change window or scope; an agreed pause goes back to proposed and its acceptances lapse."""
+    pause = Pause.objects.select_for_update().get(pk=pause_id)
+    pause.check_version(expected_version)
+    if pause.status not in (PauseStatus.PROPOSED, PauseStatus.AGREED):
+        raise StateConflict(f"a pause that is {pause.status} can no longer be changed", field="status")
+    before = _pause_state(pause)
+    starts_at, ends_at = _check_window(changes.get("starts_at") or pause.starts_at,
+                                       changes.get("ends_at") or pause.ends_at)
+    place_ids = changes["place_ids"] if changes.get("place_ids") is not None else before["places"]
+    corridor_ids = changes["corridor_ids"] if changes.get("corridor_ids") is not None else before["corridors"]
+    if not place_ids and not corridor_ids:
+        raise InvalidInput("a pause needs a scope: at least one place or corridor", field="corridor_ids")
+    places = _resolve(Place, place_ids, "place_ids")
+    corridors = _resolve(Corridor, corridor_ids, "corridor_ids")
+    _check_overlap(starts_at=starts_at, ends_at=ends_at, place_ids=place_ids, corridor_ids=corridor_ids,
+                   exclude_id=pause.pk)
+    if changes.get("title") is not None:
+        if not changes["title"].strip():
+            raise InvalidInput("title is required", field="title")
+        pause.title = changes["title"].strip()
+    for key in ("title_ar", "notes"):
+        if changes.get(key) is not None:
+            setattr(pause, key, changes[key])
+    terms_changed = (starts_at, ends_at) != (pause.starts_at, pause.ends_at) or \
+        sorted(place_ids) != before["places"] or sorted(corridor_ids) != before["corridors"]
+    pause.starts_at, pause.ends_at = starts_at, ends_at
+    pause.places.set(places)
+    pause.corridors.set(corridors)
+    if terms_changed and pause.status == PauseStatus.AGREED:
+        # Parties agreed to other terms: their acceptance does not carry over.
+        pause.status = PauseStatus.PROPOSED
+        PauseStatusChange.objects.create(pause=pause, status=PauseStatus.PROPOSED,
+                                         reason="terms changed; acceptances lapsed",
+                                         changed_by=getattr(by, "user", by), at=now())
+    if terms_changed:
+        pause.responses.update(state=ResponseState.PENDING, at=None, by=None, note="")
+    pause.version += 1
+    pause.save()
+    record(actor=by, action="pause.updated", obj=pause, before=before, after=_pause_state(pause))
+    return pause
+
+
+@transaction.atomic
+def respond_to_pause(*, pause_id: int, party_id: int, state: str, note: str = "", by) -> PauseResponse:
+    """Record a party's acceptance or refusal: by its own liaison, or by a coordinator with a note."""
+    if state not in (ResponseState.ACCEPTED, ResponseState.REFUSED):
+        raise InvalidInput("state must be accepted or refused", field="state")
+    pause = Pause.objects.select_for_update().get(pk=pause_id)
+    try:
+        response = pause.responses.select_for_update().get(party_id=party_id)
+    except PauseResponse.DoesNotExist as exc:
+        raise NotFound("this party is not asked to accept this pause", field="party_id") from exc
+    if pause.status not in (PauseStatus.PROPOSED, PauseStatus.AGREED):
+        raise StateConflict(f"the pause is {pause.status}; responses are closed", field="state")
+    role = getattr(by, "role", None)
+    if role == Role.PARTY_LIAISON and getattr(by, "party_id", None) != party_id:
+        raise PermissionDenied("a liaison responds for their own party only", field="party_id")
+    if role != Role.PARTY_LIAISON and not note.strip():
+        raise InvalidInput("when recording a party's response on its behalf, say how it was received",
+                           field="note")
+    if state == ResponseState.REFUSED and not note.strip():
+        raise InvalidInput("a refusal needs a reason", field="note")
+    before = {"state": response.state, "at": response.at}
+    response.state, response.note, response.at = state, note.strip(), now()
+    response.by = getattr(by, "user", by)
+    response.save()
+    record(actor=by, action="pause.response_recorded", obj=pause, before=before,
+           after={"party": party_id, "state": state, "note": response.note, "at": response.at})
+    return response
+
+
+@transaction.atomic
+def set_pause_status(*, pause_id: int, status: str, reason: str = "", by,
+                     expected_version: int | None = None) -> Pause:
+    if status not in PauseStatus.values:
+        raise InvalidInput(f"status must be one of {', '.join(PauseStatus.values)}", field="status")
+    pause = Pause.objects.select_for_update().get(pk=pause_id)
+    if expected_version is not None:
+        pause.check_version(expected_version)
+    allowed = TRANSITIONS[pause.status]
+    if status not in allowed:
+        nxt = ", ".join(sorted(allowed)) or "none (final state)"
+        raise StateConflict(f"a {pause.status} pause cannot become {status}; allowed next: {nxt}",
+                            field="status")
+    if status == PauseStatus.AGREED:
+        waiting = [r.party.short_name for r in pause.responses.select_related("party")
+                   if r.state != ResponseState.ACCEPTED]
+        if waiting:
+            raise StateConflict(f"not every party has accepted; waiting for: {', '.join(sorted(waiting))}",
+                                field="status")
+    if status == PauseStatus.VIOLATED and not reason.strip():
+        raise InvalidInput("describe the violation (and record the incident)", field="reason")
+    before = {"status": pause.status, "version": pause.version}
+    pause.status = status
+    pause.version += 1
+    pause.save(update_fields=["status", "version", "updated_at"])
+    PauseStatusChange.objects.create(pause=pause, status=status, reason=reason.strip(),
+                                     changed_by=getattr(by, "user", by), at=now())
+    record(actor=by, action="pause.status_changed", obj=pause, before=before,
+           after={"status": status, "reason": reason.strip(), "version": pause.version})
+    return pause

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+from safepassage.core.api import DbId, ShortText, Text
+
+
+class PlaceCreate(Schema):
+    kind: Literal["area", "site"]
+    name: ShortText
+    name_ar: ShortText = ""
+    pcode: ShortText = ""
+    site_type: ShortText = ""
+    geometry: dict[str, Any]
+
+
+class PlaceUpdate(Schema):
+    version: int = Field(..., ge=1, description="the version you read; a stale one is refused with 409")
+    name: ShortText | None = None
+    name_ar: ShortText | None = None
+    pcode: ShortText | None = None
+    site_type: ShortText | None = None
+    geometry: dict[str, Any] | None = None
+
+
+class ControlRead(Schema):
+    party_id: int | None
+    party: str | None
+    status: str
+    observed_from: datetime
+    source: str
+
+
+class PlaceRead(Schema):
+    id: int
+    kind: str
+    name: str
+    name_ar: str
+    pcode: str
+    site_type: str
+    geometry: dict[str, Any]
+    bbox: list[float]
+    version: int
+    control: ControlRead | None = None
+
+
+class PlaceFilters(Schema):
+    kind: Literal["area", "site"] | None = None
+    site_type: ShortText | None = None
+    bbox: ShortText | None = Field(None, description="min_lon,min_lat,max_lon,max_lat")
+    q: ShortText | None = Field(None, description="text in the name (Latin or Arabic)")
+    at: datetime | None = Field(None, description="show control as observed at this time (default now)")
+
+
+class ControlCreate(Schema):
+    party_id: DbId | None = None
+    status: Literal["controlled", "contested", "unknown"] = "controlled"
+    observed_from: datetime
+    source: Text = Field(..., max_length=300)
+    note: Text = ""

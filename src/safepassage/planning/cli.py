@@ -1,0 +1,73 @@
+"""`safepassage plan ...`: the planning commands, with no Django behind them.
+
+Contract (kept stable for scripts): `--json` output is the only thing on stdout;
+progress and diagnostics go to stderr; bad input exits with status 2 and one
+line `error: <reason>` on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+
+class PlanningInputError(ValueError):
+    """Input a planning command cannot use; the message is shown to the user as is."""
+
+
+def emit_json(payload: Any) -> None:
+    """Write the single JSON document of a command to stdout."""
+    json.dump(payload, sys.stdout, ensure_ascii=False, allow_nan=False)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def progress(message: str) -> None:
+    """Report progress of a long run on stderr (never stdout, which belongs to --json)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def parse_lonlat(text: str) -> tuple[float, float]:
+    """Parse "LON,LAT" into floats, with a clear error."""
+    try:
+        lon_text, lat_text = text.split(",")
+        lon, lat = float(lon_text), float(lat_text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected LON,LAT (for example 37.15,36.20), got {text!r}") from exc
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+        raise argparse.ArgumentTypeError(f"coordinates out of range: {text!r}")
+    return lon, lat
+
+
+def _registrars() -> list[Callable[[Any], None]]:
+    # Each planning capability registers its own sub-command; imported lazily so
+    # `safepassage plan route` does not pay for the optimisation imports.
+    from safepassage.planning import _cli_evacuation, _cli_route, _cli_siting
+
+    return [_cli_route.add_parser, _cli_evacuation.add_parser, _cli_siting.add_parser]
+
+
+def build_parser(prog: str = "safepassage plan") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description="Plan routes, evacuation capacity and siting.")
+    sub = parser.add_subparsers(dest="plan_command", required=True)
+    for register in _registrars():
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, prog: str = "safepassage plan") -> int:
+    parser = build_parser(prog)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except (PlanningInputError, FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        reason = exc.strerror + f": {exc.filename}" if isinstance(exc, OSError) and exc.filename else str(exc)
+        print(f"error: {reason}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

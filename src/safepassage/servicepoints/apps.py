@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ServicepointsConfig(AppConfig):
+    name = "safepassage.servicepoints"
+    label = "servicepoints"

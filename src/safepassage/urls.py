@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from safepassage.api import api
+
+urlpatterns = [
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("safepassage.web.urls")),
+]

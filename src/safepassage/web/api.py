@@ -1,0 +1,40 @@
+"""The map's data in one call."""
+
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpResponse
+from ninja import Field, Query, Router, Schema
+
+from safepassage.core.api import op
+from safepassage.core.permissions import Perm
+from safepassage.core.timeutil import now, require_aware
+from safepassage.web.layers import map_layers
+
+router = Router(tags=["map"])
+
+
+class LayersParams(Schema):
+    at: datetime | None = Field(None, description="the picture at this time (default: now)")
+
+
+class MapLayers(Schema):
+    at: str
+    control_visible: bool
+    parties: list[dict[str, Any]]
+    areas: dict[str, Any]
+    sites: dict[str, Any]
+    corridors: dict[str, Any]
+    checkpoints: dict[str, Any]
+    pauses: list[dict[str, Any]]
+
+
+@op(router.get, "/map/layers", perm=Perm.PLACES_VIEW, response=MapLayers)
+def layers(request, params: LayersParams = Query(...)):
+    """Areas (with control where the viewer may see it), sites, corridors, checkpoints, pauses in force."""
+    at = require_aware(params.at, "at") if params.at else now()
+    body = json.dumps(map_layers(at=at, viewer=request.auth), ensure_ascii=False, separators=(",", ":"))
+    # Serialised directly: validating 400 kB of coordinates through pydantic costs more than the query.
+    return HttpResponse(body, content_type="application/json")

@@ -1,0 +1,269 @@
+/* Safe Passage operational map: layers from /api/map/layers, forms that post to the API. */
+(function () {
+  "use strict";
+  const T = JSON.parse(document.getElementById("i18n").textContent);
+  const CFG = JSON.parse(document.getElementById("page-config").textContent);
+  const RTL = document.documentElement.dir === "rtl";
+  const lang = document.documentElement.lang;
+  const STATUS_COLOR = { open: "#1a9850", suspended: "#f28e2b", closed: "#d73027" };
+  const SITE_COLOR = { religious: "#7b3294", commercial: "#e08214", civic: "#2166ac", educational: "#1b7837",
+    residential: "#8c510a", hospital: "#b2182b" };
+
+  const map = L.map("map", { preferCanvas: false, zoomControl: true }).setView([36.2, 37.15], 13);
+  map.attributionControl.addAttribution("Columbia CSR, Conflict Urbanism: Aleppo (MIT)");
+  const groups = { areas: L.featureGroup(), corridors: L.featureGroup(), checkpoints: L.featureGroup(),
+    sites: L.featureGroup(), pauses: L.featureGroup() };
+  Object.values(groups).forEach((g) => g.addTo(map));
+  let fitted = false;
+  let current = null;
+
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  }
+  function label(p) { return lang === "ar" && p.name_ar ? p.name_ar : p.name; }
+  function fmt(iso) {
+    if (!iso) return "";
+    return new Date(iso).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }) + " UTC";
+  }
+  function csrf() {
+    const m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+  async function api(method, url, body) {
+    const res = await fetch(url, { method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      body: body ? JSON.stringify(body) : undefined });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) {
+      const first = (data.errors || [])[0];
+      throw new Error(first ? first.field + ": " + first.reason : (data.detail || res.statusText));
+    }
+    return data;
+  }
+
+  function showDetails(html) {
+    document.getElementById("details-body").innerHTML = html;
+    document.getElementById("details").hidden = false;
+  }
+
+  function bearing(a, b) {
+    return Math.atan2(b.lng - a.lng, b.lat - a.lat) * 180 / Math.PI;
+  }
+  function arrow(latlng, angle, color) {
+    return L.marker(latlng, { interactive: false, keyboard: false, icon: L.divIcon({ className: "arrow-icon",
+      html: '<div style="transform: rotate(' + angle + 'deg); color:' + color + '">▲</div>', iconSize: [14, 14] }) });
+  }
+  function addArrows(layer, feature, color) {
+    const coords = feature.geometry.type === "LineString" ? [feature.geometry.coordinates] : feature.geometry.coordinates;
+    coords.forEach((line) => {
+      const pts = line.map((c) => L.latLng(c[1], c[0]));
+      [0.33, 0.66].forEach((f) => {
+        const k = Math.min(pts.length - 1, Math.max(1, Math.round(f * (pts.length - 1))));
+        const a = pts[k - 1], b = pts[k];
+        const mid = L.latLng(a.lat + (b.lat - a.lat) * f, a.lng + (b.lng - a.lng) * f);
+        const ang = bearing(a, b), d = feature.properties.direction;
+        if (d === "out" || d === "both") layer.addLayer(arrow(mid, ang, color));
+        if (d === "in" || d === "both") layer.addLayer(arrow(mid, ang + 180, color));
+      });
+    });
+  }
+
+  function corridorHtml(p) {
+    const groupsTxt = (p.eligible_groups || []).map((g) => esc(T[g] || g)).join(", ");
+    let html = '<h3 data-testid="corridor-title">' + esc(label(p)) + "</h3>" +
+      "<dl><dt>" + T.status + '</dt><dd data-testid="corridor-status"><span class="badge ' + esc(p.status) + '">' + esc(T[p.status] || p.status) + "</span> " +
+      T.since + " " + fmt(p.status_since) + "</dd>" +
+      "<dt>" + T.reason + "</dt><dd>" + esc(p.status_reason) + "</dd>" +
+      "<dt>" + T.direction + "</dt><dd>" + esc(T[p.direction] || p.direction) + "</dd>" +
+      "<dt>" + T.hours + "</dt><dd>" + esc(p.opens_at) + "–" + esc(p.closes_at) + " (" + esc(p.timezone) + ")</dd>" +
+      (p.open_until ? "<dt>" + T.openUntil + "</dt><dd>" + fmt(p.open_until) + "</dd>" : "") +
+      "<dt>" + T.groups + "</dt><dd>" + groupsTxt + "</dd></dl>";
+    if (CFG.canSetStatus) {
+      html += '<form id="status-form" data-id="' + p.id + '"><h4>' + T.changeStatus + "</h4>" +
+        '<select name="status">' + ["open", "suspended", "closed"].map((s) => '<option value="' + s + '"' + (s === p.status ? " selected" : "") + ">" + T[s] + "</option>").join("") + "</select>" +
+        '<input name="reason" required placeholder="' + T.reason + '"> <button type="submit">' + T.save + '</button><p class="error" role="alert"></p></form>';
+    }
+    return html;
+  }
+
+  function areaHtml(p, data) {
+    let html = '<h3>' + esc(label(p)) + "</h3><p>" + T.area + (p.pcode ? " · " + esc(p.pcode) : "") + "</p>";
+    if (!data.control_visible) return html + '<p class="hint">' + T.controlHidden + "</p>";
+    if (!p.control_since) return html + "<p>" + T.noControl + "</p>";
+    return html + "<dl><dt>" + T.controlledBy + "</dt><dd>" + esc(p.party || T[p.control_status] || p.control_status) +
+      " (" + T.since + " " + fmt(p.control_since) + ")</dd><dt>" + T.source + "</dt><dd>" + esc(p.control_source) + "</dd></dl>";
+  }
+
+  function render(data) {
+    current = data;
+    Object.values(groups).forEach((g) => g.clearLayers());
+    const partyColor = {};
+    data.parties.forEach((p) => { partyColor[p.id] = p.color; });
+    const pausedPlaces = new Set(), pausedCorridors = new Set();
+    data.pauses.forEach((p) => { p.place_ids.forEach((i) => pausedPlaces.add(i)); p.corridor_ids.forEach((i) => pausedCorridors.add(i)); });
+
+    L.geoJSON(data.areas, {
+      style: (f) => ({ color: "#555", weight: 1, fillOpacity: 0.35,
+        fillColor: f.properties.party_id ? partyColor[f.properties.party_id] : (f.properties.control_status === "contested" ? "#bbbbbb" : "#eeeeee") }),
+      onEachFeature: (f, layer) => {
+        layer.bindTooltip(esc(label(f.properties)), { sticky: true });
+        layer.on("click", () => showDetails(areaHtml(f.properties, data)));
+      },
+    }).addTo(groups.areas);
+
+    data.pauses.forEach((p) => {
+      L.geoJSON(data.areas, { filter: (f) => pausedPlaces.has(f.properties.id),
+        style: { color: "#2b83ba", weight: 3, dashArray: "6 4", fill: false } }).addTo(groups.pauses);
+    });
+
+    L.geoJSON(data.sites, {
+      pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 4, weight: 1, color: "#333", fillOpacity: 0.9,
+        fillColor: SITE_COLOR[f.properties.site_type] || "#666" }),
+      onEachFeature: (f, layer) => {
+        layer.bindTooltip(esc(label(f.properties)));
+        layer.on("click", () => showDetails("<h3>" + esc(label(f.properties)) + "</h3><p>" + T.site + " · " + esc(f.properties.site_type) + "</p>"));
+      },
+    }).addTo(groups.sites);
+
+    L.geoJSON(data.corridors, {
+      style: (f) => ({ color: STATUS_COLOR[f.properties.status] || "#333", weight: pausedCorridors.has(f.properties.id) ? 7 : 5,
+        dashArray: f.properties.status === "open" ? null : "8 6", opacity: 0.9 }),
+      onEachFeature: (f, layer) => {
+        layer.options.className = "corridor corridor-" + f.properties.id;
+        layer.bindTooltip(esc(label(f.properties)) + " · " + esc(T[f.properties.status] || f.properties.status));
+        layer.on("click", () => { showDetails(corridorHtml(f.properties)); bindStatusForm(); });
+        addArrows(groups.corridors, f, STATUS_COLOR[f.properties.status] || "#333");
+      },
+    }).addTo(groups.corridors);
+
+    L.geoJSON(data.checkpoints, {
+      pointToLayer: (f, ll) => L.marker(ll, { icon: L.divIcon({ className: "checkpoint-icon", html: "■", iconSize: [14, 14] }) }),
+      onEachFeature: (f, layer) => layer.bindTooltip(esc(label(f.properties))),
+    }).addTo(groups.checkpoints);
+
+    renderLegend(data);
+    renderOpenNow(data);
+    const sel = document.getElementById("pause-corridors");
+    if (sel) sel.innerHTML = data.corridors.features.map((f) => '<option value="' + f.properties.id + '">' + esc(label(f.properties)) + "</option>").join("");
+    if (!fitted && groups.areas.getLayers().length) { map.fitBounds(groups.areas.getBounds()); fitted = true; }
+    document.body.dataset.layersLoaded = "true";
+  }
+
+  function renderLegend(data) {
+    let html = data.parties.map((p) => '<div><span class="swatch" style="background:' + esc(p.color) + '"></span>' + esc(lang === "ar" && p.name_ar ? p.name_ar : p.name) + "</div>").join("");
+    if (!data.control_visible) html += '<p class="hint">' + T.controlHidden + "</p>";
+    html += ["open", "suspended", "closed"].map((s) => '<div><span class="line" style="background:' + STATUS_COLOR[s] + '"></span>' + T.corridor + " " + T[s] + "</div>").join("");
+    document.getElementById("legend").innerHTML = html;
+  }
+
+  function renderOpenNow(data) {
+    const open = data.corridors.features.filter((f) => f.properties.open_now);
+    let html = open.length ? "<ul>" + open.map((f) => "<li><strong>" + esc(label(f.properties)) + "</strong> — " + T.openUntil + " " + fmt(f.properties.open_until) + "</li>").join("") + "</ul>"
+      : "<p>" + T.nothingOpen + "</p>";
+    html += data.pauses.map((p) => '<p class="pause">' + T.pause + ": <strong>" + esc(lang === "ar" && p.title_ar ? p.title_ar : p.title) + "</strong> — " + T.pauseUntil + " " + fmt(p.ends_at) + "</p>").join("");
+    document.getElementById("open-now").innerHTML = html;
+  }
+
+  async function load(at) {
+    const url = "/api/map/layers" + (at ? "?at=" + encodeURIComponent(at) : "");
+    document.body.dataset.layersLoaded = "false";
+    const data = await api("GET", url);
+    document.getElementById("at-label").textContent = T.pictureAt + ": " + (at ? fmt(at) : T.now);
+    render(data);
+  }
+
+  function bindStatusForm() {
+    const form = document.getElementById("status-form");
+    if (!form) return;
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const fd = new FormData(form);
+      try {
+        await api("POST", "/api/corridors/" + form.dataset.id + "/status", { status: fd.get("status"), reason: fd.get("reason") });
+        await load(currentAt());
+        const f = current.corridors.features.find((x) => String(x.properties.id) === form.dataset.id);
+        if (f) { showDetails(corridorHtml(f.properties)); bindStatusForm(); }
+      } catch (e) { form.querySelector(".error").textContent = e.message; }
+    });
+  }
+
+  // Layer toggles
+  document.querySelectorAll("input[data-layer]").forEach((box) => box.addEventListener("change", () => {
+    const g = groups[box.dataset.layer];
+    if (box.checked) g.addTo(map); else map.removeLayer(g);
+  }));
+
+  // Time travel
+  const atInput = document.getElementById("at-input");
+  function currentAt() { return atInput.value ? new Date(atInput.value + "Z").toISOString() : null; }
+  atInput.addEventListener("change", () => load(currentAt()));
+  document.getElementById("at-now").addEventListener("click", () => { atInput.value = ""; load(null); });
+
+  // Drawing a corridor line
+  let drawing = false, drawPts = [], drawLine = null, drawnGeometry = null;
+  function setLine(geom) {
+    drawnGeometry = geom;
+    document.getElementById("line-state").textContent = T.lineReady + " (" + geom.coordinates.length + " " + T.points + ")";
+  }
+  const drawBtn = document.getElementById("draw-line");
+  if (drawBtn) {
+    drawBtn.addEventListener("click", () => {
+      drawing = true; drawPts = []; map.doubleClickZoom.disable();
+      if (drawLine) map.removeLayer(drawLine);
+      drawLine = L.polyline([], { color: "#000", dashArray: "4 4" }).addTo(map);
+      document.getElementById("line-state").textContent = T.drawing;
+    });
+    map.on("click", (ev) => { if (drawing) { drawPts.push(ev.latlng); drawLine.setLatLngs(drawPts); } });
+    map.on("dblclick", () => {
+      if (!drawing) return;
+      drawing = false; map.doubleClickZoom.enable();
+      const uniq = drawPts.filter((p, i) => i === 0 || !p.equals(drawPts[i - 1]));
+      setLine({ type: "LineString", coordinates: uniq.map((p) => [p.lng, p.lat]) });
+    });
+    document.getElementById("line-file").addEventListener("change", async (ev) => {
+      const file = ev.target.files[0];
+      if (!file) return;
+      try {
+        let g = JSON.parse(await file.text());
+        if (g.type === "FeatureCollection") g = g.features[0];
+        if (g.type === "Feature") g = g.geometry;
+        setLine(g);
+        if (drawLine) map.removeLayer(drawLine);
+        drawLine = L.geoJSON(g, { style: { color: "#000", dashArray: "4 4" } }).addTo(map);
+      } catch (e) { document.getElementById("corridor-error").textContent = e.message; }
+    });
+    document.getElementById("corridor-form").addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const form = ev.target, fd = new FormData(form), err = document.getElementById("corridor-error");
+      err.textContent = "";
+      try {
+        const body = { name: fd.get("name"), name_ar: fd.get("name_ar"), direction: fd.get("direction"),
+          eligible_groups: fd.getAll("eligible_groups"), opens_at: fd.get("opens_at"), closes_at: fd.get("closes_at"),
+          geometry: drawnGeometry };
+        const c = await api("POST", "/api/corridors", body);
+        form.reset(); drawnGeometry = null;
+        if (drawLine) { map.removeLayer(drawLine); drawLine = null; }
+        document.getElementById("line-state").textContent = T.created + ": " + c.name;
+        await load(currentAt());
+      } catch (e) { err.textContent = e.message; }
+    });
+  }
+  const pauseForm = document.getElementById("pause-form");
+  if (pauseForm) {
+    pauseForm.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const fd = new FormData(pauseForm), err = document.getElementById("pause-error");
+      err.textContent = "";
+      try {
+        await api("POST", "/api/pauses", { title: fd.get("title"),
+          starts_at: new Date(fd.get("starts_at") + "Z").toISOString(), ends_at: new Date(fd.get("ends_at") + "Z").toISOString(),
+          corridor_ids: fd.getAll("corridor_ids").map(Number), party_ids: fd.getAll("party_ids").map(Number) });
+        pauseForm.reset();
+        await load(currentAt());
+      } catch (e) { err.textContent = e.message; }
+    });
+  }
+
+  window.safePassageMap = { map, groups, load, get data() { return current; } };
+  load(null).catch((e) => { document.getElementById("open-now").textContent = e.message; });
+})();

@@ -1,0 +1,13 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from safepassage.web import views
+
+app_name = "web"
+urlpatterns = [
+    path("", views.map_page, name="map"),
+    path("audit/", views.audit_page, name="audit"),
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),
+    path("healthz", views.healthz, name="healthz"),
+]

@@ -1,0 +1,64 @@
+"""Server-rendered pages: the map (data comes from the API) and the audit log."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import ensure_csrf_cookie
+
+from safepassage.accounts.models import Party
+from safepassage.audit.models import AuditEntry
+from safepassage.core.permissions import Perm
+from safepassage.core.principal import principal_for_user
+from safepassage.corridors.models import Group
+
+
+@ensure_csrf_cookie
+def map_page(request):
+    principal = principal_for_user(request.user)
+    return render(request, "web/map.html", {
+        "can_edit_corridors": principal.can(Perm.CORRIDORS_EDIT),
+        "can_set_status": principal.can(Perm.CORRIDORS_SET_STATUS),
+        "can_edit_pauses": principal.can(Perm.PAUSES_EDIT),
+        "groups": Group.choices,
+        "parties": Party.objects.order_by("short_name") if principal.can(Perm.PAUSES_EDIT) else [],
+        "i18n_strings": js_strings(),
+    })
+
+
+def js_strings() -> dict[str, str]:
+    """Strings the map script shows, translated on the server (one catalogue for everything)."""
+    return {
+        "open": _("open"), "suspended": _("suspended"), "closed": _("closed"),
+        "out": _("out of the besieged area"), "in": _("into the besieged area"), "both": _("both directions"),
+        "hours": _("Hours"), "status": _("Status"), "reason": _("Reason"), "since": _("since"),
+        "direction": _("Direction"), "groups": _("Eligible groups"), "openUntil": _("open until"),
+        "nothingOpen": _("No corridor is open at this time."), "pauseUntil": _("Pause in force until"),
+        "controlledBy": _("Controlled by"), "source": _("Source"), "unknown": _("unknown"),
+        "contested": _("contested"), "controlHidden": _("Sign in to see control of areas."),
+        "changeStatus": _("Change status"), "save": _("Save"), "checkpoints": _("Checkpoints"),
+        "site": _("Site"), "type": _("Type"), "pause": _("Humanitarian pause"), "ends": _("ends"),
+        "corridor": _("Corridor"), "area": _("Neighbourhood"), "drawing": _("Drawing: click points, double-click to finish."),
+        "lineReady": _("Route ready"), "points": _("points"), "created": _("Created"),
+        "pictureAt": _("Picture at"), "now": _("now"), "noControl": _("no observation"),
+        "civilians": _("civilians"), "wounded_sick": _("wounded and sick"),
+        "leaving_armed_groups_unarmed": _("persons leaving armed groups without weapons"),
+        "leaving_armed_groups_armed": _("persons leaving armed groups with weapons"),
+        "humanitarian_cargo": _("humanitarian cargo"),
+    }
+
+
+def audit_page(request):
+    principal = principal_for_user(request.user)
+    if principal.is_anonymous:
+        return redirect(f"/login/?next={request.path}")
+    if not principal.can(Perm.AUDIT_VIEW):
+        return HttpResponseForbidden("Your role may not read the audit log.")
+    entries = Paginator(AuditEntry.objects.order_by("-seq"), 100).get_page(request.GET.get("page"))
+    return render(request, "web/audit.html", {"entries": entries})
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")

@@ -1,0 +1,101 @@
+"""Shared fixtures: parties, one user and API token per role, API clients, sample geometries."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import time
+
+import pytest
+from django.test import Client
+
+from safepassage.core.permissions import Role
+from safepassage.core.principal import Principal
+
+SYSTEM = Principal(user=None, role=Role.ADMIN, via="tests")
+LINE = {"type": "LineString", "coordinates": [[37.19, 36.23], [37.18, 36.24], [37.17, 36.25]]}
+SQUARE = {"type": "Polygon", "coordinates": [[[37.1, 36.1], [37.2, 36.1], [37.2, 36.2], [37.1, 36.2], [37.1, 36.1]]]}
+
+
+@dataclass
+class Api:
+    """A JSON client acting as one role (or the public when token is None)."""
+
+    token: str | None
+    principal: Principal | None = None
+
+    def __post_init__(self):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {self.token}"} if self.token else {}
+        self.client = Client(**headers)
+
+    def call(self, method: str, path: str, body=None, **params):
+        fn = getattr(self.client, method.lower())
+        if method.upper() in ("GET", "DELETE"):
+            return fn(path, params)
+        return fn(path, data=json.dumps(body if body is not None else {}), content_type="application/json")
+
+    def get(self, path, **params):
+        return self.call("GET", path, **params)
+
+    def post(self, path, body=None):
+        return self.call("POST", path, body)
+
+    def patch(self, path, body=None):
+        return self.call("PATCH", path, body)
+
+
+@pytest.fixture
+def parties(db):
+    from safepassage.accounts import services
+
+    return {
+        "A": services.create_party(name="Party A full name", short_name="Party A", color="#d6604d", by=SYSTEM),
+        "B": services.create_party(name="Party B full name", short_name="Party B", color="#4393c3", by=SYSTEM),
+    }
+
+
+@pytest.fixture
+def actors(db, parties):
+    """role name -> Api acting as a fresh user of that role; 'public' has no token."""
+    from safepassage.accounts import services
+    from safepassage.core.principal import principal_for_user
+
+    out = {"public": Api(None)}
+    for role in Role:
+        if role == Role.PUBLIC:
+            continue
+        party = parties["A"] if role == Role.PARTY_LIAISON else None
+        user = services.create_user(username=f"u_{role.value}", role=role, password="correct horse battery",
+                                    party=party, by=SYSTEM)
+        out[role.value] = Api(services.issue_token(user=user, by=SYSTEM), principal_for_user(user, via="token"))
+    user_b = services.create_user(username="u_liaison_b", role=Role.PARTY_LIAISON, password=None,
+                                  party=parties["B"], by=SYSTEM)
+    out["liaison_b"] = Api(services.issue_token(user=user_b, by=SYSTEM), principal_for_user(user_b))
+    return out
+
+
+@pytest.fixture
+def coordinator(actors):
+    return actors["coordinator"]
+
+
+@pytest.fixture
+def corridor(db):
+    from safepassage.corridors import services
+
+    return services.create_corridor(name="Test corridor", geometry=LINE, direction="out",
+                                    eligible_groups=["civilians"], opens_at=time(0, 0), closes_at=time(23, 59),
+                                    by=SYSTEM)
+
+
+@pytest.fixture
+def area(db):
+    from safepassage.places import services
+
+    return services.create_place(kind="area", name="Test area", geometry=SQUARE, by=SYSTEM)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Password hashing is deliberately slow; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,7 +1,6 @@
 """API plumbing shared by every router: authentication, permission guard, pages, errors."""
 
 
-import functools
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -26,14 +25,30 @@ def _no_nul(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_no_nul)]
+# A wall-clock time in a named timezone (kept beside it), so no UTC offset: "HH:MM".
+LocalTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["08:00"])]
 ShortText = Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class PrincipalAuth(HttpBearer):
-    """Bearer token, else the Django session (CSRF-checked for writes), else the public."""
+    """Bearer token, else the Django session (CSRF-checked for writes), else the public.
+
+    With a permission, the check happens here, before any input is parsed: a caller who may
+    not use a route learns nothing about its inputs (401 for the public, 403 otherwise).
+    """
+
+    def __init__(self, perm: Perm | None = None):
+        super().__init__()
+        self.perm = perm
 
     def __call__(self, request: HttpRequest) -> Principal:
+        principal = self._identify(request)
+        if self.perm is not None:
+            principal.require(self.perm)
+        return principal
+
+    def _identify(self, request: HttpRequest) -> Principal:
         header = request.headers.get("Authorization")
         if header:
             scheme, _, token = header.partition(" ")
@@ -57,7 +72,7 @@ class PrincipalAuth(HttpBearer):
 
 
 def op(method: Callable[..., Callable], path: str, *, perm: Perm, **kwargs: Any) -> Callable:
-    """Declare a route with the permission it needs; checked before the handler runs.
+    """Declare a route with the permission it needs; checked before anything else runs.
 
     The permission is also published in the OpenAPI document as `x-permission`, which the
     authorisation matrix test reads, so a route without a rule cannot slip in.
@@ -67,18 +82,7 @@ def op(method: Callable[..., Callable], path: str, *, perm: Perm, **kwargs: Any)
     if responses is not None:
         # Every guarded route can answer with the standard error body.
         responses = {**ERRORS, **(responses if isinstance(responses, dict) else {200: responses})}
-
-    def decorate(handler: Callable) -> Callable:
-        @functools.wraps(handler)
-        def guarded(request: HttpRequest, *args: Any, **kw: Any) -> Any:
-            principal: Principal = request.auth
-            principal.require(perm)
-            return handler(request, *args, **kw)
-
-        guarded.required_permission = perm  # type: ignore[attr-defined]
-        return method(path, openapi_extra=extra, response=responses, **kwargs)(guarded)
-
-    return decorate
+    return method(path, auth=PrincipalAuth(perm), openapi_extra=extra, response=responses, **kwargs)
 
 
 _PAGE_MODELS: dict[type, type] = {}

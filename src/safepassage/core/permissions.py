@@ -70,6 +70,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CORRIDORS_EDIT,
             Perm.CORRIDORS_SET_STATUS,
             Perm.PAUSES_EDIT,
+            Perm.PAUSES_RESPOND,  # to record a response a party gave through another channel
             Perm.CLAIMS_EDIT,
             Perm.AUDIT_VIEW,
             Perm.CONVOYS_EDIT,

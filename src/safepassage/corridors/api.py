@@ -42,7 +42,8 @@ def corridor_read(c: Corridor, *, at=None, status_at: str | None = None, history
     status = status_at if status_at is not None else c.status
     out = {
         "id": c.pk, "name": c.name, "name_ar": c.name_ar, "geometry": c.geometry, "direction": c.direction,
-        "eligible_groups": c.eligible_groups, "opens_at": c.opens_at, "closes_at": c.closes_at,
+        "eligible_groups": c.eligible_groups, "opens_at": c.opens_at.strftime("%H:%M"),
+        "closes_at": c.closes_at.strftime("%H:%M"),
         "timezone": c.timezone, "status": c.status, "status_at": status_at,
         "open_now": selectors.is_open_at(c, moment, status),
         "open_until": selectors.open_until(c, moment) if status == "open" else None,

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from safepassage.core.api import DbId, ShortText, Text
+from safepassage.core.api import DbId, LocalTime, ShortText, Text
 
 DirectionT = Literal["out", "in", "both"]
 GroupT = Literal["civilians", "wounded_sick", "leaving_armed_groups_unarmed", "leaving_armed_groups_armed",
@@ -23,7 +23,7 @@ class CheckpointInline(Schema):
     version: int
 
 
-class StatusChangeRead(Schema):
+class CorridorStatusChangeRead(Schema):
     status: str
     reason: str
     at: datetime
@@ -36,8 +36,8 @@ class CorridorCreate(Schema):
     geometry: dict[str, Any] = Field(..., description="GeoJSON LineString, WGS 84 lon/lat")
     direction: DirectionT
     eligible_groups: list[GroupT] = Field(..., min_length=1, max_length=5)
-    opens_at: time
-    closes_at: time
+    opens_at: LocalTime
+    closes_at: LocalTime
     timezone: ShortText = "Asia/Damascus"
     origin_id: DbId | None = None
     destination_id: DbId | None = None
@@ -51,8 +51,8 @@ class CorridorUpdate(Schema):
     geometry: dict[str, Any] | None = None
     direction: DirectionT | None = None
     eligible_groups: list[GroupT] | None = Field(None, min_length=1, max_length=5)
-    opens_at: time | None = None
-    closes_at: time | None = None
+    opens_at: LocalTime | None = None
+    closes_at: LocalTime | None = None
     timezone: ShortText | None = None
     notes: Text | None = None
 
@@ -70,8 +70,8 @@ class CorridorRead(Schema):
     geometry: dict[str, Any]
     direction: str
     eligible_groups: list[str]
-    opens_at: time
-    closes_at: time
+    opens_at: str = Field(..., description="daily opening, HH:MM local time in `timezone`")
+    closes_at: str = Field(..., description="daily closing, HH:MM local time; before opens_at means past midnight")
     timezone: str
     status: str
     status_at: str | None = Field(None, description="status at the requested time, when `at` was given")
@@ -85,7 +85,7 @@ class CorridorRead(Schema):
 
 
 class CorridorDetail(CorridorRead):
-    status_history: list[StatusChangeRead]
+    status_history: list[CorridorStatusChangeRead]
 
 
 class CorridorFilters(Schema):

@@ -48,6 +48,15 @@ def _check_timezone(tz: str) -> None:
         raise InvalidInput(f"unknown timezone {tz!r}", field="timezone") from exc
 
 
+def _as_time(value: time | str, field: str) -> time:
+    if isinstance(value, time):
+        return value
+    try:
+        return time.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput("expected a local time HH:MM", field=field) from exc
+
+
 def _check_hours(opens_at: time, closes_at: time) -> None:
     if opens_at == closes_at:
         raise InvalidInput("opening and closing times are equal; use 00:00-23:59 for all day",
@@ -67,6 +76,7 @@ def create_corridor(*, name: str, geometry: dict, direction: str, eligible_group
     _check_direction(direction)
     groups = _check_groups(eligible_groups)
     _check_timezone(timezone)
+    opens_at, closes_at = _as_time(opens_at, "opens_at"), _as_time(closes_at, "closes_at")
     _check_hours(opens_at, closes_at)
     corridor = Corridor(name=name.strip(), name_ar=name_ar, direction=direction, eligible_groups=groups,
                         opens_at=opens_at, closes_at=closes_at, timezone=timezone, origin=origin,
@@ -100,9 +110,12 @@ def update_corridor(*, corridor_id: int, expected_version: int, changes: dict, b
     if changes.get("timezone") is not None:
         _check_timezone(changes["timezone"])
         corridor.timezone = changes["timezone"]
-    for key in ("name_ar", "notes", "opens_at", "closes_at"):
+    for key in ("name_ar", "notes"):
         if changes.get(key) is not None:
             setattr(corridor, key, changes[key])
+    for key in ("opens_at", "closes_at"):
+        if changes.get(key) is not None:
+            setattr(corridor, key, _as_time(changes[key], key))
     _check_hours(corridor.opens_at, corridor.closes_at)
     if changes.get("geometry") is not None:
         corridor.set_geometry(validate_geometry(changes["geometry"], field="geometry", allowed=LINE_TYPES))

@@ -10,6 +10,8 @@
     residential: "#8c510a", hospital: "#b2182b" };
 
   const map = L.map("map", { preferCanvas: false, zoomControl: true }).setView([36.2, 37.15], 13);
+  // No flag or political symbol in a neutral tool: plain attribution only.
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
   map.attributionControl.addAttribution("Columbia CSR, Conflict Urbanism: Aleppo (MIT)");
   const groups = { areas: L.featureGroup(), corridors: L.featureGroup(), checkpoints: L.featureGroup(),
     sites: L.featureGroup(), pauses: L.featureGroup() };

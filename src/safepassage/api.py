@@ -80,11 +80,12 @@ def _register_routers() -> None:
     from safepassage.incidents.api import router as incidents
     from safepassage.pauses.api import router as pauses
     from safepassage.places.api import router as places
+    from safepassage.plans.api import router as plans
     from safepassage.servicepoints.api import router as servicepoints
     from safepassage.web.api import router as web
 
     for router in (accounts, places, corridors, pauses, incidents, audit, web, deconfliction, convoys, crossings,
-                   servicepoints):
+                   servicepoints, plans):
         api.add_router("/", router)
 
 

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "safepassage.convoys",
     "safepassage.crossings",
     "safepassage.servicepoints",
+    "safepassage.plans",
     "safepassage.web",
 ]
 
@@ -115,6 +116,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 NINJA_PAGINATION_MAX_LIMIT = 1000
+
+# Road network for planning: an .osm.pbf, a GeoJSON of lines, or a cached network file.
+# Without it, plans run on the district graph built from the areas in the database.
+SAFEPASSAGE_ROAD_NETWORK = os.environ.get("SAFEPASSAGE_ROAD_NETWORK", "")
 
 LOGGING = {
     "version": 1,

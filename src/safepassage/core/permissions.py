@@ -40,6 +40,9 @@ class Perm(StrEnum):
     SERVICEPOINTS_VIEW = "servicepoints.view"
     SERVICEPOINTS_EDIT = "servicepoints.edit"
     STOCK_EDIT = "servicepoints.stock.edit"
+    # planning (issue 3)
+    PLANS_VIEW = "plans.view"
+    PLANS_RUN = "plans.run"
 
 
 class Role(StrEnum):
@@ -58,7 +61,7 @@ class Role(StrEnum):
 _PUBLIC = {Perm.PLACES_VIEW, Perm.CORRIDORS_VIEW, Perm.PAUSES_VIEW}
 _STAFF_READ = _PUBLIC | {Perm.CONTROL_VIEW, Perm.CLAIMS_VIEW, Perm.PARTIES_VIEW, Perm.CONVOYS_VIEW,
                           Perm.NOTIFICATIONS_VIEW, Perm.CROSSINGS_VIEW, Perm.MEDEVAC_VIEW,
-                          Perm.SERVICEPOINTS_VIEW}
+                          Perm.SERVICEPOINTS_VIEW, Perm.PLANS_VIEW}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm),
@@ -79,6 +82,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CROSSINGS_REVIEW,
             Perm.SERVICEPOINTS_EDIT,
             Perm.STOCK_EDIT,
+            Perm.PLANS_RUN,
         }
     ),
     Role.FIELD_OFFICER: frozenset(

@@ -22,6 +22,8 @@ def map_page(request):
         "can_edit_corridors": principal.can(Perm.CORRIDORS_EDIT),
         "can_set_status": principal.can(Perm.CORRIDORS_SET_STATUS),
         "can_edit_pauses": principal.can(Perm.PAUSES_EDIT),
+        "can_view_plans": principal.can(Perm.PLANS_VIEW),
+        "can_run_plans": principal.can(Perm.PLANS_RUN),
         "groups": Group.choices,
         "parties": Party.objects.order_by("short_name") if principal.can(Perm.PAUSES_EDIT) else [],
         "i18n_strings": js_strings(),
@@ -47,6 +49,12 @@ def js_strings() -> dict[str, str]:
         "leaving_armed_groups_unarmed": _("persons leaving armed groups without weapons"),
         "leaving_armed_groups_armed": _("persons leaving armed groups with weapons"),
         "humanitarian_cargo": _("humanitarian cargo"),
+        "planFrom": _("start"), "planTo": _("end"), "planPick": _("Click the map to place the point."),
+        "planNeedPoints": _("Pick a start and an end first."), "planRoute": _("Route"),
+        "planExposure": _("exposure"), "planNoExposure": _("no hazard on the way"),
+        "planEvacuated": _("people out by the end of the pause"), "planUpperBound": _("proven upper bound"),
+        "planOptimal": _("optimal"), "planGap": _("heuristic gap"), "planMinute": _("minute"),
+        "planSites": _("proposed sites"), "planCovered": _("demand covered"),
     }
 
 

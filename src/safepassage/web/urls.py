@@ -7,6 +7,8 @@ app_name = "web"
 urlpatterns = [
     path("", views.map_page, name="map"),
     path("audit/", views.audit_page, name="audit"),
+    path("claims/", views.claims_page, name="claims"),
+    path("claims/<int:claim_id>/verification", views.claim_verify, name="claim-verify"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),
     path("healthz", views.healthz, name="healthz"),

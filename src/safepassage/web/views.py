@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseForbidden
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_POST
 
 from safepassage.accounts.models import Party
 from safepassage.audit.models import AuditEntry
+from safepassage.core.errors import DomainError
 from safepassage.core.permissions import Perm
 from safepassage.core.principal import principal_for_user
 from safepassage.corridors.models import Group
+from safepassage.incidents.models import Claim, Verification
+from safepassage.incidents.services import set_claim_verification
 
 
 @ensure_csrf_cookie
@@ -23,6 +27,9 @@ def map_page(request):
         "can_set_status": principal.can(Perm.CORRIDORS_SET_STATUS),
         "can_edit_pauses": principal.can(Perm.PAUSES_EDIT),
         "can_view_plans": principal.can(Perm.PLANS_VIEW),
+        "can_respond": principal.can(Perm.PAUSES_RESPOND),
+        "party_id": principal.party_id,
+        "is_liaison": principal.role == "party_liaison",
         "can_run_plans": principal.can(Perm.PLANS_RUN),
         "groups": Group.choices,
         "parties": Party.objects.order_by("short_name") if principal.can(Perm.PAUSES_EDIT) else [],
@@ -55,17 +62,53 @@ def js_strings() -> dict[str, str]:
         "planEvacuated": _("people out by the end of the pause"), "planUpperBound": _("proven upper bound"),
         "planOptimal": _("optimal"), "planGap": _("heuristic gap"), "planMinute": _("minute"),
         "planSites": _("proposed sites"), "planCovered": _("demand covered"),
+        "accept": _("Accept"), "refuse": _("Refuse"), "pending": _("pending"), "accepted": _("accepted"),
+        "refused": _("refused"), "proposed": _("proposed"), "agreed": _("agreed"), "active": _("active"),
+        "ended": _("ended"), "violated": _("violated"), "noPauses": _("No pauses."),
+        "responseNote": _("note (required to refuse, or when recording for a party)"), "moveTo": _("Move to"),
     }
 
 
 def audit_page(request):
-    principal = principal_for_user(request.user)
-    if principal.is_anonymous:
-        return redirect(f"/login/?next={request.path}")
-    if not principal.can(Perm.AUDIT_VIEW):
-        return HttpResponseForbidden("Your role may not read the audit log.")
+    _, refusal = _staff_page(request, Perm.AUDIT_VIEW)
+    if refusal:
+        return refusal
     entries = Paginator(AuditEntry.objects.order_by("-seq"), 100).get_page(request.GET.get("page"))
     return render(request, "web/audit.html", {"entries": entries})
+
+
+def _staff_page(request, perm: Perm):
+    """The principal if allowed; otherwise the response to send (sign-in or 403)."""
+    principal = principal_for_user(request.user)
+    if principal.is_anonymous:
+        return None, redirect(f"/login/?next={request.path}")
+    if not principal.can(perm):
+        return None, HttpResponseForbidden(_("Your role may not see this page."))
+    return principal, None
+
+
+def claims_page(request):
+    principal, refusal = _staff_page(request, Perm.CLAIMS_VIEW)
+    if refusal:
+        return refusal
+    return render(request, "web/claims.html", {
+        "claims": Claim.objects.order_by("-published_on", "id"),
+        "can_verify": principal.can(Perm.CLAIMS_VERIFY),
+        "statuses": Verification.choices,
+    })
+
+
+@require_POST
+def claim_verify(request, claim_id: int):
+    principal, refusal = _staff_page(request, Perm.CLAIMS_VERIFY)
+    if refusal:
+        return refusal
+    try:
+        set_claim_verification(claim_id=claim_id, verification=request.POST.get("verification", ""),
+                               note=request.POST.get("note", ""), by=principal)
+    except DomainError as exc:
+        return HttpResponseBadRequest(exc.reason)
+    return redirect("web:claims")
 
 
 def healthz(request):

@@ -266,6 +266,54 @@
     });
   }
 
-  window.safePassageMap = { map, groups, load, get data() { return current; } };
+  // Pauses: each party's response, and the lifecycle, from the sidebar.
+  const NEXT = { proposed: ["agreed"], agreed: ["active", "violated", "proposed"], active: ["ended", "violated"], ended: [], violated: [] };
+  async function loadPauses() {
+    const box = document.getElementById("pause-list");
+    const data = await api("GET", "/api/pauses?limit=50");
+    const live = data.items.filter((p) => ["proposed", "agreed", "active"].includes(p.status));
+    if (!live.length) { box.innerHTML = "<p>" + T.noPauses + "</p>"; return; }
+    box.innerHTML = live.map((p) => {
+      let html = '<div class="pause-item" data-pause="' + p.id + '"><strong>' + esc(lang === "ar" && p.title_ar ? p.title_ar : p.title) + "</strong> · " +
+        '<span class="badge ' + esc(p.status) + '">' + esc(T[p.status] || p.status) + "</span><br>" + fmt(p.starts_at) + " → " + fmt(p.ends_at) + "<ul>" +
+        p.responses.map((r) => '<li data-testid="response-' + r.party_id + '">' + esc(r.party) + ": " + esc(T[r.state] || r.state) + (r.by ? " (" + esc(r.by) + ")" : "") + "</li>").join("") + "</ul>";
+      const mine = p.responses.find((r) => r.party_id === CFG.partyId);
+      const canAnswer = CFG.canRespond && (CFG.isLiaison ? !!mine : true) && ["proposed", "agreed"].includes(p.status);
+      if (canAnswer) {
+        const parties = CFG.isLiaison ? [mine] : p.responses;
+        html += '<form class="respond-form"><select name="party_id">' + parties.map((r) => '<option value="' + r.party_id + '">' + esc(r.party) + "</option>").join("") + "</select>" +
+          '<input name="note" placeholder="' + esc(T.responseNote) + '"> <button type="submit" name="state" value="accepted">' + T.accept + '</button> <button type="submit" name="state" value="refused">' + T.refuse + "</button></form>";
+      }
+      if (CFG.canEditPauses && NEXT[p.status].length) {
+        html += '<form class="pause-status-form">' + T.moveTo + ' <select name="status">' + NEXT[p.status].map((s) => '<option value="' + s + '">' + esc(T[s] || s) + "</option>").join("") +
+          '</select> <input name="reason" placeholder="' + T.reason + '"> <button type="submit">' + T.save + "</button></form>";
+      }
+      return html + '<p class="error" role="alert"></p></div>';
+    }).join("");
+    box.querySelectorAll(".pause-item").forEach((item) => {
+      const id = item.dataset.pause, errBox = item.querySelector(".error");
+      const rf = item.querySelector(".respond-form");
+      if (rf) rf.addEventListener("submit", async (ev) => {
+        ev.preventDefault();
+        const fd = new FormData(rf);
+        try {
+          await api("POST", "/api/pauses/" + id + "/responses", { party_id: Number(fd.get("party_id")), state: ev.submitter.value, note: fd.get("note") || "" });
+          await loadPauses();
+        } catch (e) { errBox.textContent = e.message; }
+      });
+      const sf = item.querySelector(".pause-status-form");
+      if (sf) sf.addEventListener("submit", async (ev) => {
+        ev.preventDefault();
+        const fd = new FormData(sf);
+        try {
+          await api("POST", "/api/pauses/" + id + "/status", { status: fd.get("status"), reason: fd.get("reason") || "" });
+          await loadPauses(); await load(currentAt());
+        } catch (e) { errBox.textContent = e.message; }
+      });
+    });
+  }
+  loadPauses().catch((e) => { document.getElementById("pause-list").textContent = e.message; });
+
+  window.safePassageMap = { map, groups, load, loadPauses, get data() { return current; } };
   load(null).catch((e) => { document.getElementById("open-now").textContent = e.message; });
 })();

@@ -32,6 +32,7 @@ def test_only_verifier_sets_status_with_a_note(client, actors, claim):
     r = client.post(f"/claims/{claim.pk}/verification", {"verification": "pending_verification", "note": "asked"})
     assert r.status_code == 302
     assert Claim.objects.get().verification == "pending_verification"
+    assert client.post("/claims/999999/verification", {"verification": "verified", "note": "x"}).status_code == 404
 
 
 def test_new_claims_start_unverified_and_need_a_source(actors):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
@@ -103,6 +103,7 @@ def claim_verify(request, claim_id: int):
     principal, refusal = _staff_page(request, Perm.CLAIMS_VERIFY)
     if refusal:
         return refusal
+    get_object_or_404(Claim, pk=claim_id)
     try:
         set_claim_verification(claim_id=claim_id, verification=request.POST.get("verification", ""),
                                note=request.POST.get("note", ""), by=principal)

@@ -45,9 +45,20 @@ def parse_lonlat(text: str) -> tuple[float, float]:
 def _registrars() -> list[Callable[[Any], None]]:
     # Each planning capability registers its own sub-command; imported lazily so
     # `safepassage plan route` does not pay for the optimisation imports.
-    from safepassage.planning import _cli_evacuation, _cli_route, _cli_siting
+    # A capability whose module is not there yet is left out, not fatal.
+    import importlib
 
-    return [_cli_route.add_parser, _cli_evacuation.add_parser, _cli_siting.add_parser]
+    registrars = []
+    for name in ("_cli_route", "_cli_evacuation", "_cli_siting"):
+        module_name = f"safepassage.planning.{name}"
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        registrars.append(module.add_parser)
+    return registrars
 
 
 def build_parser(prog: str = "safepassage plan") -> argparse.ArgumentParser:
@@ -70,4 +81,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "safepassage plan") -> i
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # Run the importable module's main, not this __main__ copy: the commands raise
+    # safepassage.planning.cli.PlanningInputError, which must be the class caught.
+    from safepassage.planning.cli import main as _main
+
+    sys.exit(_main())

@@ -89,6 +89,9 @@ def _database_config() -> dict:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         },
+        # A file, not Django's default in-memory database, so that tests with threads (concurrent
+        # acknowledgements, retries) see one database, as the real server does.
+        "TEST": {"NAME": str(DATA_DIR / "test-safepassage.sqlite3")},
     }
 
 

@@ -7,5 +7,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("convoys/", include("safepassage.convoys.urls")),
     path("", include("safepassage.web.urls")),
 ]

@@ -1,0 +1,328 @@
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+from safepassage.core.api import DbId, ShortText, Text
+
+StatusT = Literal["planned", "notified", "cleared", "departed", "arrived", "delivered", "aborted", "returned"]
+# Quantities are taken as given (number or text) and checked line by line in the service,
+# so a bad value is named by its field (manifest.2.quantity) rather than refused wholesale.
+Amount = float | int | ShortText | None
+
+
+class ManifestLineIn(Schema):
+    item: Any = Field(..., description="item name")
+    category: Any = Field(..., description="food, medical, shelter, wash or fuel")
+    quantity: Amount = Field(..., description="a positive number")
+    unit: Any = Field(..., description="kg, t, l, m3, piece, box, carton, bag, pallet, kit, dose, roll")
+    weight_kg: Amount = Field(..., description="gross weight of the line in kilograms")
+
+
+class VehicleIn(Schema):
+    plate: ShortText
+    vehicle_type: ShortText
+    markings: ShortText = ""
+    driver_names: list[ShortText] = Field(default_factory=list, max_length=10,
+                                          description="restricted personal data")
+
+
+class ConvoyCreate(Schema):
+    title: ShortText
+    organisation_id: DbId
+    origin_id: DbId
+    destination_id: DbId
+    destination_note: ShortText = ""
+    corridor_id: DbId
+    route: dict[str, Any] | None = Field(None, description="GeoJSON LineString; default: the corridor's route")
+    direction: Literal["in", "out"] = "in"
+    planned_departure: datetime
+    planned_arrival: datetime
+    vehicles: list[VehicleIn] = Field(default_factory=list, max_length=100)
+    manifest: list[ManifestLineIn] = Field(default_factory=list, max_length=500)
+    notes: Text = Field("", max_length=5000)
+
+
+class ConvoyUpdate(Schema):
+    version: int = Field(..., ge=1, description="the version you read; a stale one is refused with 409")
+    title: ShortText | None = None
+    destination_note: ShortText | None = None
+    notes: Text | None = Field(None, max_length=5000)
+    route: dict[str, Any] | None = None
+    corridor_id: DbId | None = None
+    planned_departure: datetime | None = None
+    planned_arrival: datetime | None = None
+    notification_deadline: datetime | None = Field(
+        None, description="needed when the route or time of a notified convoy changes: it is re-notified")
+
+
+class ManifestSet(Schema):
+    version: int = Field(..., ge=1)
+    lines: list[ManifestLineIn] = Field(..., max_length=500)
+
+
+class VehiclesSet(Schema):
+    version: int = Field(..., ge=1)
+    vehicles: list[VehicleIn] = Field(..., max_length=100)
+    notification_deadline: datetime | None = Field(
+        None, description="needed when the vehicles of a notified convoy change: it is re-notified")
+
+
+class NotifyConvoy(Schema):
+    deadline: datetime
+    party_ids: list[DbId] | None = Field(None, min_length=1, max_length=50,
+                                         description="required on the first notification")
+    reason: Text = Field("re-notified", max_length=2000)
+
+
+class StatusSet(Schema):
+    status: StatusT
+    reason: Text = Field("", max_length=2000)
+    at: datetime | None = None
+    version: int | None = Field(None, ge=1)
+
+
+class DiscrepancyIn(Schema):
+    item: ShortText
+    expected: ShortText
+    found: ShortText
+
+
+class InspectionCreate(Schema):
+    result: Literal["cleared", "cleared_with_remarks", "refused"]
+    no_weapons_attested: bool = Field(..., description="no weapons, ammunition or military equipment were found")
+    items_checked: list[int] = Field(default_factory=list, max_length=500,
+                                     description="manifest line numbers checked")
+    seals: list[ShortText] = Field(default_factory=list, max_length=200)
+    discrepancies: list[DiscrepancyIn] = Field(default_factory=list, max_length=500)
+    remarks: Text = Field("", max_length=5000)
+    at: datetime | None = None
+    checkpoint_id: DbId | None = None
+    place_id: DbId | None = None
+
+
+class SealFound(Schema):
+    number: ShortText
+    intact: bool
+
+
+class SealCheck(Schema):
+    found: list[SealFound] = Field(..., max_length=200)
+    at: datetime | None = None
+
+
+class SealRead(Schema):
+    number: str
+    state: str
+
+
+class SealCheckResult(Schema):
+    seals: list[SealRead]
+    unexpected: list[str]
+    alert: bool
+
+
+class PositionCreate(Schema):
+    lon: float = Field(..., ge=-180, le=180)
+    lat: float = Field(..., ge=-90, le=90)
+    at: datetime | None = None
+    checkpoint_id: DbId | None = None
+    note: Text = Field("", max_length=2000)
+
+
+class ReceiptLineIn(Schema):
+    line_no: int = Field(..., ge=1, le=10_000)
+    quantity_received: Amount = None
+    note: Text = Field("", max_length=2000)
+
+
+class DeliveryCreate(Schema):
+    received_by: ShortText
+    received_at: datetime | None = None
+    lines: list[ReceiptLineIn] = Field(..., max_length=500)
+    remarks: Text = Field("", max_length=5000)
+
+
+class IncidentCreate(Schema):
+    kind: Literal["violence_against_personnel_assets", "hostilities", "restriction_of_movement",
+                  "interference_in_implementation", "mines_ied_uxo", "physical_constraints"]
+    description: Text = Field(..., min_length=1, max_length=5000)
+    at: datetime
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+
+
+class ConvoyFilters(Schema):
+    status: StatusT | None = None
+    departs_from: datetime | None = None
+    departs_before: datetime | None = None
+
+
+# ------------------------------------------------------------------ reads
+
+
+class ManifestLineRead(Schema):
+    line_no: int
+    item: str
+    category: str
+    quantity: Decimal
+    unit: str
+    weight_kg: Decimal
+
+
+class VehicleRead(Schema):
+    plate: str
+    vehicle_type: str
+    markings: str
+    driver_names: list[str] | None = Field(None, description="shown only to planners; every read is logged")
+
+
+class DiscrepancyRead(Schema):
+    item: str
+    expected: str
+    found: str
+
+
+class InspectionRead(Schema):
+    id: int
+    inspector: str
+    at: datetime
+    checkpoint_id: int | None
+    place_id: int | None
+    result: str
+    remarks: str
+    no_weapons_attested: bool
+    items_checked: list[int]
+    manifest_version: int
+    current: bool = Field(..., description="made against the current manifest")
+    seals: list[SealRead]
+    discrepancies: list[DiscrepancyRead]
+
+
+class AnswerBrief(Schema):
+    party_id: int
+    party: str
+    state: str
+    at: datetime | None
+    reason: str
+
+
+class NotificationBrief(Schema):
+    id: int
+    revision: int
+    deadline: datetime
+    answers: list[AnswerBrief]
+    missing: list[str]
+
+
+class StatusChangeRead(Schema):
+    from_status: str
+    status: str
+    reason: str
+    at: datetime
+    by: str | None
+
+
+class PositionRead(Schema):
+    at: datetime
+    lon: float
+    lat: float
+    checkpoint_id: int | None
+    note: str
+
+
+class ReceiptLineRead(Schema):
+    line_no: int
+    item: str
+    unit: str
+    expected: Decimal
+    received: Decimal
+    difference: Decimal
+    discrepancy: bool
+    note: str
+
+
+class ReceiptRead(Schema):
+    received_at: datetime
+    received_by: str
+    remarks: str
+    lines: list[ReceiptLineRead]
+    has_discrepancies: bool
+
+
+class IncidentRead(Schema):
+    id: int
+    kind: str
+    at: datetime
+    description: str
+    lon: float | None
+    lat: float | None
+
+
+class ConvoyRead(Schema):
+    id: int
+    reference: str
+    title: str
+    organisation_id: int
+    organisation: str
+    origin_id: int
+    destination_id: int
+    destination_note: str
+    corridor_id: int
+    corridor: str
+    route: dict[str, Any]
+    direction: str
+    planned_departure: datetime
+    planned_arrival: datetime
+    pause_id: int | None
+    status: str
+    status_reason: str
+    allowed_next: list[str]
+    cleared_to_move: bool
+    clearance_problems: list[str]
+    manifest_version: int
+    manifest: list[ManifestLineRead]
+    vehicles: list[VehicleRead]
+    inspection_state: str
+    inspections: list[InspectionRead]
+    notification: NotificationBrief | None
+    seal_alert: bool
+    position: PositionRead | None
+    notes: str
+    version: int
+
+
+class ConvoyDetail(ConvoyRead):
+    status_history: list[StatusChangeRead]
+    positions: list[PositionRead]
+    receipt: ReceiptRead | None
+    incidents: list[IncidentRead]
+
+
+class BoardItem(Schema):
+    id: int
+    reference: str
+    title: str
+    status: str
+    planned_departure: datetime
+    planned_arrival: datetime
+    today: bool
+    corridor: str
+    origin: str
+    destination: str
+    notification_id: int | None
+    notification_revision: int | None
+    missing_acknowledgements: list[str]
+    inspection: str
+    seal_alert: bool
+    lon: float | None
+    lat: float | None
+    position_at: datetime | None
+
+
+class Board(Schema):
+    at: datetime
+    items: list[BoardItem]

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from safepassage.convoys import views
+
+app_name = "convoys"
+urlpatterns = [
+    path("board/", views.board_page, name="board"),
+]

@@ -1,0 +1,73 @@
+"""A printable notification letter, English and Arabic, rendered to PDF with WeasyPrint."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django.template.loader import render_to_string
+
+from safepassage.deconfliction.models import Kind, Notification
+
+LOCAL_TZ = ZoneInfo("Asia/Damascus")
+KIND_EN = {Kind.CONVOY: "Aid convoy movement", Kind.EVACUATION: "Evacuation movement",
+           Kind.STATIC_SITE: "Static humanitarian site"}
+KIND_AR = {Kind.CONVOY: "تحرك قافلة مساعدات", Kind.EVACUATION: "عملية إجلاء", Kind.STATIC_SITE: "موقع إنساني ثابت"}
+
+
+def _svg_route(geometry: dict, width: int = 420, height: int = 180) -> str:
+    """A small inline SVG of the route or site, so the letter shows where without a map server."""
+    from shapely.geometry import shape
+
+    shp = shape(geometry)
+    minx, miny, maxx, maxy = shp.bounds
+    span = max(maxx - minx, maxy - miny, 1e-6)
+    pad = 12
+
+    def xy(lon: float, lat: float) -> str:
+        x = pad + (lon - minx) / span * (width - 2 * pad)
+        y = height - pad - (lat - miny) / span * (height - 2 * pad)
+        return f"{x:.1f},{y:.1f}"
+
+    parts = []
+    geoms = getattr(shp, "geoms", [shp])
+    for g in geoms:
+        if g.geom_type == "Point":
+            parts.append(f'<circle cx="{xy(g.x, g.y).split(",")[0]}" cy="{xy(g.x, g.y).split(",")[1]}" r="6" '
+                         'fill="#b2182b"/>')
+        else:
+            coords = g.exterior.coords if g.geom_type == "Polygon" else g.coords
+            pts = " ".join(xy(c[0], c[1]) for c in coords)
+            parts.append(f'<polyline points="{pts}" fill="none" stroke="#b2182b" stroke-width="3"/>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}"><rect width="100%" height="100%" fill="#f4f4f4"/>'
+            + "".join(parts) + "</svg>")
+
+
+def context(n: Notification) -> dict:
+    acks = sorted(n.acknowledgements.select_related("party"), key=lambda a: a.party.short_name)
+    coords = n.geometry["coordinates"]
+    first_last = None
+    if n.geometry["type"] == "LineString":
+        first_last = (coords[0], coords[-1])
+
+    def local(dt):
+        # a no-break space (bidi class CS) keeps date and time in one left-to-right run inside Arabic text
+        return dt.astimezone(LOCAL_TZ).strftime("%Y-%m-%d\u00a0%H:%M") if dt else "—"
+
+    return {
+        "n": n, "kind_en": KIND_EN[n.kind], "kind_ar": KIND_AR[n.kind],
+        "parties": [{"en": a.party.name, "ar": a.party.name_ar or a.party.name} for a in acks],
+        "starts": local(n.starts_at), "ends": local(n.ends_at), "sent": local(n.sent_at),
+        "deadline": local(n.deadline), "first_last": first_last, "svg": _svg_route(n.geometry),
+        "site": n.site,
+    }
+
+
+def render_html(n: Notification) -> str:
+    return render_to_string("deconfliction/letter.html", context(n))
+
+
+def render_pdf(n: Notification) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=render_html(n)).write_pdf()

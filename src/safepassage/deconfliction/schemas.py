@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+from safepassage.core.api import DbId, ShortText, Text
+
+KindT = Literal["convoy", "evacuation", "static_site"]
+NotificationStateT = Literal["active", "superseded", "withdrawn"]
+
+
+class AnswerRead(Schema):
+    party_id: int
+    party: str
+    state: str = Field(..., description="pending, acknowledged, refused or no_answer (pending past the deadline)")
+    at: datetime | None
+    by: str | None
+    reason: str
+
+
+class NotificationRead(Schema):
+    id: int
+    series: str
+    revision: int
+    supersedes_id: int | None
+    superseded_by_id: int | None
+    kind: str
+    convoy_id: int | None
+    site_id: int | None
+    title: str
+    title_ar: str
+    description: str
+    who: str
+    geometry: dict[str, Any]
+    starts_at: datetime
+    ends_at: datetime | None
+    sent_at: datetime
+    deadline: datetime
+    state: str
+    state_reason: str
+    answers: list[AnswerRead]
+    missing: list[str] = Field(..., description="required parties that have not acknowledged")
+    cleared: bool = Field(..., description="every required party acknowledged this (active) revision")
+    notice_hours: float = Field(..., description="hours between sending and the start")
+    short_notice: bool = Field(..., description="a movement notified less than 48 hours ahead (practice: 48 h, "
+                                                "24 h in emergencies)")
+    version: int
+
+
+class NotificationCreate(Schema):
+    kind: Literal["evacuation", "static_site"] = Field(
+        ..., description="convoys are notified through POST /api/convoys/{id}/notify")
+    site_id: DbId | None = None
+    title: ShortText
+    title_ar: ShortText = ""
+    description: Text = Field("", max_length=5000)
+    who: ShortText
+    geometry: dict[str, Any] | None = Field(
+        None, description="GeoJSON line (movement) or point/polygon (site); a site defaults to its own geometry")
+    starts_at: datetime
+    ends_at: datetime | None = None
+    deadline: datetime
+    party_ids: list[DbId] = Field(..., min_length=1, max_length=50)
+
+
+class Renotify(Schema):
+    reason: Text = Field(..., min_length=1, max_length=2000)
+    deadline: datetime
+    title: ShortText | None = None
+    title_ar: ShortText | None = None
+    description: Text | None = Field(None, max_length=5000)
+    who: ShortText | None = None
+    geometry: dict[str, Any] | None = None
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    party_ids: list[DbId] | None = Field(None, min_length=1, max_length=50)
+
+
+class Withdraw(Schema):
+    reason: Text = Field(..., min_length=1, max_length=2000)
+
+
+class AnswerCreate(Schema):
+    state: Literal["acknowledged", "refused"]
+    reason: Text = Field("", max_length=2000)
+    revision: int | None = Field(None, ge=1, le=1_000_000, description="the revision you read")
+    party_id: DbId | None = Field(None, description="your own party (default)")
+
+
+class NotificationFilters(Schema):
+    kind: KindT | None = None
+    state: NotificationStateT | None = None
+    convoy_id: DbId | None = None
+
+
+class DeadlineSweep(Schema):
+    notification_id: DbId | None = None
+
+
+class DeadlineSweepResult(Schema):
+    recorded: int

@@ -1,0 +1,77 @@
+"""Reads of notifications, filtered for the acting principal; effective answers at a given time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import QuerySet
+
+from safepassage.core.permissions import Role
+from safepassage.core.timeutil import now
+from safepassage.deconfliction.models import Acknowledgement, AckState, Notification, NotificationState
+
+NOTICE_AHEAD = timedelta(hours=48)  # movements are notified 48 h ahead (24 h in emergencies)
+
+
+def is_liaison(principal) -> bool:
+    return getattr(principal, "role", None) == Role.PARTY_LIAISON
+
+
+def notifications(principal, *, kind: str | None = None, state: str | None = None,
+                  convoy_id: int | None = None) -> QuerySet[Notification]:
+    """Notifications the principal may see: a liaison sees only those sent to their party."""
+    qs = Notification.objects.select_related("convoy", "site")
+    if is_liaison(principal):
+        qs = qs.filter(acknowledgements__party_id=principal.party_id)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if state:
+        qs = qs.filter(state=state)
+    if convoy_id:
+        qs = qs.filter(convoy_id=convoy_id)
+    return qs.order_by("-sent_at", "-id")
+
+
+def effective_state(ack: Acknowledgement, notification: Notification, at: datetime | None = None) -> str:
+    """A pending answer past the deadline counts as no answer, recorded or not."""
+    at = at or now()
+    if ack.state == AckState.PENDING and at >= notification.deadline:
+        return AckState.NO_ANSWER
+    return ack.state
+
+
+def answers(notification: Notification, principal=None, at: datetime | None = None) -> list[dict]:
+    """Each required party's answer; a liaison sees only their own party's line."""
+    out = []
+    acks = sorted(notification.acknowledgements.select_related("party", "by"), key=lambda a: a.party.short_name)
+    for ack in acks:
+        if principal is not None and is_liaison(principal) and ack.party_id != principal.party_id:
+            continue
+        out.append({"party_id": ack.party_id, "party": ack.party.short_name,
+                    "state": effective_state(ack, notification, at), "at": ack.at,
+                    "by": ack.by.username if ack.by else None, "reason": ack.reason})
+    return out
+
+
+def missing_parties(notification: Notification | None, at: datetime | None = None) -> list[str]:
+    """Short names of the required parties that have not acknowledged (refused, pending, no answer)."""
+    if notification is None:
+        return []
+    return [a.party.short_name
+            for a in sorted(notification.acknowledgements.select_related("party"), key=lambda a: a.party.short_name)
+            if effective_state(a, notification, at) != AckState.ACKNOWLEDGED]
+
+
+def current_for_convoy(convoy_id: int) -> Notification | None:
+    return Notification.objects.filter(convoy_id=convoy_id, state=NotificationState.ACTIVE).first()
+
+
+def all_acknowledged(notification: Notification | None, at: datetime | None = None) -> bool:
+    if notification is None or notification.state != NotificationState.ACTIVE:
+        return False
+    acks = list(notification.acknowledgements.all())
+    return bool(acks) and all(effective_state(a, notification, at) == AckState.ACKNOWLEDGED for a in acks)
+
+
+def history(notification: Notification) -> list[Notification]:
+    return list(Notification.objects.filter(series=notification.series).order_by("revision"))

@@ -1,0 +1,1 @@
+from tests.convoys.fixtures import convoy, scene  # noqa: F401

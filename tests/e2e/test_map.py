@@ -90,3 +90,15 @@ def test_coordinator_draws_a_corridor_on_the_map(browser, live_server, demo_worl
     drawn = Corridor.objects.get(name="Drawn corridor")
     assert drawn.geometry["type"] == "LineString" and len(drawn.geometry["coordinates"]) >= 3
     assert drawn.status == "closed"
+
+
+@pytest.mark.parametrize("user", ["partner", "field", "liaison_a"])
+def test_map_has_no_script_errors_for_other_roles(browser, live_server, demo_world, user):
+    page = browser.new_page(viewport={"width": 390, "height": 800})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _login(page, live_server.url, user, demo_world[user])
+    page.wait_for_function("document.body.dataset.layersLoaded === 'true'")
+    assert not errors, errors
+    # Nothing wider than a phone screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

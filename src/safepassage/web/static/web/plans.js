@@ -26,14 +26,16 @@
       (from ? T.planFrom + " " + from.lat.toFixed(4) + ", " + from.lng.toFixed(4) : T.planFrom + " —") + " · " +
       (to ? T.planTo + " " + to.lat.toFixed(4) + ", " + to.lng.toFixed(4) : T.planTo + " —");
   }
-  document.getElementById("pick-from").addEventListener("click", () => { picking = "from"; err.textContent = T.planPick; });
-  document.getElementById("pick-to").addEventListener("click", () => { picking = "to"; err.textContent = T.planPick; });
+  // Roles that may view runs but not start them get no route controls.
+  const on = (id, event, fn) => { const el = document.getElementById(id); if (el) el.addEventListener(event, fn); };
+  on("pick-from", "click", () => { picking = "from"; err.textContent = T.planPick; });
+  on("pick-to", "click", () => { picking = "to"; err.textContent = T.planPick; });
   map.on("click", (ev) => {
     if (!picking) return;
     if (picking === "from") from = ev.latlng; else to = ev.latlng;
     picking = null; err.textContent = ""; pointsText();
   });
-  document.getElementById("plan-hazards").addEventListener("change", async (ev) => {
+  on("plan-hazards", "change", async (ev) => {
     const f = ev.target.files[0];
     hazards = f ? JSON.parse(await f.text()) : null;
   });
@@ -93,7 +95,7 @@
     document.body.dataset.planShown = String(run.id);
   }
 
-  document.getElementById("plan-route-btn").addEventListener("click", async () => {
+  on("plan-route-btn", "click", async () => {
     err.textContent = "";
     if (!from || !to) { err.textContent = T.planNeedPoints; return; }
     try {
@@ -102,7 +104,7 @@
       show(run);
     } catch (e) { err.textContent = e.message; }
   });
-  document.getElementById("plan-show-btn").addEventListener("click", async () => {
+  on("plan-show-btn", "click", async () => {
     err.textContent = "";
     try { show(await api("GET", "/api/plans/" + Number(document.getElementById("plan-run-id").value))); } catch (e) { err.textContent = e.message; }
   });

@@ -50,8 +50,11 @@ def test_board_page_renders_status_inspection_and_position(actors, coordinator, 
     assert r.status_code == 200
     html = r.content.decode()
     assert c["reference"] in html and "departed" in html and "cleared" in html
-    assert 'data-testid="board-map"' in html and f'data-ref="{c["reference"]}"' in html
-    assert "36.21000, 37.15000" in html
+    assert 'data-testid="board-map"' in html
+    features = r.context["map"]["features"]
+    position = next(f for f in features if f["properties"]["kind"] == "position")
+    assert position["properties"]["ref"] == c["reference"] and position["geometry"]["coordinates"] == [37.15, 36.21]
+    assert any(f["properties"]["kind"] == "route" and f["properties"]["ref"] == c["reference"] for f in features)
 
 
 def test_board_page_needs_sign_in_and_permission(actors):

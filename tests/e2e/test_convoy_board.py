@@ -209,6 +209,9 @@ def test_convoy_from_plan_to_delivery_through_the_board(browser, live_server, de
     flagged = row.locator("[data-testid=discrepancy]")
     assert flagged.count() == 1
     assert flagged.inner_text() == "line 2, Trauma kits: 48 of 50 kit received"
+    # The convoy's route is drawn on the map over the neighbourhoods.
+    page.wait_for_function("document.getElementById('board-map').dataset.loaded === 'true'")
+    assert page.locator("#board-map .leaflet-overlay-pane path").count() > 100
     row.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "convoy-board.png"), full_page=True)
     coord.close()

@@ -21,40 +21,24 @@ from safepassage.core.timeutil import now
 from safepassage.corridors.models import Corridor
 from safepassage.places.models import Place, PlaceKind
 
-WIDTH, HEIGHT, PAD = 640, 360, 16
 # Moves that have their own form: the first notification (notify) and delivery (the receipt).
 STATUS_BY_FORM = {lifecycle.NOTIFIED, lifecycle.DELIVERED}
 
 
 def _map(items: list[dict]) -> dict:
-    """Routes and last positions projected into a plain SVG box (no tile server needed)."""
+    """Convoy routes and last reported positions as GeoJSON, drawn over the areas by Leaflet."""
     convoys = {c.pk: c for c in Convoy.objects.filter(pk__in=[i["id"] for i in items]).select_related("corridor")}
-    lines, points = [], []
+    features = []
     for item in items:
         c = convoys[item["id"]]
-        geom = c.route or c.corridor.geometry
-        parts = geom["coordinates"] if geom["type"] == "MultiLineString" else [geom["coordinates"]]
-        lines.extend((item, part) for part in parts)
+        props = {"ref": item["reference"], "status": item["status"], "title": c.title}
+        features.append({"type": "Feature", "geometry": c.route or c.corridor.geometry,
+                         "properties": {**props, "kind": "route"}})
         if item["lon"] is not None:
-            points.append((item, item["lon"], item["lat"]))
-    coords = [pt for _, part in lines for pt in part] + [(lon, lat) for _, lon, lat in points]
-    if not coords:
-        return {"lines": [], "points": [], "width": WIDTH, "height": HEIGHT}
-    min_x, max_x = min(p[0] for p in coords), max(p[0] for p in coords)
-    min_y, max_y = min(p[1] for p in coords), max(p[1] for p in coords)
-    span = max(max_x - min_x, max_y - min_y, 1e-4)
-
-    def xy(lon: float, lat: float) -> tuple[float, float]:
-        return (round(PAD + (lon - min_x) / span * (HEIGHT - 2 * PAD) + (WIDTH - HEIGHT) / 2, 1),
-                round(HEIGHT - PAD - (lat - min_y) / span * (HEIGHT - 2 * PAD), 1))
-
-    return {
-        "width": WIDTH, "height": HEIGHT,
-        "lines": [{"ref": i["reference"], "status": i["status"],
-                   "points": " ".join(f"{x},{y}" for x, y in (xy(p[0], p[1]) for p in part))} for i, part in lines],
-        "points": [{"ref": i["reference"], "x": xy(lon, lat)[0], "y": xy(lon, lat)[1], "lon": lon, "lat": lat}
-                   for i, lon, lat in points],
-    }
+            features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [item["lon"], item["lat"]]},
+                             "properties": {**props, "kind": "position",
+                                            "at": item["position_at"].isoformat() if item["position_at"] else None}})
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _receipt(convoy: Convoy) -> dict | None:

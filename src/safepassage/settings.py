@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -77,7 +78,11 @@ TEMPLATES = [
 def _database_config() -> dict:
     url = os.environ.get("DATABASE_URL")
     if url:
-        return dj_database_url.parse(url, conn_max_age=60)
+        config = dj_database_url.parse(url, conn_max_age=60)
+        # One test database per checkout, so two checkouts on one server never drop each other's.
+        checkout = hashlib.sha256(str(PACKAGE_DIR).encode()).hexdigest()[:8]
+        config["TEST"] = {"NAME": f"test_safepassage_{checkout}"}
+        return config
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",

@@ -166,10 +166,13 @@
     document.getElementById("open-now").innerHTML = html;
   }
 
+  let loadSeq = 0;
   async function load(at) {
     const url = "/api/map/layers" + (at ? "?at=" + encodeURIComponent(at) : "");
+    const seq = ++loadSeq;
     document.body.dataset.layersLoaded = "false";
     const data = await api("GET", url);
+    if (seq !== loadSeq) return;  // a newer request was made meanwhile: never show an older picture
     document.getElementById("at-label").textContent = T.pictureAt + ": " + (at ? fmt(at) : T.now);
     render(data);
   }

@@ -96,7 +96,8 @@ def _database_config() -> dict:
         },
         # A file, not Django's default in-memory database, so that tests with threads (concurrent
         # acknowledgements, retries) see one database, as the real server does.
-        "TEST": {"NAME": str(DATA_DIR / "test-safepassage.sqlite3")},
+        # One per test process, so that two runs in one checkout never share it.
+        "TEST": {"NAME": str(DATA_DIR / f"test-safepassage-{os.getpid()}.sqlite3")},
     }
 
 

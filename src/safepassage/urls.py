@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("convoys/", include("safepassage.convoys.urls")),
+    path("", include("safepassage.crossings.urls")),
     path("", include("safepassage.web.urls")),
 ]

@@ -1,0 +1,155 @@
+"""Reads of crossing counts; totals are aggregated in SQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet, Sum
+
+from safepassage.audit.services import record
+from safepassage.core.errors import InvalidInput, NotFound
+from safepassage.core.permissions import Perm
+from safepassage.crossings.crypto import decrypt
+from safepassage.crossings.models import (
+    COUNT_FIELDS,
+    CrossingCount,
+    MedevacCase,
+    MedevacStatus,
+    ReviewStatus,
+    Triage,
+)
+
+COUNTED = Q(is_current=True) & ~Q(review_status=ReviewStatus.REJECTED)
+
+
+def counts(*, checkpoint_id: int | None = None, corridor_id: int | None = None, since: datetime | None = None,
+           until: datetime | None = None, review_status: str | None = None,
+           current_only: bool = True) -> QuerySet[CrossingCount]:
+    qs = CrossingCount.objects.select_related("checkpoint")
+    if current_only:
+        qs = qs.filter(is_current=True)
+    if checkpoint_id:
+        qs = qs.filter(checkpoint_id=checkpoint_id)
+    if corridor_id:
+        qs = qs.filter(corridor_id=corridor_id)
+    if since:
+        qs = qs.filter(bucket_start__gte=since)
+    if until:
+        qs = qs.filter(bucket_start__lt=until)
+    if review_status:
+        qs = qs.filter(review_status=review_status)
+    return qs.order_by("-bucket_start", "-id")
+
+
+def history(count: CrossingCount) -> list[CrossingCount]:
+    """Every stored version of the chain through `count`, oldest first."""
+    chain, seen, cur = [count], {count.client_uuid}, count
+    while cur.supersedes_uuid and cur.supersedes_uuid not in seen:
+        prev = CrossingCount.objects.filter(client_uuid=cur.supersedes_uuid).first()
+        if prev is None:
+            break
+        chain.insert(0, prev)
+        seen.add(prev.client_uuid)
+        cur = prev
+    cur = count
+    while (nxt := CrossingCount.objects.filter(supersedes_uuid=cur.client_uuid).first()) is not None:
+        if nxt.client_uuid in seen:
+            break
+        chain.append(nxt)
+        seen.add(nxt.client_uuid)
+        cur = nxt
+    return chain
+
+
+def day_window(day: date, tz: str) -> tuple[datetime, datetime]:
+    """A local calendar day as a UTC half-open interval."""
+    zone = ZoneInfo(tz)
+    start = datetime.combine(day, time(0, 0), tzinfo=zone).astimezone(UTC)
+    return start, datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=zone).astimezone(UTC)
+
+
+def totals(*, since: datetime, until: datetime, corridor_ids: list[int] | None = None,
+           by: tuple[str, ...] = ("corridor_id", "direction")) -> list[dict]:
+    """Current, non-rejected counts summed per group, in one SQL aggregate.
+
+    Each row also carries `total_persons`, `records` and `pending_review` (persons in counts
+    still waiting for review, included in the totals).
+    """
+    qs = CrossingCount.objects.filter(COUNTED, bucket_start__gte=since, bucket_start__lt=until)
+    if corridor_ids is not None:
+        qs = qs.filter(corridor_id__in=corridor_ids)
+    fields = (*COUNT_FIELDS, "total_persons")
+    sums = {f"sum_{f}": Sum(f, default=0) for f in fields}
+    rows = (qs.values(*by).annotate(**sums, records=Count("id"),
+                                    pending=Sum("total_persons", default=0,
+                                                filter=Q(review_status=ReviewStatus.PENDING)))
+            .order_by(*by))
+    return [{**{k: r[k] for k in by}, **{f: r[f"sum_{f}"] for f in fields}, "records": r["records"],
+             "pending_review": r["pending"]} for r in rows]
+
+
+def arrivals(*, corridor_ids: list[int], direction: str, since: datetime, until: datetime) -> dict[int, int]:
+    """Persons counted per corridor in one direction over a window."""
+    rows = (CrossingCount.objects.filter(COUNTED, corridor_id__in=corridor_ids, direction=direction,
+                                         bucket_start__gte=since, bucket_start__lt=until)
+            .values("corridor_id").annotate(n=Sum("total_persons", default=0)).order_by())
+    return {r["corridor_id"]: r["n"] for r in rows}
+
+
+def pending_review_count() -> int:
+    return CrossingCount.objects.filter(is_current=True, review_status=ReviewStatus.PENDING).count()
+
+
+# --- medical evacuations -------------------------------------------------------------------------
+
+def medevac_cases(*, status: str | None = None, corridor_id: int | None = None,
+                  triage: str | None = None) -> QuerySet[MedevacCase]:
+    """Cases without their identifying fields loaded: those are read only through `read_identifying`."""
+    qs = MedevacCase.objects.defer("full_name_enc", "identifying_details_enc").select_related(
+        "corridor", "origin", "receiving_facility")
+    if status:
+        qs = qs.filter(status=status)
+    if corridor_id:
+        qs = qs.filter(corridor_id=corridor_id)
+    if triage:
+        qs = qs.filter(triage=triage)
+    return qs.order_by("-created_at", "-id")
+
+
+def medevac_counts(*, since: datetime | None = None, until: datetime | None = None) -> dict:
+    """Anonymous counts by status and by triage category (cases opened in the window, or all)."""
+    qs = MedevacCase.objects.all()
+    if since:
+        qs = qs.filter(created_at__gte=since)
+    if until:
+        qs = qs.filter(created_at__lt=until)
+    by_status = dict(qs.values("status").annotate(n=Count("id")).order_by().values_list("status", "n"))
+    by_triage = dict(qs.values("triage").annotate(n=Count("id")).order_by().values_list("triage", "n"))
+    return {"by_status": {s: by_status.get(s, 0) for s in MedevacStatus.values},
+            "by_triage": {t: by_triage.get(t, 0) for t in Triage.values},
+            "total": sum(by_status.values())}
+
+
+def may_read_medical(principal) -> bool:
+    """Condition summaries and timeline notes: the medical role only."""
+    return principal.can(Perm.MEDICAL_IDENTIFYING_VIEW)
+
+
+@transaction.atomic
+def read_identifying(*, case_id: int, principal, purpose: str) -> dict:
+    """Decrypt a case's name and identifying details for the medical role; the read is written to the audit log."""
+    principal.require(Perm.MEDICAL_IDENTIFYING_VIEW)
+    if not (purpose or "").strip():
+        raise InvalidInput("state the purpose of this read; it is kept in the audit log", field="purpose")
+    case = MedevacCase.objects.filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("no such case")
+    out = {"case_number": case.case_number, "full_name": decrypt(case.full_name_enc),
+           "identifying_details": decrypt(case.identifying_details_enc),
+           "identifying_purged_at": case.identifying_purged_at, "legal_basis": case.legal_basis}
+    record(actor=principal, action="personal_data.read", obj=case,
+           after={"data": "medevac_identifying", "fields": ["full_name", "identifying_details"],
+                  "purpose": purpose.strip(), "case_number": case.case_number})
+    return out

@@ -1,0 +1,531 @@
+"""Writers for crossing counts: idempotent submission, corrections as new versions, review."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid as uuidlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from safepassage.audit.services import record
+from safepassage.core.errors import DomainError, InvalidInput, NotFound, StateConflict, VersionConflict
+from safepassage.core.models import snapshot
+from safepassage.core.timeutil import now, require_aware
+from safepassage.corridors.models import Checkpoint, Corridor, CorridorStatus, CorridorStatusChange
+from safepassage.corridors.selectors import within_hours
+from safepassage.crossings.crypto import encrypt
+from safepassage.crossings.models import (
+    CIVILIAN_FIELDS,
+    COUNT_FIELDS,
+    FIELD_GROUP,
+    PEOPLE_FIELDS,
+    AgeBand,
+    CountDirection,
+    CrossingCount,
+    MedevacCase,
+    MedevacEvent,
+    MedevacStatus,
+    ReviewStatus,
+    Sex,
+    Source,
+    Triage,
+)
+from safepassage.places.models import Place
+
+BUCKET_MINUTES = (5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720, 1440)
+MAX_COUNT = 1_000_000  # one bucket at one checkpoint; a larger number is a typing error
+FUTURE_TOLERANCE = timedelta(minutes=10)  # device clocks drift
+# Compared on a retry: the same UUID must carry the same submission.
+PAYLOAD_FIELDS = ("checkpoint_id", "direction", "bucket_start", "bucket_minutes", *COUNT_FIELDS,
+                  "supersedes_uuid", "note")
+AUDIT_FIELDS = ["client_uuid", "supersedes_uuid", "checkpoint", "corridor", "direction", "bucket_start",
+                "bucket_minutes", *COUNT_FIELDS, "total_persons", "flags", "review_status", "source", "note"]
+
+
+@dataclass(frozen=True)
+class Submitted:
+    count: CrossingCount
+    duplicate: bool
+
+
+def parse_uuid(value: Any, field: str) -> uuidlib.UUID:
+    """Accept a UUID, its text, or the OpenRosa form `uuid:<hex>`."""
+    if isinstance(value, uuidlib.UUID):
+        return value
+    text = str(value or "").strip()
+    if text.lower().startswith("uuid:"):
+        text = text[5:]
+    try:
+        return uuidlib.UUID(text)
+    except ValueError as exc:
+        raise InvalidInput("must be a UUID generated on the device (for example uuid4)", field=field) from exc
+
+
+def _counts(counts: dict[str, Any]) -> dict[str, int]:
+    unknown = sorted(set(counts) - set(COUNT_FIELDS))
+    if unknown:
+        raise InvalidInput(f"unknown group(s) {', '.join(unknown)}; allowed: {', '.join(COUNT_FIELDS)}",
+                           field=unknown[0])
+    out: dict[str, int] = {}
+    for name in COUNT_FIELDS:
+        raw = counts.get(name, 0)
+        if raw is None or raw == "":
+            raw = 0
+        if isinstance(raw, bool):
+            raise InvalidInput("must be a whole number of 0 or more", field=name)
+        try:
+            value = int(raw)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput("must be a whole number of 0 or more", field=name) from exc
+        if isinstance(raw, float) and raw != value:
+            raise InvalidInput("must be a whole number of 0 or more", field=name)
+        if value < 0:
+            raise InvalidInput("must be 0 or more; send a correction instead of a negative count", field=name)
+        if value > MAX_COUNT:
+            raise InvalidInput(f"must be at most {MAX_COUNT} in one bucket", field=name)
+        out[name] = value
+    civilians = sum(out[f] for f in CIVILIAN_FIELDS)
+    if out["persons_with_disabilities"] > civilians:
+        raise InvalidInput(f"persons with disabilities are counted among the civilians ({civilians}) and cannot "
+                           "exceed them", field="persons_with_disabilities")
+    if out["weapons_handed_over"] and not out["leaving_armed_groups_armed"]:
+        raise InvalidInput("weapons handed over need at least one person leaving armed groups with weapons in "
+                           "the same bucket", field="weapons_handed_over")
+    return out
+
+
+def _status_history(corridor_ids: set[int]) -> dict[int, list[tuple[datetime, str]]]:
+    """Every status change of the given corridors, oldest first (a short table)."""
+    out: dict[int, list[tuple[datetime, str]]] = {cid: [] for cid in corridor_ids}
+    for cid, at, status in (CorridorStatusChange.objects.filter(corridor_id__in=corridor_ids)
+                            .order_by("corridor_id", "at", "id").values_list("corridor_id", "at", "status")):
+        out[cid].append((at, status))
+    return out
+
+
+def _flags(corridor: Corridor, history: list[tuple[datetime, str]], *, direction: str, start: datetime,
+           minutes: int, counts: dict[str, int]) -> list[dict[str, str]]:
+    """Why a count needs review: it is kept, never dropped, but a person looks at it."""
+    end = start + timedelta(minutes=minutes)
+    flags: list[dict[str, str]] = []
+    last = next((status for at, status in reversed(history) if at <= start), None)
+    closing = next((status for at, status in history if start < at < end and status != CorridorStatus.OPEN), None)
+    if last != CorridorStatus.OPEN:
+        flags.append({"code": "corridor_not_open",
+                      "reason": f"the corridor was {last or 'not yet created'} at the start of the bucket"})
+    elif closing is not None:
+        flags.append({"code": "corridor_not_open", "reason": f"the corridor became {closing} during the bucket"})
+    last_minute = end - timedelta(minutes=1)
+    if not (within_hours(corridor, start) and within_hours(corridor, last_minute)):
+        flags.append({"code": "outside_hours",
+                      "reason": f"the bucket falls outside the corridor's hours {corridor.opens_at:%H:%M}-"
+                                f"{corridor.closes_at:%H:%M} ({corridor.timezone})"})
+    if corridor.direction not in ("both", direction):
+        flags.append({"code": "direction_not_allowed",
+                      "reason": f"the corridor runs '{corridor.direction}' only; this count is '{direction}'"})
+    eligible = set(corridor.eligible_groups or [])
+    outside = sorted({FIELD_GROUP[f] for f in (*PEOPLE_FIELDS, "weapons_handed_over")
+                      if counts[f] and FIELD_GROUP[f] not in eligible})
+    if outside:
+        flags.append({"code": "group_not_eligible",
+                      "reason": f"group(s) not eligible on this corridor: {', '.join(outside)}"})
+    return flags
+
+
+def _normalise(*, checkpoint_id: int, direction: str, bucket_start: datetime, bucket_minutes: int,
+               counts: dict[str, Any], supersedes_uuid: Any, note: str, client_uuid: uuidlib.UUID) -> dict:
+    try:
+        checkpoint_id = int(checkpoint_id)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput("must be the number of a checkpoint", field="checkpoint_id") from exc
+    if direction not in CountDirection.values:
+        raise InvalidInput(f"direction must be one of {', '.join(CountDirection.values)}", field="direction")
+    if not isinstance(bucket_start, datetime):
+        raise InvalidInput("must be a date and time with a timezone", field="bucket_start")
+    start = require_aware(bucket_start, "bucket_start").replace(microsecond=0)
+    if start > now() + FUTURE_TOLERANCE:
+        raise InvalidInput("the bucket starts in the future; check the device's clock", field="bucket_start")
+    try:
+        minutes = int(bucket_minutes)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput("must be a whole number of minutes", field="bucket_minutes") from exc
+    if minutes not in BUCKET_MINUTES:
+        raise InvalidInput(f"must be one of {', '.join(map(str, BUCKET_MINUTES))}", field="bucket_minutes")
+    supersedes = parse_uuid(supersedes_uuid, "supersedes_uuid") if supersedes_uuid else None
+    if supersedes == client_uuid:
+        raise InvalidInput("a submission cannot correct itself", field="supersedes_uuid")
+    if "\x00" in (note or ""):
+        raise InvalidInput("text must not contain NUL characters", field="note")
+    return {"checkpoint_id": checkpoint_id, "direction": direction, "bucket_start": start,
+            "bucket_minutes": minutes, **_counts(counts), "supersedes_uuid": supersedes,
+            "note": (note or "").strip()}
+
+
+def _same_or_conflict(existing: CrossingCount, data: dict) -> Submitted:
+    for name in PAYLOAD_FIELDS:
+        if getattr(existing, name) != data[name]:
+            raise StateConflict(
+                f"this client_uuid was already used for a different submission ({name} differs: stored "
+                f"{getattr(existing, name)!s}, sent {data[name]!s}); to change a count, send a correction "
+                "with a new client_uuid and supersedes_uuid set to this one", field=name)
+    return Submitted(existing, duplicate=True)
+
+
+def _relink(count: CrossingCount) -> None:
+    """Number the correction chain through `count` and mark only its last member current.
+
+    Runs after `record`, which holds the audit chain's lock until commit, so concurrent
+    submissions of one chain are linked by whichever transaction commits second.
+    """
+    chain = [count]
+    seen = {count.client_uuid}
+    cur = count
+    while cur.supersedes_uuid and cur.supersedes_uuid not in seen:
+        prev = CrossingCount.objects.filter(client_uuid=cur.supersedes_uuid).order_by()[:1]
+        prev = prev[0] if prev else None
+        if prev is None:
+            break
+        chain.insert(0, prev)
+        seen.add(prev.client_uuid)
+        cur = prev
+    cur = count
+    while True:
+        nxt = CrossingCount.objects.filter(supersedes_uuid=cur.client_uuid).order_by()[:1]
+        nxt = nxt[0] if nxt else None
+        if nxt is None or nxt.client_uuid in seen:
+            break
+        chain.append(nxt)
+        seen.add(nxt.client_uuid)
+        cur = nxt
+    first = 2 if chain[0].supersedes_uuid else 1  # the original has not arrived yet
+    for i, member in enumerate(chain):
+        version, current = first + i, i == len(chain) - 1
+        if (member.version, member.is_current) != (version, current):
+            CrossingCount.objects.filter(pk=member.pk).update(version=version, is_current=current)
+            member.version, member.is_current = version, current
+
+
+MAX_BATCH = 500
+ITEM_KEYS = ("client_uuid", "checkpoint_id", "direction", "bucket_start", "bucket_minutes", "counts",
+             "supersedes_uuid", "note")
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """One submission of a batch: stored, duplicate (already stored) or refused with the reason."""
+
+    index: int
+    client_uuid: str
+    status: str
+    count: CrossingCount | None = None
+    error: DomainError | None = None
+
+
+def _prepare(item: dict, *, checkpoints: dict, histories: dict, source: str, user) -> tuple[CrossingCount, dict]:
+    key = parse_uuid(item.get("client_uuid"), "client_uuid")
+    data = _normalise(checkpoint_id=item.get("checkpoint_id"), direction=item.get("direction"),
+                      bucket_start=item.get("bucket_start"), bucket_minutes=item.get("bucket_minutes", 60),
+                      counts=item.get("counts") or {}, supersedes_uuid=item.get("supersedes_uuid"),
+                      note=item.get("note") or "", client_uuid=key)
+    checkpoint = checkpoints.get(data["checkpoint_id"])
+    counts_only = {f: data[f] for f in COUNT_FIELDS}
+    flags = [] if checkpoint is None else _flags(
+        checkpoint.corridor, histories.get(checkpoint.corridor_id, []), direction=data["direction"],
+        start=data["bucket_start"], minutes=data["bucket_minutes"], counts=counts_only)
+    count = CrossingCount(
+        client_uuid=key, supersedes_uuid=data["supersedes_uuid"], checkpoint=checkpoint,
+        corridor_id=checkpoint.corridor_id if checkpoint else None, direction=data["direction"],
+        bucket_start=data["bucket_start"], bucket_minutes=data["bucket_minutes"], **counts_only,
+        total_persons=sum(data[f] for f in PEOPLE_FIELDS), flags=flags,
+        review_status=ReviewStatus.PENDING if flags else ReviewStatus.NOT_NEEDED, note=data["note"],
+        source=source, submitted_by=user, received_at=now())
+    return count, data
+
+
+def _insert(count: CrossingCount, data: dict) -> Submitted:
+    """Insert in a savepoint; a twin (a retry, perhaps concurrent) turns into a duplicate or a conflict."""
+    try:
+        with transaction.atomic():
+            count.save(force_insert=True)
+        return Submitted(count, duplicate=False)
+    except IntegrityError:
+        existing = CrossingCount.objects.filter(client_uuid=count.client_uuid).order_by().first()
+        if existing is not None:
+            return _same_or_conflict(existing, data)
+        if data["supersedes_uuid"] is not None:
+            other = CrossingCount.objects.filter(supersedes_uuid=data["supersedes_uuid"]).first()
+            if other is not None:
+                raise StateConflict(
+                    f"submission {data['supersedes_uuid']} was already corrected by {other.client_uuid}; "
+                    "correct the latest version instead", field="supersedes_uuid") from None
+        raise
+
+
+@transaction.atomic
+def submit_crossing_counts(*, items: list[dict], source: str = Source.API, by) -> list[ItemResult]:
+    """Store a batch of counts, each exactly once per client UUID, in one transaction.
+
+    Each item is judged on its own: a refused item (bad input, or its UUID reused for a different
+    payload) does not stop the others. Every stored item gets its own audit entry. Items are inserted
+    first and audited after, so that concurrent batches queue on the audit chain only for the short
+    second part.
+    """
+    if source not in Source.values:
+        raise InvalidInput("unknown source", field="source")
+    if len(items) > MAX_BATCH:
+        raise InvalidInput(f"send at most {MAX_BATCH} submissions at once", field="items")
+    ids = set()
+    for item in items:
+        try:
+            ids.add(int(item.get("checkpoint_id")))
+        except (TypeError, ValueError):
+            pass
+    checkpoints = Checkpoint.objects.select_related("corridor").in_bulk(ids)
+    histories = _status_history({c.corridor_id for c in checkpoints.values()})
+    user = getattr(by, "user", by)
+    user = user if getattr(user, "pk", None) else None
+    results: list[ItemResult] = []
+    stored: list[CrossingCount] = []
+    for index, item in enumerate(items):
+        label = str(item.get("client_uuid") or "")
+        try:
+            count, data = _prepare(item, checkpoints=checkpoints, histories=histories, source=source, user=user)
+            if count.checkpoint_id is None:
+                existing = CrossingCount.objects.filter(client_uuid=count.client_uuid).first()
+                if existing is None:
+                    raise InvalidInput("unknown checkpoint", field="checkpoint_id")
+                result = _same_or_conflict(existing, data)
+            else:
+                result = _insert(count, data)
+        except DomainError as exc:
+            results.append(ItemResult(index, label, "refused", error=exc))
+            continue
+        if not result.duplicate:
+            stored.append(result.count)
+        results.append(ItemResult(index, str(result.count.client_uuid),
+                                  "duplicate" if result.duplicate else "stored", count=result.count))
+    for count in stored:
+        record(actor=by, action="crossing_count.submitted", obj=count, after=snapshot(count, AUDIT_FIELDS))
+    # After `record`: the audit chain's lock is held until commit, so chains are linked consistently.
+    # Only counts that correct another, or that a stored count already corrects, need relinking.
+    corrected = set(CrossingCount.objects.filter(supersedes_uuid__in=[c.client_uuid for c in stored])
+                    .order_by().values_list("supersedes_uuid", flat=True))
+    for count in stored:
+        if count.supersedes_uuid is not None or count.client_uuid in corrected:
+            _relink(count)
+    return results
+
+
+def submit_crossing_count(*, client_uuid: Any, checkpoint_id: int, direction: str, bucket_start: datetime,
+                          bucket_minutes: int, counts: dict[str, Any], supersedes_uuid: Any = None,
+                          note: str = "", source: str = Source.API, by) -> Submitted:
+    """Store a count exactly once per client UUID; flag it for review when it breaks a corridor rule.
+
+    A retry with the same payload returns the stored row (`duplicate`); the same UUID with a
+    different payload is refused, naming the first field that differs.
+    """
+    item = {"client_uuid": client_uuid, "checkpoint_id": checkpoint_id, "direction": direction,
+            "bucket_start": bucket_start, "bucket_minutes": bucket_minutes, "counts": counts,
+            "supersedes_uuid": supersedes_uuid, "note": note}
+    [result] = submit_crossing_counts(items=[item], source=source, by=by)
+    if result.error is not None:
+        raise result.error
+    return Submitted(result.count, duplicate=result.status == "duplicate")
+
+
+@transaction.atomic
+def review_crossing_count(*, count_id: int, decision: str, note: str = "", by) -> CrossingCount:
+    """Confirm or reject a flagged count; the count itself is never changed or deleted."""
+    if decision not in (ReviewStatus.CONFIRMED, ReviewStatus.REJECTED):
+        raise InvalidInput("decision must be confirmed or rejected", field="decision")
+    count = CrossingCount.objects.select_for_update().filter(pk=count_id).first()
+    if count is None:
+        raise NotFound("no such crossing count")
+    if count.review_status == ReviewStatus.NOT_NEEDED:
+        raise StateConflict("this count was not flagged for review", field="decision")
+    if decision == ReviewStatus.REJECTED and not (note or "").strip():
+        raise InvalidInput("give the reason for rejecting the count", field="note")
+    before = {"review_status": count.review_status, "review_note": count.review_note}
+    user = getattr(by, "user", by)
+    count.review_status = decision
+    count.review_note = (note or "").strip()
+    count.reviewed_by = user if getattr(user, "pk", None) else None
+    count.reviewed_at = now()
+    count.save(update_fields=["review_status", "review_note", "reviewed_by", "reviewed_at"])
+    record(actor=by, action="crossing_count.reviewed", obj=count, before=before,
+           after={"review_status": decision, "review_note": count.review_note})
+    return count
+
+
+# --- medical evacuations -------------------------------------------------------------------------
+
+MEDEVAC_FIELDS = ["client_uuid", "case_number", "age_band", "sex", "triage", "origin", "corridor",
+                  "receiving_facility", "status", "status_at", "has_identifying", "legal_basis", "version"]
+MEDEVAC_NEXT = {
+    MedevacStatus.WAITING: {MedevacStatus.MOVED},
+    MedevacStatus.MOVED: {MedevacStatus.HANDED_OVER, MedevacStatus.DIED_EN_ROUTE},
+    MedevacStatus.HANDED_OVER: set(),
+    MedevacStatus.DIED_EN_ROUTE: set(),
+}
+LEGAL_BASES = ("vital_interest", "public_interest", "consent", "legitimate_interest")
+RETENTION_ENV = "SAFEPASSAGE_MEDEVAC_RETENTION_DAYS"
+DEFAULT_RETENTION_DAYS = 30
+
+
+def _place(place_id: int | None, field: str):
+    if place_id is None:
+        return None
+    place = Place.objects.filter(pk=place_id).first()
+    if place is None:
+        raise InvalidInput("unknown place", field=field)
+    return place
+
+
+def _choice(value: str, choices, field: str) -> str:
+    if value not in choices.values:
+        raise InvalidInput(f"must be one of {', '.join(choices.values)}", field=field)
+    return value
+
+
+def _medevac_audit(case: MedevacCase) -> dict:
+    """What the audit log may hold: never the identifying details, only whether there are any."""
+    return {**snapshot(case, MEDEVAC_FIELDS), "identifying": "encrypted" if case.has_identifying else "none"}
+
+
+@dataclass(frozen=True)
+class CaseSubmitted:
+    case: MedevacCase
+    duplicate: bool
+
+
+@transaction.atomic
+def create_medevac_case(*, client_uuid: Any, age_band: str, sex: str, triage: str, condition_summary: str = "",
+                        origin_id: int | None = None, corridor_id: int | None = None,
+                        receiving_facility_id: int | None = None, full_name: str = "",
+                        identifying_details: str = "", legal_basis: str = "vital_interest",
+                        at: datetime | None = None, by) -> CaseSubmitted:
+    """Open a case (status waiting) under a pseudonymous case number; a retry of the same UUID is a duplicate.
+
+    Names and identifying details are optional and stored encrypted; without a key they are refused.
+    """
+    key = parse_uuid(client_uuid, "client_uuid")
+    data = {"age_band": _choice(age_band, AgeBand, "age_band"), "sex": _choice(sex, Sex, "sex"),
+            "triage": _choice(triage, Triage, "triage"), "origin_id": origin_id, "corridor_id": corridor_id,
+            "receiving_facility_id": receiving_facility_id}
+    existing = MedevacCase.objects.filter(client_uuid=key).first()
+    if existing is not None:
+        for name, value in data.items():
+            if getattr(existing, name) != value:
+                raise StateConflict(f"this client_uuid was already used for case {existing.case_number} with a "
+                                    f"different {name}", field=name)
+        return CaseSubmitted(existing, duplicate=True)
+    if legal_basis not in LEGAL_BASES:
+        raise InvalidInput(f"must be one of {', '.join(LEGAL_BASES)}", field="legal_basis")
+    for name, text in (("condition_summary", condition_summary), ("full_name", full_name),
+                       ("identifying_details", identifying_details)):
+        if "\x00" in (text or ""):
+            raise InvalidInput("text must not contain NUL characters", field=name)
+    origin = _place(origin_id, "origin_id")
+    facility = _place(receiving_facility_id, "receiving_facility_id")
+    corridor = None
+    if corridor_id is not None:
+        corridor = Corridor.objects.filter(pk=corridor_id).first()
+        if corridor is None:
+            raise InvalidInput("unknown corridor", field="corridor_id")
+    at = require_aware(at, "at") if at is not None else now()
+    full_name, identifying_details = (full_name or "").strip(), (identifying_details or "").strip()
+    user = getattr(by, "user", by)
+    user = user if getattr(user, "pk", None) else None
+    case = MedevacCase(client_uuid=key, age_band=age_band, sex=sex, triage=triage,
+                       condition_summary=(condition_summary or "").strip(), origin=origin, corridor=corridor,
+                       receiving_facility=facility, status=MedevacStatus.WAITING, status_at=at,
+                       full_name_enc=encrypt(full_name), identifying_details_enc=encrypt(identifying_details),
+                       has_identifying=bool(full_name or identifying_details), legal_basis=legal_basis,
+                       created_by=user, created_at=now())
+    for _ in range(5):
+        case.case_number = f"MV-{secrets.token_hex(4).upper()}"
+        try:
+            with transaction.atomic():
+                case.save(force_insert=True)
+            break
+        except IntegrityError:
+            existing = MedevacCase.objects.filter(client_uuid=key).first()
+            if existing is not None:  # a concurrent retry won
+                return CaseSubmitted(existing, duplicate=True)
+            case.pk = None
+    else:  # pragma: no cover - 5 collisions in 4 billion
+        raise StateConflict("could not allocate a case number; try again", field="case_number")
+    MedevacEvent.objects.create(case=case, status=MedevacStatus.WAITING, at=at, recorded_by=user)
+    record(actor=by, action="medevac.created", obj=case, after=_medevac_audit(case))
+    return CaseSubmitted(case, duplicate=False)
+
+
+@transaction.atomic
+def set_medevac_status(*, case_id: int, status: str, at: datetime | None = None, note: str = "",
+                       expected_version: int | None = None, by) -> MedevacCase:
+    """Move a case along waiting → moved → handed over / died en route."""
+    _choice(status, MedevacStatus, "status")
+    case = MedevacCase.objects.select_for_update().filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("no such case")
+    if expected_version is not None and expected_version != case.version:
+        raise VersionConflict(f"this case was changed by someone else (you sent version {expected_version}, it "
+                              f"is now at version {case.version}); reload it", field="version")
+    if status not in MEDEVAC_NEXT[case.status]:
+        allowed = ", ".join(sorted(MEDEVAC_NEXT[case.status])) or "nothing (the case is closed)"
+        raise StateConflict(f"a case that is {case.status} can move to {allowed}", field="status")
+    at = require_aware(at, "at") if at is not None else now()
+    if at < case.status_at:
+        raise InvalidInput(f"the change cannot predate the current status ({case.status_at.isoformat()})",
+                           field="at")
+    if "\x00" in (note or ""):
+        raise InvalidInput("text must not contain NUL characters", field="note")
+    before = {"status": case.status, "status_at": case.status_at, "version": case.version}
+    user = getattr(by, "user", by)
+    case.status, case.status_at, case.version = status, at, case.version + 1
+    case.save(update_fields=["status", "status_at", "version"])
+    MedevacEvent.objects.create(case=case, status=status, at=at, note=(note or "").strip(),
+                                recorded_by=user if getattr(user, "pk", None) else None)
+    record(actor=by, action="medevac.status_changed", obj=case, before=before,
+           after={"status": status, "status_at": at, "version": case.version})
+    return case
+
+
+def retention_days() -> int:
+    raw = os.environ.get(RETENTION_ENV, "").strip()
+    if not raw:
+        return DEFAULT_RETENTION_DAYS
+    try:
+        days = int(raw)
+    except ValueError as exc:
+        raise InvalidInput(f"{RETENTION_ENV} must be a whole number of days", field="older_than_days") from exc
+    if days < 0:
+        raise InvalidInput(f"{RETENTION_ENV} must be 0 or more", field="older_than_days")
+    return days
+
+
+@transaction.atomic
+def purge_identifying(*, older_than_days: int | None = None, at: datetime | None = None, by) -> list[str]:
+    """Erase names and identifying details of cases opened more than N days ago; counts stay.
+
+    N defaults to the environment's SAFEPASSAGE_MEDEVAC_RETENTION_DAYS (30). Returns the purged case numbers.
+    """
+    days = retention_days() if older_than_days is None else older_than_days
+    if days < 0:
+        raise InvalidInput("must be 0 or more", field="older_than_days")
+    at = require_aware(at, "at") if at is not None else now()
+    cutoff = at - timedelta(days=days)
+    qs = MedevacCase.objects.select_for_update().filter(has_identifying=True, created_at__lt=cutoff)
+    purged = sorted(qs.values_list("case_number", flat=True))
+    if not purged:
+        return []
+    MedevacCase.objects.filter(case_number__in=purged).update(
+        full_name_enc="", identifying_details_enc="", has_identifying=False, identifying_purged_at=at)
+    record(actor=by, action="medevac.identifying_purged", object_type="crossings.medevaccase",
+           object_id=f"retention:{at.date().isoformat()}",
+           after={"retention_days": days, "cutoff": cutoff, "case_numbers": purged})
+    return purged

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Literal
+
+from ninja import Field, Schema
+
+from safepassage.core.api import DbId, ShortText, Text
+
+KindT = Literal["meal_station", "first_aid", "reception_centre"]
+
+
+class ServicePointCreate(Schema):
+    name: ShortText
+    name_ar: ShortText = ""
+    kind: KindT
+    place_id: DbId
+    corridor_id: DbId = Field(..., description="the corridor whose exit this point serves")
+    arrival_direction: Literal["out", "in"] = "out"
+    lon: float | None = Field(None, ge=-180, le=180, description="defaults to the centre of the place")
+    lat: float | None = Field(None, ge=-90, le=90)
+    capacity_per_hour: int = Field(..., ge=0, le=1_000_000)
+    capacity_per_day: int = Field(..., ge=0, le=10_000_000)
+    opens_at: time
+    closes_at: time
+    timezone: ShortText = "Asia/Damascus"
+    units_per_person: dict[str, float] = Field(default_factory=dict,
+                                               description="stock item -> units one arriving person uses")
+    notes: Text = ""
+
+
+class ServicePointUpdate(Schema):
+    version: int = Field(..., ge=1)
+    name: ShortText | None = None
+    name_ar: ShortText | None = None
+    kind: KindT | None = None
+    arrival_direction: Literal["out", "in"] | None = None
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    capacity_per_hour: int | None = Field(None, ge=0, le=1_000_000)
+    capacity_per_day: int | None = Field(None, ge=0, le=10_000_000)
+    opens_at: time | None = None
+    closes_at: time | None = None
+    timezone: ShortText | None = None
+    units_per_person: dict[str, float] | None = None
+    notes: Text | None = None
+
+
+class ServicePointRead(Schema):
+    id: int
+    name: str
+    name_ar: str
+    kind: str
+    place_id: int
+    place: str
+    corridor_id: int
+    corridor: str
+    arrival_direction: str
+    lon: float
+    lat: float
+    capacity_per_hour: int
+    capacity_per_day: int
+    opens_at: time
+    closes_at: time
+    timezone: str
+    units_per_person: dict[str, float]
+    stock: dict[str, int]
+    notes: str
+    version: int
+
+
+class ServicePointFilters(Schema):
+    corridor_id: DbId | None = None
+    kind: KindT | None = None
+
+
+class StockCreate(Schema):
+    item: ShortText = Field(..., description="a short code such as meal, water_litre, first_aid_kit")
+    kind: Literal["received", "issued", "adjusted"]
+    quantity: int = Field(..., description="positive for received and issued; signed for adjusted")
+    reason: Text = Field(..., max_length=2000)
+    at: datetime | None = None
+
+
+class StockRead(Schema):
+    id: int
+    service_point_id: int
+    item: str
+    kind: str
+    delta: int
+    balance_after: int
+    reason: str
+    at: datetime
+    recorded_by: str | None
+
+
+class StockFilters(Schema):
+    item: ShortText | None = None
+
+
+class ServedCreate(Schema):
+    hour_start: datetime
+    people: int = Field(..., ge=0, le=10_000_000)
+    version: int | None = Field(None, ge=1, description="the version you read, to change a recorded hour")
+
+
+class ServedRead(Schema):
+    id: int
+    service_point_id: int
+    hour_start: datetime
+    people: int
+    version: int
+
+
+class KindLoad(Schema):
+    kind: str
+    points: int
+    capacity_per_day: int
+    capacity_per_hour: int
+    load: float | None = Field(None, description="arrivals in 24 hours / capacity per day")
+    level: str
+
+
+class StockLevel(Schema):
+    item: str
+    balance: int
+    issued_24h: int
+    need_24h: float
+    rate_per_day: float
+    days_left: float | None
+    level: str
+
+
+class PointPicture(Schema):
+    id: int
+    name: str
+    kind: str
+    lon: float
+    lat: float
+    place_id: int
+    capacity_per_hour: int
+    capacity_per_day: int
+    served_last_hour: int
+    served_24h: int
+    arrivals_share_24h: float
+    stock: list[StockLevel]
+    level: Literal["ok", "warning", "critical"]
+    warnings: list[str]
+
+
+class ExitPicture(Schema):
+    corridor_id: int
+    corridor: str
+    direction: str
+    arrivals_last_hour: int
+    arrivals_24h: int
+    kinds: list[KindLoad]
+    service_points: list[PointPicture]
+    level: Literal["ok", "warning", "critical"]
+    warnings: list[str]
+
+
+class ExitParams(Schema):
+    at: datetime | None = Field(None, description="the picture at this time; now when omitted")
+    corridor_id: DbId | None = None

@@ -1,0 +1,1 @@
+from tests.crossings.conftest import checkpoint, open_corridor  # noqa: F401 - shared fixtures

@@ -56,6 +56,21 @@ def test_json_contract_and_known_optimum(capsys: pytest.CaptureFixture[str]) -> 
     assert "solving" in err  # progress on stderr
 
 
+@pytest.mark.parametrize("gap", ["0", "0.01", "0.5"])
+def test_gap_option_bounds_the_plan(capsys: pytest.CaptureFixture[str], gap: str) -> None:
+    code, out, _ = run_cli(
+        capsys, ROADS, "--origins", ORIGINS, "--exits", EXITS, "--window", "8", "--gap", gap, "--json"
+    )
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["evacuated"] <= 72 <= payload["upper_bound"]
+    assert payload["upper_bound"] - payload["evacuated"] <= float(gap) * payload["upper_bound"]
+    assert payload["method"] == ("exact" if payload["optimal"] else "exact (within gap)")
+    assert sum(g["count"] for g in payload["schedule"]) == payload["evacuated"]
+    if gap == "0":
+        assert payload["optimal"] is True and payload["evacuated"] == 72
+
+
 @pytest.mark.parametrize("method", ["heuristic", "both"])
 def test_other_methods(capsys: pytest.CaptureFixture[str], method: str) -> None:
     code, out, _ = run_cli(
@@ -105,6 +120,14 @@ def test_subprocess_stdout_is_only_json() -> None:
         (
             lambda t: [ROADS, "--origins", ORIGINS, "--exits", EXITS, "--window", "-3"],
             "window must be positive",
+        ),
+        (
+            lambda t: [ROADS, "--origins", ORIGINS, "--exits", EXITS, "--window", "5", "--gap", "1"],
+            "--gap must be",
+        ),
+        (
+            lambda t: [ROADS, "--origins", ORIGINS, "--exits", EXITS, "--window", "5", "--gap", "-0.1"],
+            "--gap must be",
         ),
         (
             lambda t: [

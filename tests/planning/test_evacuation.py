@@ -305,6 +305,63 @@ def test_exact_matches_plain_time_expanded_max_flow(seed: int, n: int, m: int, w
     assert h.upper_bound >= r.evacuated
 
 
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 9),
+    m=st.integers(0, 25),
+    window=st.integers(1, 9),
+    rel_gap=st.sampled_from([0.0, 0.01, 0.1, 0.3, 0.9]),
+    warm=st.booleans(),
+)
+def test_gap_bound_is_a_true_upper_bound(
+    seed: int, n: int, m: int, window: int, rel_gap: float, warm: bool
+) -> None:
+    p = random_problem(np.random.default_rng(seed), n, m, window)
+    ref = reference_max(p)
+    r = evacuate_exact(p, rel_gap=rel_gap, warm_start=warm)
+    assert replay(p, r) == r.evacuated
+    assert r.upper_bound >= ref >= r.evacuated
+    assert r.upper_bound - r.evacuated <= rel_gap * r.upper_bound
+    assert r.method == ("exact" if r.optimal else "exact (within gap)")
+    if rel_gap == 0.0:
+        assert r.optimal and r.evacuated == ref
+    both = evacuate(p, "both", rel_gap=rel_gap)
+    assert both.heuristic_evacuated is not None
+    assert both.heuristic_evacuated <= both.evacuated <= ref <= both.upper_bound
+
+
+def test_rel_gap_must_be_a_fraction() -> None:
+    p = make(2, [(0, 1, 1, 1)], {0: 1}, {1: 1}, 2)
+    for bad in (-0.1, 1.0, float("nan")):
+        with pytest.raises(ValueError, match="rel_gap"):
+            evacuate_exact(p, rel_gap=bad)
+
+
+def test_larger_grid_exact_and_gap_against_reference() -> None:
+    """A 12 x 12 grid over 30 minutes: relabelling phases, warm and cold starts agree."""
+    rng = np.random.default_rng(7)
+    side = 12
+    idx = np.arange(side * side).reshape(side, side)
+    a = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
+    b = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
+    travel = np.tile(rng.integers(1, 4, a.shape[0]), 2)
+    cap = np.tile(rng.integers(1, 10, a.shape[0]), 2)
+    supply = np.where(rng.random(side * side) < 0.2, rng.integers(0, 200, side * side), 0)
+    exit_cap = np.zeros(side * side)
+    exit_cap[[0, side - 1, side * side - 1]] = [20, 15, 25]
+    p = EvacuationProblem(
+        side * side, np.concatenate([a, b]), np.concatenate([b, a]), travel, cap, supply, exit_cap, 30
+    )
+    ref = reference_max(p)
+    for warm in (True, False):
+        r = evacuate_exact(p, warm_start=warm)
+        assert r.evacuated == r.upper_bound == ref
+        assert replay(p, r) == ref
+    g = evacuate_exact(p, rel_gap=0.05)
+    assert replay(p, g) == g.evacuated and g.upper_bound >= ref >= g.evacuated >= 0.95 * g.upper_bound
+
+
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_grid_schedules_respect_capacity_and_conservation(seed: int) -> None:

@@ -3,7 +3,7 @@
 Usage::
 
     safepassage plan evacuation NETWORK --origins FILE --exits FILE --window MINUTES
-        [--method exact|heuristic|both] [--time-limit SECONDS] [--json]
+        [--method exact|heuristic|both] [--gap FRACTION] [--time-limit SECONDS] [--json]
 
 NETWORK is read by :func:`safepassage.planning.network.load_network`.
 ``--origins`` is a GeoJSON FeatureCollection of Point features with property
@@ -14,16 +14,20 @@ the same node add up. Walking times are rounded up to whole minutes (at least 1)
 
 Output with ``--json`` (the only thing written to stdout)::
 
-    {"evacuated": int, "upper_bound": int, "optimal": bool, "method": "exact"|"ccrp",
+    {"evacuated": int, "upper_bound": int, "optimal": bool,
+     "method": "exact"|"exact (within gap)"|"ccrp",
      "gap": float|null, "heuristic_evacuated": int|null,
      "latest_safe_departure": [{"origin": i, "id": ..., "node": n, "minute": m|null}],
      "timings_s": {...},
      "schedule": [{"origin": node, "count", "depart_min", "arrive_min", "exit": node,
                    "path": [nodes], "arcs": [arc ids], "enter_min": [minutes]}]}
 
-``evacuated == upper_bound`` means the plan is proven optimal. With ``--method
-exact`` (the default) the CCRP heuristic runs too and its gap to the optimum is
-reported. Bad input exits with status 2 and a one-line reason on stderr.
+``evacuated == upper_bound`` means the plan is proven optimal. The exact solver
+stops once ``evacuated >= (1 - gap) * upper_bound`` for a proven upper bound
+(``--gap``, default 0.01; ``--gap 0`` always proves optimality); it then reports
+``"method": "exact (within gap)"``. With ``--method exact`` (the default) the
+CCRP heuristic runs too and its gap to the exact plan is reported. Bad input
+exits with status 2 and a one-line reason on stderr.
 """
 
 from __future__ import annotations
@@ -51,6 +55,13 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--exits", required=True, metavar="FILE", help="GeoJSON Points with 'capacity_ppm'")
     parser.add_argument("--window", required=True, type=_minutes, metavar="MINUTES", help="pause length")
     parser.add_argument("--method", choices=("exact", "heuristic", "both"), default="exact")
+    parser.add_argument(
+        "--gap",
+        type=float,
+        default=0.01,
+        metavar="FRACTION",
+        help="accept an exact plan proven within this relative gap of the optimum (default 0.01; 0: optimal)",
+    )
     parser.add_argument(
         "--time-limit", type=float, default=None, metavar="SECONDS", help="cap on the exact solver"
     )
@@ -180,6 +191,8 @@ def run(args: argparse.Namespace) -> int:
         raise PlanningInputError(f"window must be positive, got {args.window}")
     if args.time_limit is not None and not (args.time_limit > 0):
         raise PlanningInputError("--time-limit must be positive")
+    if not (0.0 <= args.gap < 1.0):
+        raise PlanningInputError(f"--gap must be at least 0 and below 1, got {args.gap}")
     origins = read_points(args.origins, "people", what="origins")
     if (origins["value"] != np.floor(origins["value"])).any():
         i = int(np.flatnonzero(origins["value"] != np.floor(origins["value"]))[0])
@@ -214,7 +227,7 @@ def run(args: argparse.Namespace) -> int:
         f"{len(set(x_nodes.tolist()))} exits, window {args.window} min; solving ({args.method})"
     )
     method = "both" if args.method == "exact" else args.method
-    result = evacuate(problem, method, time_limit_s=args.time_limit)
+    result = evacuate(problem, method, time_limit_s=args.time_limit, rel_gap=args.gap)
     progress(f"done: {result.evacuated} out, upper bound {result.upper_bound}")
     payload = result.to_dict()
     de = problem.time_to_exit()
@@ -231,7 +244,10 @@ def run(args: argparse.Namespace) -> int:
         emit_json(payload)
     else:
         print(f"evacuated: {result.evacuated} of {problem.total_people}")
-        print(f"upper bound: {result.upper_bound} ({'optimal' if result.optimal else 'not proven optimal'})")
+        status = "optimal" if result.optimal else "not proven optimal"
+        if not result.optimal and result.upper_bound:
+            status += f", within {100 * (result.upper_bound - result.evacuated) / result.upper_bound:.2f}%"
+        print(f"upper bound: {result.upper_bound} ({status})")
         if result.gap is not None:
             print(f"heuristic (CCRP): {result.heuristic_evacuated} (gap {100 * result.gap:.2f}%)")
         print(f"groups in the schedule: {result.n_groups}")

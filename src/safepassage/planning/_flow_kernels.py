@@ -1,6 +1,7 @@
-"""Compiled kernels for the evacuation model (numba): shortest times, the pruned
-time-expanded network, Dinic's maximum flow on it, flow decomposition, warm
-start from a plan, and CCRP.
+"""Compiled kernels for the evacuation model (numba): shortest times, Dinic's
+maximum flow on the implicit pruned time-expanded network (with relabelling past
+the blocking flow), its minimum cut, warm start from a plan, flow
+decomposition, and CCRP.
 
 Private module; the public interface is `safepassage.planning.evacuation`.
 All times are whole minutes and all quantities whole persons (int64).
@@ -12,13 +13,6 @@ import numpy as np
 from numba import njit
 
 INF = np.int64(1) << np.int64(60)
-
-# Kinds of arcs in the time-expanded network.
-KIND_MOVE = 0
-KIND_WAIT = 1
-KIND_SOURCE = 2
-KIND_SINK = 3
-KIND_RELEASE = 4
 
 
 @njit(cache=True)
@@ -74,218 +68,6 @@ def dial_times(n, indptr, adj_arc, far_end, tau, sources, limit):  # pragma: no 
 
 
 @njit(cache=True)
-def build_time_expanded(n, tail, head, tau, cap, supply, exit_cap, ea, de, horizon):  # pragma: no cover
-    """Build the pruned time-expanded network (forward arcs; see `residual_graph`).
-
-    Node (v, t) exists iff ea[v] <= t <= horizon - de[v]: it is reachable from an
-    origin by minute t and an exit is reachable from it by the horizon; no other
-    node lies on a source-sink path, so dropping them keeps the maximum flow.
-    Returns the forward arcs: tail, head, capacity, kind, static arc or node
-    (aux) and the minute at the tail (tm).
-    """
-    base = np.zeros(n + 1, dtype=np.int64)
-    for v in range(n):
-        length = 0
-        if ea[v] < INF and de[v] < INF:
-            length = horizon - de[v] - ea[v] + 1
-            if length < 0:
-                length = 0
-        base[v + 1] = base[v] + length
-    # one "waiting at the origin" node v* per origin: S -> v* (supply), v* -> (v, t)
-    # (unlimited) for every t, so that leaving late costs no augmenting-path length
-    star = np.full(n, -1, dtype=np.int64)
-    n_star = 0
-    for v in range(n):
-        if base[v + 1] > base[v] and supply[v] > 0 and ea[v] == 0:
-            star[v] = base[n] + n_star
-            n_star += 1
-    n_te = base[n] + n_star + 2
-    src = n_te - 2
-    snk = n_te - 1
-    m = tail.shape[0]
-    n_fwd = 0
-    for e in range(m):
-        u = tail[e]
-        w = head[e]
-        if ea[u] < INF and de[w] < INF:
-            c = horizon - de[w] - tau[e] - ea[u] + 1
-            if c > 0 and cap[e] > 0:
-                n_fwd += c
-    for v in range(n):
-        length = base[v + 1] - base[v]
-        if length > 1:
-            n_fwd += length - 1
-        if length > 0 and supply[v] > 0 and ea[v] == 0:
-            n_fwd += 1 + length  # S -> v*, v* -> (v, t) for every t
-        if length > 0 and exit_cap[v] > 0:
-            n_fwd += length
-    fr = np.empty(n_fwd, dtype=np.int32)
-    to = np.empty(n_fwd, dtype=np.int32)
-    cp = np.empty(n_fwd, dtype=np.int64)
-    kind = np.empty(n_fwd, dtype=np.int8)
-    aux = np.empty(n_fwd, dtype=np.int32)  # static arc (move) or static node (others)
-    tm = np.empty(n_fwd, dtype=np.int32)  # minute at the tail
-    # where each family of arcs starts, to load a known flow (warm start)
-    src_arc = np.full(n, -1, dtype=np.int64)
-    rel_base = np.full(n, -1, dtype=np.int64)
-    snk_base = np.full(n, -1, dtype=np.int64)
-    hold_base = np.full(n, -1, dtype=np.int64)
-    mv_base = np.full(m, -1, dtype=np.int64)
-    i = 0
-    for v in range(n):
-        length = base[v + 1] - base[v]
-        if star[v] >= 0:
-            src_arc[v] = i
-            rel_base[v] = i + 1
-            fr[i] = src
-            to[i] = star[v]
-            cp[i] = supply[v]
-            kind[i] = KIND_SOURCE
-            aux[i] = v
-            tm[i] = 0
-            i += 1
-            for k in range(length):
-                fr[i] = star[v]
-                to[i] = base[v] + k
-                cp[i] = INF
-                kind[i] = KIND_RELEASE
-                aux[i] = v
-                tm[i] = k
-                i += 1
-    for v in range(n):
-        length = base[v + 1] - base[v]
-        if length <= 0:
-            continue
-        t0 = ea[v]
-        # exits first: shortest augmenting paths end there
-        if exit_cap[v] > 0:
-            snk_base[v] = i
-            for k in range(length):
-                fr[i] = base[v] + k
-                to[i] = snk
-                cp[i] = exit_cap[v]
-                kind[i] = KIND_SINK
-                aux[i] = v
-                tm[i] = t0 + k
-                i += 1
-        hold_base[v] = i
-        for k in range(length - 1):
-            fr[i] = base[v] + k
-            to[i] = base[v] + k + 1
-            cp[i] = INF
-            kind[i] = KIND_WAIT
-            aux[i] = v
-            tm[i] = t0 + k
-            i += 1
-    for e in range(m):
-        u = tail[e]
-        w = head[e]
-        if ea[u] < INF and de[w] < INF and cap[e] > 0:
-            c = horizon - de[w] - tau[e] - ea[u] + 1
-            mv_base[e] = i
-            for k in range(c):
-                t = ea[u] + k
-                fr[i] = base[u] + (t - ea[u])
-                to[i] = base[w] + (t + tau[e] - ea[w])
-                cp[i] = cap[e]
-                kind[i] = KIND_MOVE
-                aux[i] = e
-                tm[i] = t
-                i += 1
-    index = (src_arc, rel_base, snk_base, hold_base, mv_base)
-    return n_te, src, snk, base, fr, to, cp, kind, aux, tm, index
-
-
-@njit(cache=True)
-def bfs_levels(n_te, src, snk, adj_ptr, adj, rto, rcap, level, queue):  # pragma: no cover
-    """Levels from the source in the residual graph; True iff the sink is reached."""
-    level[:] = -1
-    level[src] = 0
-    qh = 0
-    qt = 1
-    queue[0] = src
-    sink_level = np.int64(n_te + 1)
-    while qh < qt:
-        v = queue[qh]
-        qh += 1
-        lv = level[v]
-        if lv + 1 > sink_level:
-            break
-        for p in range(adj_ptr[v], adj_ptr[v + 1]):
-            a = adj[p]
-            if rcap[a] > 0:
-                w = rto[a]
-                if level[w] < 0:
-                    level[w] = lv + 1
-                    if w == snk:
-                        sink_level = lv + 1
-                    else:
-                        queue[qt] = w
-                        qt += 1
-    return level[snk] >= 0
-
-
-@njit(cache=True)
-def blocking_flow(src, snk, adj_ptr, adj, rto, rcap, level, it, stack):  # pragma: no cover
-    """Dinic's blocking flow on the level graph (iterative DFS, current arcs)."""
-    for v in range(it.shape[0]):
-        it[v] = adj_ptr[v]
-    total = np.int64(0)
-    sp = 0
-    v = src
-    while True:
-        if v == snk:
-            b = INF
-            for k in range(sp):
-                r = rcap[stack[k]]
-                if r < b:
-                    b = r
-            first_sat = -1
-            for k in range(sp):
-                a = stack[k]
-                rcap[a] -= b
-                rcap[a ^ 1] += b
-                if first_sat < 0 and rcap[a] == 0:
-                    first_sat = k
-            total += b
-            sp = first_sat
-            v = rto[stack[sp] ^ 1]
-            continue
-        advanced = False
-        end = adj_ptr[v + 1]
-        lv1 = level[v] + 1
-        while it[v] < end:
-            a = adj[it[v]]
-            if rcap[a] > 0:
-                w = rto[a]
-                if level[w] == lv1:
-                    stack[sp] = a
-                    sp += 1
-                    v = w
-                    advanced = True
-                    break
-            it[v] += 1
-        if not advanced:
-            if v == src:
-                break
-            level[v] = -1
-            sp -= 1
-            v = rto[stack[sp] ^ 1]
-            it[v] += 1
-    return total
-
-
-@njit(cache=True)
-def cut_capacity(fr, to, cp, reach_level):  # pragma: no cover
-    """Capacity of the cut (reached, not reached) over forward arcs."""
-    total = np.int64(0)
-    for j in range(fr.shape[0]):
-        if reach_level[fr[j]] >= 0 and reach_level[to[j]] < 0:
-            total += cp[j]
-    return total
-
-
-@njit(cache=True)
 def _grow(a, size):  # pragma: no cover
     b = np.empty(max(size, 2 * a.shape[0]), dtype=a.dtype)
     b[: a.shape[0]] = a
@@ -293,150 +75,37 @@ def _grow(a, size):  # pragma: no cover
 
 
 @njit(cache=True)
-def decompose(n_te, src, snk, fr, to, flow, kind, aux, tm, head):  # pragma: no cover
-    """Decompose an acyclic flow into source-sink paths (groups).
+def _find_prev(pf, e, m, t):  # pragma: no cover
+    """Latest minute <= t with capacity left on arc e, or -1.
 
-    Returns group arrays (origin, count, depart, arrive, exit, ptr) and, flat,
-    the static arcs of each group and the minute each arc is entered.
+    Slots are shifted by one (slot 0 is the sentinel) and stored minute-major
+    (slot s of arc e at s * m + e); path compression as in union-find.
     """
-    n_fwd = fr.shape[0]
-    optr = np.zeros(n_te + 1, dtype=np.int64)
-    for j in range(n_fwd):
-        optr[fr[j] + 1] += 1
-    for v in range(n_te):
-        optr[v + 1] += optr[v]
-    fill = optr[:-1].copy()
-    oarc = np.empty(n_fwd, dtype=np.int64)
-    for j in range(n_fwd):
-        oarc[fill[fr[j]]] = j
-        fill[fr[j]] += 1
-    cur = optr[:-1].copy()
-    g_origin = np.empty(64, dtype=np.int64)
-    g_count = np.empty(64, dtype=np.int64)
-    g_depart = np.empty(64, dtype=np.int64)
-    g_arrive = np.empty(64, dtype=np.int64)
-    g_exit = np.empty(64, dtype=np.int64)
-    g_ptr = np.zeros(65, dtype=np.int64)
-    p_arc = np.empty(256, dtype=np.int64)
-    p_enter = np.empty(256, dtype=np.int64)
-    n_groups = 0
-    n_flat = 0
-    path = np.empty(n_te + 1, dtype=np.int64)
-    while True:
-        # first arc out of the source with flow left
-        v = src
-        depth = 0
-        ok = False
-        while True:
-            found = -1
-            while cur[v] < optr[v + 1]:
-                j = oarc[cur[v]]
-                if flow[j] > 0:
-                    found = j
-                    break
-                cur[v] += 1
-            if found < 0:
-                break
-            path[depth] = found
-            depth += 1
-            v = to[found]
-            if v == snk:
-                ok = True
-                break
-        if not ok:
-            break
-        b = INF
-        for k in range(depth):
-            if flow[path[k]] < b:
-                b = flow[path[k]]
-        n_moves = 0
-        for k in range(depth):
-            flow[path[k]] -= b
-            if kind[path[k]] == KIND_MOVE:
-                n_moves += 1
-        if n_groups + 1 >= g_origin.shape[0]:
-            g_origin = _grow(g_origin, n_groups + 2)
-            g_count = _grow(g_count, n_groups + 2)
-            g_depart = _grow(g_depart, n_groups + 2)
-            g_arrive = _grow(g_arrive, n_groups + 2)
-            g_exit = _grow(g_exit, n_groups + 2)
-            g_ptr = _grow(g_ptr, n_groups + 3)
-        if n_flat + n_moves >= p_arc.shape[0]:
-            p_arc = _grow(p_arc, n_flat + n_moves + 1)
-            p_enter = _grow(p_enter, n_flat + n_moves + 1)
-        first = path[0]
-        last = path[depth - 1]
-        g_origin[n_groups] = aux[first]
-        g_count[n_groups] = b
-        g_exit[n_groups] = aux[last]
-        g_arrive[n_groups] = tm[last]
-        dep = -1
-        for k in range(depth):
-            j = path[k]
-            if kind[j] == KIND_MOVE:
-                if dep < 0:
-                    dep = tm[j]
-                p_arc[n_flat] = aux[j]
-                p_enter[n_flat] = tm[j]
-                n_flat += 1
-        if dep < 0:
-            dep = tm[last]
-        g_depart[n_groups] = dep
-        n_groups += 1
-        g_ptr[n_groups] = n_flat
-    return (
-        g_origin[:n_groups].copy(),
-        g_count[:n_groups].copy(),
-        g_depart[:n_groups].copy(),
-        g_arrive[:n_groups].copy(),
-        g_exit[:n_groups].copy(),
-        g_ptr[: n_groups + 1].copy(),
-        p_arc[:n_flat].copy(),
-        p_enter[:n_flat].copy(),
-    )
-
-
-@njit(cache=True)
-def residual_graph(n_te, a_from, a_to, cp):  # pragma: no cover
-    """Residual adjacency (arc 2j: a_from[j] -> a_to[j] with capacity cp[j]; 2j+1 its reverse)."""
-    n_fwd = a_from.shape[0]
-    deg = np.zeros(n_te + 1, dtype=np.int64)
-    for j in range(n_fwd):
-        deg[a_from[j] + 1] += 1
-        deg[a_to[j] + 1] += 1
-    for v in range(n_te):
-        deg[v + 1] += deg[v]
-    fill = deg[:-1].copy()
-    adj = np.empty(2 * n_fwd, dtype=np.int32)
-    rto = np.empty(2 * n_fwd, dtype=np.int32)
-    rcap = np.empty(2 * n_fwd, dtype=np.int64)
-    for j in range(n_fwd):
-        a = 2 * j
-        adj[fill[a_from[j]]] = a
-        fill[a_from[j]] += 1
-        adj[fill[a_to[j]]] = a + 1
-        fill[a_to[j]] += 1
-        rto[a] = a_to[j]
-        rto[a + 1] = a_from[j]
-        rcap[a] = cp[j]
-        rcap[a + 1] = 0
-    return deg, adj, rto, rcap
-
-
-@njit(cache=True)
-def _find_prev(pf, base, t):  # pragma: no cover
-    """Latest minute <= t with capacity left, or -1 (slots shifted by one; 0 is the sentinel)."""
     s = t + 1
-    while pf[base + s] != s:
-        nxt = pf[base + s]
-        pf[base + s] = pf[base + nxt]
+    while pf[s * m + e] != s:
+        nxt = pf[s * m + e]
+        pf[s * m + e] = pf[nxt * m + e]
         s = nxt
     return s - 1
 
 
 @njit(cache=True)
 def ccrp(
-    n, rindptr, radj_arc, tail, head, tau, cap, supply, exit_cap, ea0, horizon, stats
+    n,
+    rindptr,
+    radj_arc,
+    tail,
+    head,
+    tau,
+    cap,
+    supply,
+    exit_cap,
+    ea0,
+    horizon,
+    stats,
+    avail,
+    pf,
+    cap_max,
 ):  # pragma: no cover
     """Capacity Constrained Route Planner (Lu, George & Shekhar 2005), exit-slot driven.
 
@@ -451,25 +120,29 @@ def ccrp(
     """
     m = tail.shape[0]
     width = horizon + 2  # slot s = minute + 1 for minutes 0..horizon; s = 0 is the sentinel
-    avail = np.empty(m * width, dtype=np.int32)  # people per arc-minute fit in int32 (capped)
-    pf = np.empty(m * width, dtype=np.int32)
+    # avail / pf: (m * width) work arrays given by the caller, 16 bits when the
+    # capacities and the window fit (half the memory traffic), else 32 bits;
+    # capacities above cap_max (more than everybody) are capped
+    # minute-major: a search at minute b reads the rows b - tau, which stay in
+    # cache, instead of one cache line per arc
     for e in range(m):
-        b = e * width
-        avail[b] = 0
-        pf[b] = 0
-        ce = min(cap[e], 2**31 - 1)
-        for s in range(1, width):
-            avail[b + s] = ce
-            pf[b + s] = s if ce > 0 else s - 1
+        avail[e] = 0
+        pf[e] = 0
+    for s in range(1, width):
+        row = s * m
+        for e in range(m):
+            ce = min(cap[e], cap_max)
+            avail[row + e] = ce
+            pf[row + e] = s if ce > 0 else s - 1
     remaining = supply.copy()
     ea = ea0
-    label = np.full(n, -1, dtype=np.int64)
-    succ = np.full(n, -1, dtype=np.int64)
-    touched = np.empty(n, dtype=np.int64)
-    bucket_head = np.full(horizon + 1, -1, dtype=np.int64)
+    label = np.full(n, -1, dtype=np.int32)
+    succ = np.full(n, -1, dtype=np.int32)
+    touched = np.empty(n, dtype=np.int32)
+    bucket_head = np.full(horizon + 1, -1, dtype=np.int32)
     cap_entries = m + n + 1
-    entry_node = np.empty(cap_entries, dtype=np.int64)
-    entry_next = np.empty(cap_entries, dtype=np.int64)
+    entry_node = np.empty(cap_entries, dtype=np.int32)
+    entry_next = np.empty(cap_entries, dtype=np.int32)
     g_origin = np.empty(64, dtype=np.int64)
     g_count = np.empty(64, dtype=np.int64)
     g_depart = np.empty(64, dtype=np.int64)
@@ -522,7 +195,8 @@ def ccrp(
                         k = bucket_head[b]
                         bucket_head[b] = entry_next[k]
                         v = entry_node[k]
-                        if label[v] != b:
+                        lv = label[v]
+                        if lv != b:
                             continue
                         stats[2] += 1
                         if remaining[v] > 0:
@@ -531,10 +205,10 @@ def ccrp(
                         for p in range(rindptr[v], rindptr[v + 1]):
                             e = radj_arc[p]
                             u = tail[e]
-                            latest = b - tau[e]
+                            latest = lv - tau[e]
                             if latest < ea[u] or latest <= label[u]:
                                 continue
-                            t = _find_prev(pf, e * width, latest)
+                            t = _find_prev(pf, e, m, latest)
                             if t < ea[u] or t <= label[u]:
                                 continue
                             if label[u] < 0:
@@ -544,8 +218,8 @@ def ccrp(
                             succ[u] = e
                             if used >= cap_entries:
                                 cap_entries *= 2
-                                en = np.empty(cap_entries, dtype=np.int64)
-                                ex = np.empty(cap_entries, dtype=np.int64)
+                                en = np.empty(cap_entries, dtype=np.int32)
+                                ex = np.empty(cap_entries, dtype=np.int32)
                                 en[:used] = entry_node[:used]
                                 ex[:used] = entry_next[:used]
                                 entry_node = en
@@ -566,7 +240,7 @@ def ccrp(
                 nr = 0
                 while succ[v] >= 0:
                     e = succ[v]
-                    r = avail[e * width + label[v] + 1]
+                    r = avail[(label[v] + 1) * m + e]
                     if r < cnt:
                         cnt = r
                     nr += 1
@@ -592,7 +266,7 @@ def ccrp(
                 while v != x:
                     e = succ[v]
                     t = label[v]
-                    idx = e * width + t + 1
+                    idx = (t + 1) * m + e
                     avail[idx] -= cnt
                     if avail[idx] == 0:
                         pf[idx] = t  # slot t+1 now points to slot t (minute t-1)
@@ -639,29 +313,683 @@ def ccrp(
     )
 
 
+# ----------------------------------------------------------------------------- implicit time-expanded network
+# Node-minute (v, t) is the integer v * W + t (W = horizon + 1); it exists iff
+# lo[v] <= t <= hi[v] (lo = earliest arrival, hi = horizon - time to exit). Star
+# node k (origin star_node[k], from which people may leave at any minute) is
+# N0 + k with N0 = n * W, then the source S = N0 + n_star and the sink Z = S + 1.
+# Arcs are generated from the static forward / reverse CSR; the flow lives in
+# dense arrays: fl[e * W + t] (arc e entered at minute t), hold[v * W + t]
+# (waiting at v from t to t + 1), rel[v * W + t] (leaving origin v at t),
+# xfl[v * W + t] (absorbed at exit v at t) and sflow[k] (source to star k).
+# A residual arc on a search stack is a handle idx * 8 + kind:
+H_SOURCE = 0  # S -> star k: supply - sflow[k]
+H_RELEASE = 1  # star -> (v, t): unlimited
+H_UNRELEASE = 2  # (v, t) -> star: rel[idx]
+H_EXIT = 3  # (v, t) -> Z: exit_cap - xfl[idx]
+H_MOVE = 4  # (u, t) -> (w, t + tau): cap - fl[idx]
+H_UNMOVE = 5  # (w, t + tau) -> (u, t): fl[idx]
+H_WAIT = 6  # (v, t) -> (v, t + 1): unlimited
+H_UNWAIT = 7  # (v, t + 1) -> (v, t): hold[idx]
+
+
+@njit(cache=True, inline="always")
+def _visit(level, queue, qt, j, lv):  # pragma: no cover
+    if level[j] < 0:
+        level[j] = lv
+        queue[qt] = j
+        qt += 1
+    return qt
+
+
 @njit(cache=True)
-def load_plan(
-    n_fwd, index, ea, tail, head, tau, g_origin, g_count, g_depart, g_arrive, g_exit, g_ptr, p_arc, p_enter
+def te_bfs(g, st, level, queue, n_prev):  # pragma: no cover
+    """Distances to the sink in the residual implicit network (backward search).
+
+    Stops once the source is labelled (nodes at its distance are not expanded).
+    `n_prev` entries of `queue` from the previous search are reset first.
+    Returns (source reached, number of nodes queued).
+    """
+    (
+        n,
+        W,
+        lo,
+        hi,
+        fptr,
+        farc,
+        rptr,
+        rarc,
+        tail,
+        head,
+        tau,
+        cap,
+        exit_cap,
+        exits,
+        star_of,
+        star_node,
+        supply,
+    ) = g
+    fl, hold, rel, xfl, sflow = st
+    N0 = n * W
+    n_star = star_node.shape[0]
+    S = N0 + n_star
+    Z = S + 1
+    for q in range(n_prev):
+        level[queue[q]] = -1
+    level[S] = -1
+    level[Z] = 0
+    qt = 0
+    for xi in range(exits.shape[0]):
+        x = exits[xi]
+        for t in range(lo[x], hi[x] + 1):
+            i = x * W + t
+            if xfl[i] < exit_cap[x]:
+                qt = _visit(level, queue, qt, i, 1)
+    qh = 0
+    d = np.int32(2**31 - 1)
+    while qh < qt:
+        i = queue[qh]
+        qh += 1
+        lv = level[i]
+        if lv >= d:
+            break
+        l1 = lv + 1
+        if i < N0:
+            v = i // W
+            t = i - v * W
+            if t - 1 >= lo[v]:
+                qt = _visit(level, queue, qt, i - 1, l1)
+            if t + 1 <= hi[v] and hold[i] > 0:
+                qt = _visit(level, queue, qt, i + 1, l1)
+            for p in range(rptr[v], rptr[v + 1]):
+                e = rarc[p]
+                u = tail[e]
+                s = t - tau[e]
+                if s >= lo[u] and s <= hi[u] and fl[e * W + s] < cap[e]:
+                    qt = _visit(level, queue, qt, u * W + s, l1)
+            for p in range(fptr[v], fptr[v + 1]):
+                e = farc[p]
+                w = head[e]
+                s = t + tau[e]
+                if s >= lo[w] and s <= hi[w] and fl[e * W + t] > 0:
+                    qt = _visit(level, queue, qt, w * W + s, l1)
+            k = star_of[v]
+            if k >= 0:
+                qt = _visit(level, queue, qt, N0 + k, l1)
+        else:
+            k = i - N0
+            v = star_node[k]
+            if level[S] < 0 and sflow[k] < supply[v]:
+                level[S] = l1
+                d = l1
+            for t in range(lo[v], hi[v] + 1):
+                if rel[v * W + t] > 0:
+                    qt = _visit(level, queue, qt, v * W + t, l1)
+    return level[S] >= 0, qt
+
+
+@njit(cache=True, inline="always")
+def _residual(g, st, h):  # pragma: no cover
+    (
+        n,
+        W,
+        lo,
+        hi,
+        fptr,
+        farc,
+        rptr,
+        rarc,
+        tail,
+        head,
+        tau,
+        cap,
+        exit_cap,
+        exits,
+        star_of,
+        star_node,
+        supply,
+    ) = g
+    fl, hold, rel, xfl, sflow = st
+    kind = h & 7
+    idx = h >> 3
+    if kind == H_SOURCE:
+        return np.int64(supply[star_node[idx]] - sflow[idx])
+    if kind == H_RELEASE or kind == H_WAIT:
+        return INF
+    if kind == H_UNRELEASE:
+        return np.int64(rel[idx])
+    if kind == H_EXIT:
+        return np.int64(exit_cap[idx // W] - xfl[idx])
+    if kind == H_MOVE:
+        return np.int64(cap[idx // W] - fl[idx])
+    if kind == H_UNMOVE:
+        return np.int64(fl[idx])
+    return np.int64(hold[idx])
+
+
+@njit(cache=True, inline="always")
+def _push(st, h, b):  # pragma: no cover
+    fl, hold, rel, xfl, sflow = st
+    kind = h & 7
+    idx = h >> 3
+    if kind == H_SOURCE:
+        sflow[idx] += b
+    elif kind == H_RELEASE:
+        rel[idx] += b
+    elif kind == H_UNRELEASE:
+        rel[idx] -= b
+    elif kind == H_EXIT:
+        xfl[idx] += b
+    elif kind == H_MOVE:
+        fl[idx] += b
+    elif kind == H_UNMOVE:
+        fl[idx] -= b
+    elif kind == H_WAIT:
+        hold[idx] += b
+    else:
+        hold[idx] -= b
+
+
+@njit(cache=True)
+def te_blocking_flow(g, st, level, queue, n_queued, it, nst, hst, budget):  # pragma: no cover
+    """Augment from the source along the level graph of `te_bfs` (Dinic's blocking flow).
+
+    With `budget` > 0 the phase goes on past the blocking flow as in the
+    shortest augmenting path algorithm with distance labels (Ahuja & Orlin
+    1991): a dead end is relabelled (1 + the least label of its residual
+    neighbours among the labelled nodes; unlabelled nodes count as absent)
+    instead of being dropped, until the relabelling work exceeds `budget` or
+    the source has no labelled residual neighbour. Labels stay valid on the
+    labelled subgraph, so every path found is an augmenting path; optimality is
+    proven by the next search from the sink, as in Dinic's algorithm.
+    """
+    (
+        n,
+        W,
+        lo,
+        hi,
+        fptr,
+        farc,
+        rptr,
+        rarc,
+        tail,
+        head,
+        tau,
+        cap,
+        exit_cap,
+        exits,
+        star_of,
+        star_node,
+        supply,
+    ) = g
+    fl, hold, rel, xfl, sflow = st
+    N0 = n * W
+    n_star = star_node.shape[0]
+    S = N0 + n_star
+    Z = S + 1
+    for q in range(n_queued):
+        it[queue[q]] = 0
+    it[S] = 0
+    total = np.int64(0)
+    sp = 0
+    nst[0] = S
+    cur = S
+    while True:
+        if cur == Z:
+            b = INF
+            for k in range(sp):
+                r = _residual(g, st, hst[k])
+                if r < b:
+                    b = r
+            first_sat = -1
+            for k in range(sp):
+                _push(st, hst[k], b)
+                if first_sat < 0 and _residual(g, st, hst[k]) == 0:
+                    first_sat = k
+            total += b
+            sp = first_sat
+            cur = nst[sp]
+            continue
+        want = level[cur] - 1
+        j = it[cur]
+        h = np.int64(-1)
+        nxt = -1
+        if cur == S:
+            while j < n_star:
+                c = N0 + j
+                if level[c] == want and sflow[j] < supply[star_node[j]]:
+                    h = np.int64(j) * 8 + H_SOURCE
+                    nxt = c
+                    break
+                j += 1
+        elif cur > N0 - 1:
+            v = star_node[cur - N0]
+            span = hi[v] - lo[v] + 1
+            while j < span:
+                c = v * W + lo[v] + j
+                if level[c] == want:
+                    h = np.int64(c) * 8 + H_RELEASE
+                    nxt = c
+                    break
+                j += 1
+        else:
+            v = cur // W
+            t = cur - v * W
+            f0 = fptr[v]
+            dout = fptr[v + 1] - f0
+            r0 = rptr[v]
+            din = rptr[v + 1] - r0
+            while True:
+                if j == 0:
+                    if want == 0 and exit_cap[v] > 0 and xfl[cur] < exit_cap[v]:
+                        h = np.int64(cur) * 8 + H_EXIT
+                        nxt = Z
+                        break
+                elif j <= dout:
+                    e = farc[f0 + j - 1]
+                    w = head[e]
+                    s = t + tau[e]
+                    if s >= lo[w] and s <= hi[w]:
+                        c = w * W + s
+                        if level[c] == want and fl[e * W + t] < cap[e]:
+                            h = np.int64(e * W + t) * 8 + H_MOVE
+                            nxt = c
+                            break
+                elif j <= dout + din:
+                    e = rarc[r0 + j - 1 - dout]
+                    u = tail[e]
+                    s = t - tau[e]
+                    if s >= lo[u] and s <= hi[u]:
+                        c = u * W + s
+                        if level[c] == want and fl[e * W + s] > 0:
+                            h = np.int64(e * W + s) * 8 + H_UNMOVE
+                            nxt = c
+                            break
+                elif j == dout + din + 1:
+                    if t + 1 <= hi[v] and level[cur + 1] == want:
+                        h = np.int64(cur) * 8 + H_WAIT
+                        nxt = cur + 1
+                        break
+                elif j == dout + din + 2:
+                    if t - 1 >= lo[v] and hold[cur - 1] > 0 and level[cur - 1] == want:
+                        h = np.int64(cur - 1) * 8 + H_UNWAIT
+                        nxt = cur - 1
+                        break
+                elif j == dout + din + 3:
+                    k = star_of[v]
+                    if k >= 0 and rel[cur] > 0 and level[N0 + k] == want:
+                        h = np.int64(cur) * 8 + H_UNRELEASE
+                        nxt = N0 + k
+                        break
+                else:
+                    break
+                j += 1
+        it[cur] = j
+        if nxt >= 0:
+            hst[sp] = h
+            sp += 1
+            nst[sp] = nxt
+            cur = nxt
+        else:
+            if budget <= 0:
+                if cur == S:
+                    break
+                level[cur] = -1
+                sp -= 1
+                cur = nst[sp]
+                it[cur] += 1
+            else:
+                lab, w = _relabel(g, st, level, cur)
+                budget -= w
+                level[cur] = lab
+                it[cur] = 0
+                if cur == S:
+                    if lab < 0:
+                        break
+                elif lab < 0:
+                    sp -= 1
+                    cur = nst[sp]
+                    it[cur] += 1
+                else:
+                    sp -= 1
+                    cur = nst[sp]
+    return total
+
+
+@njit(cache=True)
+def te_cut(g, st, level):  # pragma: no cover
+    """Capacity of the cut (cannot reach the sink | can reach it) after a complete search.
+
+    Returns (capacity, number of unlimited arcs across the cut: 0 for a valid search).
+    """
+    (
+        n,
+        W,
+        lo,
+        hi,
+        fptr,
+        farc,
+        rptr,
+        rarc,
+        tail,
+        head,
+        tau,
+        cap,
+        exit_cap,
+        exits,
+        star_of,
+        star_node,
+        supply,
+    ) = g
+    N0 = n * W
+    total = np.int64(0)
+    bad = 0
+    for k in range(star_node.shape[0]):
+        v = star_node[k]
+        if level[N0 + k] >= 0:
+            total += supply[v]
+        else:
+            for t in range(lo[v], hi[v] + 1):
+                if level[v * W + t] >= 0:
+                    bad += 1
+    for v in range(n):
+        for t in range(lo[v], hi[v] + 1):
+            i = v * W + t
+            if level[i] < 0:
+                if exit_cap[v] > 0:
+                    total += exit_cap[v]
+                if t + 1 <= hi[v] and level[i + 1] >= 0:
+                    bad += 1
+    for e in range(tail.shape[0]):
+        if cap[e] <= 0:
+            continue
+        u = tail[e]
+        w = head[e]
+        for t in range(lo[u], hi[u] + 1):
+            s = t + tau[e]
+            if s >= lo[w] and s <= hi[w] and level[u * W + t] < 0 and level[w * W + s] >= 0:
+                total += cap[e]
+    return total, bad
+
+
+@njit(cache=True)
+def te_size(n, W, lo, hi, tail, head, tau, cap, exit_cap, star_of, n_star):  # pragma: no cover
+    """Node-minutes and arcs of the pruned time-expanded network (for statistics)."""
+    nodes = np.int64(n_star + 2)
+    arcs = np.int64(n_star)
+    for v in range(n):
+        if hi[v] >= lo[v]:
+            if star_of[v] >= 0:
+                arcs += hi[v] - lo[v] + 1
+            nodes += hi[v] - lo[v] + 1
+            arcs += hi[v] - lo[v]
+            if exit_cap[v] > 0:
+                arcs += hi[v] - lo[v] + 1
+    for e in range(tail.shape[0]):
+        if cap[e] <= 0:
+            continue
+        u = tail[e]
+        w = head[e]
+        a = max(lo[u], lo[w] - tau[e])
+        b = min(hi[u], hi[w] - tau[e])
+        if b >= a:
+            arcs += b - a + 1
+    return nodes, arcs
+
+
+@njit(cache=True)
+def te_load_plan(
+    g, st, g_origin, g_count, g_depart, g_arrive, g_exit, g_ptr, p_arc, p_enter
 ):  # pragma: no cover
-    """The time-expanded flow of a feasible plan (for a warm start)."""
-    src_arc, rel_base, snk_base, hold_base, mv_base = index
-    flow = np.zeros(n_fwd, dtype=np.int64)
-    for g in range(g_count.shape[0]):
-        o = g_origin[g]
-        c = g_count[g]
-        flow[src_arc[o]] += c
-        t = g_depart[g]
-        flow[rel_base[o] + t] += c
+    """Add a feasible plan's flow to the implicit network's flow arrays (warm start)."""
+    (
+        n,
+        W,
+        lo,
+        hi,
+        fptr,
+        farc,
+        rptr,
+        rarc,
+        tail,
+        head,
+        tau,
+        cap,
+        exit_cap,
+        exits,
+        star_of,
+        star_node,
+        supply,
+    ) = g
+    fl, hold, rel, xfl, sflow = st
+    for gi in range(g_count.shape[0]):
+        o = g_origin[gi]
+        c = g_count[gi]
+        sflow[star_of[o]] += c
+        t = g_depart[gi]
+        rel[o * W + t] += c
         node = o
-        for q in range(g_ptr[g], g_ptr[g + 1]):
+        for q in range(g_ptr[gi], g_ptr[gi + 1]):
             e = p_arc[q]
             te = p_enter[q]
             for tt in range(t, te):
-                flow[hold_base[node] + tt - ea[node]] += c
-            flow[mv_base[e] + te - ea[tail[e]]] += c
+                hold[node * W + tt] += c
+            fl[e * W + te] += c
             node = head[e]
             t = te + tau[e]
-        for tt in range(t, g_arrive[g]):
-            flow[hold_base[node] + tt - ea[node]] += c
-        flow[snk_base[node] + g_arrive[g] - ea[node]] += c
-    return flow
+        for tt in range(t, g_arrive[gi]):
+            hold[node * W + tt] += c
+        xfl[node * W + g_arrive[gi]] += c
+
+
+@njit(cache=True)
+def te_decompose(g, st):  # pragma: no cover
+    """Decompose the (acyclic) flow into groups; consumes the flow arrays.
+
+    Returns group arrays (origin, count, depart, arrive, exit, ptr) and, flat,
+    the static arcs of each group and the minute each arc is entered.
+    """
+    (
+        n,
+        W,
+        lo,
+        hi,
+        fptr,
+        farc,
+        rptr,
+        rarc,
+        tail,
+        head,
+        tau,
+        cap,
+        exit_cap,
+        exits,
+        star_of,
+        star_node,
+        supply,
+    ) = g
+    fl, hold, rel, xfl, sflow = st
+    g_origin = np.empty(64, dtype=np.int64)
+    g_count = np.empty(64, dtype=np.int64)
+    g_depart = np.empty(64, dtype=np.int64)
+    g_arrive = np.empty(64, dtype=np.int64)
+    g_exit = np.empty(64, dtype=np.int64)
+    g_ptr = np.zeros(65, dtype=np.int64)
+    p_arc = np.empty(256, dtype=np.int64)
+    p_enter = np.empty(256, dtype=np.int64)
+    steps = np.empty(W * 4 + 8, dtype=np.int64)
+    n_groups = 0
+    n_flat = 0
+    for k in range(star_node.shape[0]):
+        o = star_node[k]
+        for t0 in range(lo[o], hi[o] + 1):
+            while rel[o * W + t0] > 0:
+                b = np.int64(rel[o * W + t0])
+                ns = 0
+                v = o
+                t = t0
+                n_moves = 0
+                while True:
+                    i = v * W + t
+                    if xfl[i] > 0:
+                        if xfl[i] < b:
+                            b = np.int64(xfl[i])
+                        steps[ns] = np.int64(i) * 8 + H_EXIT
+                        ns += 1
+                        break
+                    found = -1
+                    for p in range(fptr[v], fptr[v + 1]):
+                        e = farc[p]
+                        if t + tau[e] <= hi[head[e]] and fl[e * W + t] > 0:
+                            found = e
+                            break
+                    if found >= 0:
+                        f = fl[found * W + t]
+                        if f < b:
+                            b = np.int64(f)
+                        steps[ns] = np.int64(found * W + t) * 8 + H_MOVE
+                        ns += 1
+                        n_moves += 1
+                        v = head[found]
+                        t = t + tau[found]
+                    elif hold[i] > 0:
+                        if hold[i] < b:
+                            b = np.int64(hold[i])
+                        steps[ns] = np.int64(i) * 8 + H_WAIT
+                        ns += 1
+                        t += 1
+                    else:
+                        raise RuntimeError("flow conservation broken in decomposition")
+                    if ns + 1 >= steps.shape[0]:
+                        steps = _grow(steps, ns + 2)
+                rel[o * W + t0] -= b
+                sflow[k] -= b
+                if n_groups + 1 >= g_origin.shape[0]:
+                    g_origin = _grow(g_origin, n_groups + 2)
+                    g_count = _grow(g_count, n_groups + 2)
+                    g_depart = _grow(g_depart, n_groups + 2)
+                    g_arrive = _grow(g_arrive, n_groups + 2)
+                    g_exit = _grow(g_exit, n_groups + 2)
+                    g_ptr = _grow(g_ptr, n_groups + 3)
+                if n_flat + n_moves >= p_arc.shape[0]:
+                    p_arc = _grow(p_arc, n_flat + n_moves + 1)
+                    p_enter = _grow(p_enter, n_flat + n_moves + 1)
+                dep = -1
+                for q in range(ns):
+                    h = steps[q]
+                    kind = h & 7
+                    idx = h >> 3
+                    if kind == H_EXIT:
+                        xfl[idx] -= b
+                    elif kind == H_WAIT:
+                        hold[idx] -= b
+                    else:
+                        fl[idx] -= b
+                        e = idx // W
+                        te = idx - e * W
+                        if dep < 0:
+                            dep = te
+                        p_arc[n_flat] = e
+                        p_enter[n_flat] = te
+                        n_flat += 1
+                last = steps[ns - 1] >> 3
+                xv = last // W
+                g_origin[n_groups] = o
+                g_count[n_groups] = b
+                g_exit[n_groups] = xv
+                g_arrive[n_groups] = last - xv * W
+                g_depart[n_groups] = dep if dep >= 0 else last - xv * W
+                n_groups += 1
+                g_ptr[n_groups] = n_flat
+    return (
+        g_origin[:n_groups].copy(),
+        g_count[:n_groups].copy(),
+        g_depart[:n_groups].copy(),
+        g_arrive[:n_groups].copy(),
+        g_exit[:n_groups].copy(),
+        g_ptr[: n_groups + 1].copy(),
+        p_arc[:n_flat].copy(),
+        p_enter[:n_flat].copy(),
+    )
+
+
+@njit(cache=True)
+def _relabel(g, st, level, cur):  # pragma: no cover
+    """1 + the least label over residual arcs out of `cur` to labelled nodes (-1: none); and the work."""
+    (
+        n,
+        W,
+        lo,
+        hi,
+        fptr,
+        farc,
+        rptr,
+        rarc,
+        tail,
+        head,
+        tau,
+        cap,
+        exit_cap,
+        exits,
+        star_of,
+        star_node,
+        supply,
+    ) = g
+    fl, hold, rel, xfl, sflow = st
+    N0 = n * W
+    n_star = star_node.shape[0]
+    S = N0 + n_star
+    best = np.int64(2**31 - 1)
+    work = 0
+    if cur == S:
+        for k in range(n_star):
+            lv = level[N0 + k]
+            if lv >= 0 and lv < best and sflow[k] < supply[star_node[k]]:
+                best = lv
+        work = n_star
+    elif cur >= N0:
+        v = star_node[cur - N0]
+        for t in range(lo[v], hi[v] + 1):
+            lv = level[v * W + t]
+            if lv >= 0 and lv < best:
+                best = lv
+        work = hi[v] - lo[v] + 1
+    else:
+        v = cur // W
+        t = cur - v * W
+        if exit_cap[v] > 0 and xfl[cur] < exit_cap[v]:
+            best = 0
+        else:
+            for p in range(fptr[v], fptr[v + 1]):
+                e = farc[p]
+                w = head[e]
+                s = t + tau[e]
+                if s >= lo[w] and s <= hi[w]:
+                    lv = level[w * W + s]
+                    if lv >= 0 and lv < best and fl[e * W + t] < cap[e]:
+                        best = lv
+            for p in range(rptr[v], rptr[v + 1]):
+                e = rarc[p]
+                u = tail[e]
+                s = t - tau[e]
+                if s >= lo[u] and s <= hi[u]:
+                    lv = level[u * W + s]
+                    if lv >= 0 and lv < best and fl[e * W + s] > 0:
+                        best = lv
+            if t + 1 <= hi[v]:
+                lv = level[cur + 1]
+                if lv >= 0 and lv < best:
+                    best = lv
+            if t - 1 >= lo[v] and hold[cur - 1] > 0:
+                lv = level[cur - 1]
+                if lv >= 0 and lv < best:
+                    best = lv
+            k = star_of[v]
+            if k >= 0 and rel[cur] > 0:
+                lv = level[N0 + k]
+                if lv >= 0 and lv < best:
+                    best = lv
+            work = fptr[v + 1] - fptr[v] + rptr[v + 1] - rptr[v] + 3
+    if best == 2**31 - 1:
+        return -1, work
+    return best + 1, work

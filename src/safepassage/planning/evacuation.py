@@ -25,9 +25,16 @@ with ``earliest_arrival(v) <= t <= window - time_to_exit(v)`` (no other pair lie
 on a source-exit path), with one extra node per origin from which people may
 leave at any minute (so that leaving late does not lengthen augmenting paths),
 searched from the exits backwards and warm-started from the CCRP plan. The
-minimum cut found when no augmenting path is left is recomputed from the arcs
-and reported as ``upper_bound``: ``evacuated == upper_bound`` is the proof of
-optimality.
+network is implicit (node-minute ``(v, t)`` is ``v * (window + 1) + t``, its arcs
+are generated from the street arrays, the flow is kept per arc-minute), and
+each phase goes on past the blocking flow with distance-label relabelling (the
+shortest augmenting path algorithm of Ahuja & Orlin 1991, on the nodes the
+phase's search labelled) until a work budget is spent, which cuts the number
+of searches by about three. The minimum cut found when no augmenting path is
+left is recomputed from the arcs and reported as ``upper_bound``: ``evacuated
+== upper_bound`` is the proof of optimality. With ``rel_gap > 0`` the solver may
+stop earlier, once the plan is proven within that relative gap of a proven
+upper bound.
 
 :func:`evacuate_ccrp` is the Capacity Constrained Route Planner heuristic (Lu,
 George & Shekhar 2005, *Capacity Constrained Routing Algorithms for Evacuation
@@ -56,6 +63,10 @@ __all__ = [
 ]
 
 I64 = NDArray[np.int64]
+
+# relabelling work allowed per phase after the blocking flow, per node labelled by
+# the search (see _flow_kernels.te_blocking_flow)
+_RELABEL_BUDGET = 4
 
 
 class _NetworkLike(Protocol):
@@ -326,7 +337,9 @@ class EvacuationResult:
         Proven upper bound on what any plan can achieve; equal to
         ``evacuated`` when the plan is optimal.
     method : str
-        ``"exact"`` (time-expanded maximum flow) or ``"ccrp"`` (heuristic).
+        ``"exact"`` (time-expanded maximum flow, proven optimal or run to a
+        time limit), ``"exact (within gap)"`` (stopped once proven within the
+        requested ``rel_gap``) or ``"ccrp"`` (heuristic).
     group_origin, group_count, group_depart, group_arrive, group_exit : ndarray
         One entry per group: origin node, people, minute it leaves the origin,
         minute it is absorbed, exit node.
@@ -445,9 +458,56 @@ def _result(
     )
 
 
+def _implicit_network(
+    problem: EvacuationProblem, ea: I64, de: I64
+) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """Static description and zero flow of the implicit pruned time-expanded network."""
+    n, horizon = problem.n_nodes, problem.window
+    width = horizon + 1
+    finite = (ea <= horizon) & (de <= horizon)
+    lo = np.where(finite, ea, 1).astype(np.int64)
+    hi = np.where(finite, horizon - de, 0).astype(np.int64)
+    fptr, farc = problem._csr(False)
+    rptr, rarc = problem._csr(True)
+    star_node = np.flatnonzero((problem.supply > 0) & (hi >= lo)).astype(np.int64)
+    star_of = np.full(n, -1, dtype=np.int64)
+    star_of[star_node] = np.arange(star_node.shape[0])
+    exits = np.flatnonzero((problem.exit_capacity > 0) & (hi >= lo)).astype(np.int64)
+    static = (
+        n,
+        width,
+        lo,
+        hi,
+        fptr,
+        farc,
+        rptr,
+        rarc,
+        problem.tail,
+        problem.head,
+        problem.travel_min,
+        problem.capacity,
+        problem.exit_capacity,
+        exits,
+        star_of,
+        star_node,
+        problem.supply,
+    )
+    # every flow is at most the total supply: 32 bits suffice for any realistic instance
+    dtype = np.int32 if problem.total_people < 2**31 - 1 else np.int64
+    state = (
+        np.zeros(problem.n_arcs * width, dtype=dtype),  # fl: arc e entered at minute t
+        np.zeros(n * width, dtype=dtype),  # hold: waiting at v from t to t + 1
+        np.zeros(n * width, dtype=dtype),  # rel: leaving origin v at t
+        np.zeros(n * width, dtype=dtype),  # xfl: absorbed at exit v at t
+        np.zeros(star_node.shape[0], dtype=np.int64),  # sflow: people leaving each origin
+    )
+    return static, state
+
+
 def evacuate_exact(
     problem: EvacuationProblem,
     *,
+    rel_gap: float = 0.0,
     time_limit_s: float | None = None,
     warm_start: EvacuationResult | bool = True,
 ) -> EvacuationResult:
@@ -457,12 +517,21 @@ def evacuate_exact(
     in the module docstring (Ford & Fulkerson 1958), pruned to node-minutes with
     ``earliest_arrival(v) <= t <= window - time_to_exit(v)``, solved with Dinic's
     blocking-flow algorithm (Dinic 1970, Soviet Math. Dokl. 11:1277-1280). The
+    network is implicit: node-minute arcs are generated from the street arrays
+    and the flow is kept per arc-minute, so the searches stay in cache. The
     residual reachability of the last search is a minimum cut; its capacity,
     recomputed from the arcs, is ``upper_bound`` and equals ``evacuated``.
 
     Parameters
     ----------
     problem : EvacuationProblem
+    rel_gap : float
+        Accept a plan proven within this relative gap: augmenting stops as soon
+        as ``evacuated >= (1 - rel_gap) * upper_bound`` for the proven bound of
+        :meth:`EvacuationProblem.simple_upper_bound` (checked before each phase);
+        otherwise it runs to the minimum cut, which proves optimality. ``0``
+        (default) always proves optimality. ``method`` is ``"exact"`` when the
+        plan is proven optimal, else ``"exact (within gap)"``.
     time_limit_s : float, optional
         Stop augmenting after this many seconds (checked between phases). The
         plan found so far is feasible; ``upper_bound`` is then
@@ -475,9 +544,12 @@ def evacuate_exact(
     Returns
     -------
     EvacuationResult
-        ``method == "exact"``; the schedule is a decomposition of the flow into
-        groups (origin, count, route, minutes).
+        ``method == "exact"`` (or ``"exact (within gap)"``, see ``rel_gap``); the
+        schedule is a decomposition of the flow into groups (origin, count,
+        route, minutes).
     """
+    if not (0.0 <= rel_gap < 1.0):
+        raise ValueError(f"rel_gap must be in [0, 1), got {rel_gap}")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     ea = problem.earliest_arrival()
@@ -490,30 +562,14 @@ def evacuate_exact(
     elif isinstance(warm_start, EvacuationResult):
         warm = warm_start
     t1 = time.perf_counter()
-    (n_te, src, snk, _base, fr, to, cp, kind, aux, tm, index) = _k.build_time_expanded(
-        problem.n_nodes,
-        problem.tail,
-        problem.head,
-        problem.travel_min,
-        problem.capacity,
-        problem.supply,
-        problem.exit_capacity,
-        ea,
-        de,
-        problem.window,
-    )
-    # Dinic runs from the exits backwards (on the reversed network): late in the
-    # run only the few node-minutes that can still reach an exit are searched.
-    adj_ptr, adj, rto, rcap = _k.residual_graph(n_te, to, fr, cp)
+    static, state = _implicit_network(problem, ea, de)
+    star_node = static[15]
+    size = problem.n_nodes * static[1] + star_node.shape[0] + 2
     flow_value = 0
     if warm is not None and warm.n_groups:
-        start = _k.load_plan(
-            fr.shape[0],
-            index,
-            ea,
-            problem.tail,
-            problem.head,
-            problem.travel_min,
+        _k.te_load_plan(
+            static,
+            state,
             warm.group_origin,
             warm.group_count,
             warm.group_depart,
@@ -523,36 +579,48 @@ def evacuate_exact(
             warm.path_arc,
             warm.path_enter,
         )
-        if (start > cp).any():  # pragma: no cover - a plan that breaks a capacity is a bug
-            raise RuntimeError("warm-start plan exceeds a capacity; please report this bug")
-        rcap[0::2] -= start
-        rcap[1::2] += start
         flow_value = warm.evacuated
+        width = static[1]
+        fl, _hold, _rel, xfl, sflow = state
+        if (
+            (fl.reshape(problem.n_arcs, width) > problem.capacity[:, None]).any()
+            or (xfl.reshape(problem.n_nodes, width) > problem.exit_capacity[:, None]).any()
+            or (sflow > problem.supply[star_node]).any()
+        ):  # pragma: no cover - a plan that breaks a capacity is a bug
+            raise RuntimeError("warm-start plan exceeds a capacity; please report this bug")
+    level = np.full(size, -1, dtype=np.int32)
+    queue = np.empty(size, dtype=np.int32)
+    it = np.zeros(size, dtype=np.int32)
+    nst = np.empty(size + 1, dtype=np.int64)
+    hst = np.empty(size + 1, dtype=np.int64)
     timings["build"] = time.perf_counter() - t1
     t2 = time.perf_counter()
-    level = np.empty(n_te, dtype=np.int64)
-    queue = np.empty(n_te, dtype=np.int64)
-    it = np.empty(n_te, dtype=np.int64)
-    stack = np.empty(n_te + 1, dtype=np.int64)
+    upper = problem.simple_upper_bound()
     finished = False
     phases = 0
-    while True:
-        if not _k.bfs_levels(n_te, snk, src, adj_ptr, adj, rto, rcap, level, queue):
+    n_queued = 0
+    while flow_value < (1.0 - rel_gap) * upper:
+        reached, n_queued = _k.te_bfs(static, state, level, queue, n_queued)
+        if not reached:
             finished = True
             break
-        flow_value += int(_k.blocking_flow(snk, src, adj_ptr, adj, rto, rcap, level, it, stack))
+        flow_value += int(
+            _k.te_blocking_flow(
+                static, state, level, queue, n_queued, it, nst, hst, _RELABEL_BUDGET * n_queued
+            )
+        )
         phases += 1
         if time_limit_s is not None and time.perf_counter() - t0 > time_limit_s:
             break
     timings["max_flow"] = time.perf_counter() - t2
     if finished:
         # reached from the exits backwards = can still reach an exit
-        upper = int(_k.cut_capacity(to, fr, cp, level))
-    else:
-        upper = problem.simple_upper_bound()
+        cut, bad = _k.te_cut(static, state, level)
+        if bad:  # pragma: no cover - internal consistency
+            raise RuntimeError("an unlimited arc crosses the minimum cut; please report this bug")
+        upper = min(upper, int(cut))
     t3 = time.perf_counter()
-    flow = cp - rcap[0::2]
-    parts = _k.decompose(n_te, src, snk, fr, to, flow, kind, aux, tm, problem.head)
+    parts = _k.te_decompose(static, state)
     timings["decompose"] = time.perf_counter() - t3
     timings["total"] = time.perf_counter() - t0
     evacuated = int(parts[1].sum())
@@ -560,10 +628,23 @@ def evacuate_exact(
         raise RuntimeError("flow decomposition lost people; please report this bug")
     if finished and upper != evacuated:  # pragma: no cover - internal consistency
         raise RuntimeError("minimum cut differs from maximum flow; please report this bug")
-    res = _result(problem, parts, method="exact", evacuated=evacuated, upper_bound=upper, timings=timings)
-    res.stats.update(
-        {"phases": phases, "time_expanded_nodes": int(n_te), "time_expanded_arcs": int(fr.shape[0])}
+    within_gap = not finished and rel_gap > 0.0 and evacuated >= (1.0 - rel_gap) * upper
+    method = "exact (within gap)" if within_gap and upper != evacuated else "exact"
+    res = _result(problem, parts, method=method, evacuated=evacuated, upper_bound=upper, timings=timings)
+    nodes, arcs = _k.te_size(
+        problem.n_nodes,
+        static[1],
+        static[2],
+        static[3],
+        problem.tail,
+        problem.head,
+        problem.travel_min,
+        problem.capacity,
+        problem.exit_capacity,
+        static[14],
+        star_node.shape[0],
     )
+    res.stats.update({"phases": phases, "time_expanded_nodes": int(nodes), "time_expanded_arcs": int(arcs)})
     return res
 
 
@@ -593,20 +674,32 @@ def evacuate_ccrp(problem: EvacuationProblem) -> EvacuationResult:
     stats = np.zeros(4, dtype=np.int64)
     timings["shortest_times"] = time.perf_counter() - t0
     t1 = time.perf_counter()
+    # arcs renumbered in the order of the reverse search (by head) so that the
+    # arcs into a node and their per-minute capacity rows are adjacent in memory
+    width = problem.window + 2
+    cap_max = int(min(problem.capacity.max(initial=0), max(problem.total_people, 1)))
+    small = cap_max < 2**15 and width < 2**15
+    dtype = np.int16 if small else np.int32
+    cap_max = min(cap_max, int(np.iinfo(dtype).max))
+    m = rorder.shape[0]
     parts = _k.ccrp(
         problem.n_nodes,
         rindptr,
-        rorder,
-        problem.tail,
-        problem.head,
-        problem.travel_min,
-        problem.capacity,
+        np.arange(m, dtype=np.int32),
+        problem.tail[rorder].astype(np.int32),
+        problem.head[rorder].astype(np.int32),
+        problem.travel_min[rorder].astype(np.int32),
+        problem.capacity[rorder],
         problem.supply,
         problem.exit_capacity,
         ea,
         problem.window,
         stats,
+        np.empty(m * width, dtype=dtype),
+        np.empty(m * width, dtype=dtype),
+        cap_max,
     )
+    parts = (*parts[:6], rorder[parts[6]], parts[7])
     timings["route"] = time.perf_counter() - t1
     counters = {
         "searches": int(stats[0]),
@@ -623,20 +716,25 @@ def evacuate_ccrp(problem: EvacuationProblem) -> EvacuationResult:
 
 
 def evacuate(
-    problem: EvacuationProblem, method: str = "exact", *, time_limit_s: float | None = None
+    problem: EvacuationProblem,
+    method: str = "exact",
+    *,
+    time_limit_s: float | None = None,
+    rel_gap: float = 0.0,
 ) -> EvacuationResult:
     """Run ``"exact"``, ``"heuristic"`` (CCRP) or ``"both"``.
 
     With ``"both"`` the exact plan is returned, with ``gap`` = ``(exact -
     heuristic) / exact`` (0 when nobody can get out) and ``heuristic_evacuated``.
+    ``rel_gap`` is passed to :func:`evacuate_exact` (0: prove optimality).
     """
     if method in ("heuristic", "ccrp"):
         return evacuate_ccrp(problem)
     if method == "exact":
-        return evacuate_exact(problem, time_limit_s=time_limit_s)
+        return evacuate_exact(problem, time_limit_s=time_limit_s, rel_gap=rel_gap)
     if method == "both":
         heur = evacuate_ccrp(problem)
-        res = evacuate_exact(problem, time_limit_s=time_limit_s, warm_start=heur)
+        res = evacuate_exact(problem, time_limit_s=time_limit_s, warm_start=heur, rel_gap=rel_gap)
         res.heuristic_evacuated = heur.evacuated
         res.gap = 0.0 if res.evacuated == 0 else (res.evacuated - heur.evacuated) / res.evacuated
         res.timings["heuristic_total"] = heur.timings["total"]

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, time
 import pytest
 
 from tests.conftest import SYSTEM
-from tests.e2e.conftest import browser  # noqa: F401 - the shared Chromium fixture
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "correct horse battery"
@@ -32,7 +31,7 @@ def _count(checkpoint, women):
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_dashboard_refreshes_without_reload(browser, live_server, actors, checkpoint, area, open_corridor):  # noqa: F811
+def test_dashboard_refreshes_without_reload(browser, live_server, actors, checkpoint, area, open_corridor):
     from safepassage.servicepoints import services as servicepoints
 
     servicepoints.create_service_point(name="Meal station Jibrin", kind="meal_station", place_id=area.pk,
@@ -59,7 +58,7 @@ def test_dashboard_refreshes_without_reload(browser, live_server, actors, checkp
 
 
 @pytest.mark.django_db(transaction=True)
-def test_count_form_submits_and_shows_flags(browser, live_server, actors, checkpoint):  # noqa: F811
+def test_count_form_submits_and_shows_flags(browser, live_server, actors, checkpoint):
     from safepassage.crossings.models import CrossingCount
 
     page = browser.new_page(viewport={"width": 400, "height": 800})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -44,35 +45,66 @@ def _digest(*, seq: int, at: str, actor_label: str, action: str, object_type: st
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
-def record(*, actor: Any, action: str, obj: Any = None, object_type: str | None = None,
-           object_id: Any = None, before: Any = None, after: Any = None) -> AuditEntry:
-    """Append one entry to the chain, in the caller's transaction."""
+def _fields(*, actor: Any = None, action: str, obj: Any = None, object_type: str | None = None,
+            object_id: Any = None, before: Any = None, after: Any = None) -> tuple[Any, dict]:
+    """The hashed fields of one entry, except seq, at and prev_hash (set under the lock)."""
     if action not in actions.ACTIONS:
         raise UnknownAction(f"unknown audit action code {action!r}")
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit.record must run inside the transaction of the change it records")
-    head, _ = AuditHead.objects.select_for_update().get_or_create(id=1, defaults={"last_hash": GENESIS})
     user = getattr(actor, "user", actor)  # a Principal or a User
     label = "system" if user is None else getattr(user, "username", str(user))
-    fields = {
-        "seq": head.seq + 1,
-        "at": now().isoformat(),
+    return user if user is not None and getattr(user, "pk", None) else None, {
         "actor_label": label,
         "action": action,
         "object_type": object_type or (obj._meta.label_lower if obj is not None else ""),
         "object_id": str(object_id if object_id is not None else getattr(obj, "pk", "")),
         "before": _jsonable(before),
         "after": _jsonable(after),
-        "prev_hash": head.last_hash,
     }
-    digest = _digest(**fields)
-    entry = AuditEntry.objects.create(
-        actor=user if user is not None and getattr(user, "pk", None) else None,
-        hash=digest,
-        **{**fields, "at": datetime.fromisoformat(fields["at"])},
-    )
-    head.seq, head.last_hash = fields["seq"], digest
-    head.save(update_fields=["seq", "last_hash"])
+
+
+def _locked_head() -> AuditHead:
+    """The chain's tip, locked until the caller's transaction ends (created on first use)."""
+    head = AuditHead.objects.select_for_update().filter(id=1).first()
+    if head is None:
+        head, _ = AuditHead.objects.select_for_update().get_or_create(id=1, defaults={"last_hash": GENESIS})
+    return head
+
+
+def record_many(entries: Iterable[Mapping[str, Any]]) -> list[AuditEntry]:
+    """Append several entries, in order, in the caller's transaction: one lock, one insert, one head update.
+
+    Each mapping holds `record`'s keyword arguments (actor, action, obj or object_type/object_id,
+    before, after); each entry is chained and hashed exactly as `record` would, so a mix of both
+    calls forms one chain that `verify_chain` checks.
+    """
+    prepared = [_fields(**entry) for entry in entries]  # refuse unknown actions before taking the lock
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record must run inside the transaction of the change it records")
+    if not prepared:
+        return []
+    head = _locked_head()
+    seq, prev = head.seq, head.last_hash
+    rows = []
+    for user, fields in prepared:
+        seq += 1
+        at = now()
+        digest = _digest(seq=seq, at=at.isoformat(), prev_hash=prev, **fields)
+        rows.append(AuditEntry(seq=seq, at=at, actor=user, prev_hash=prev, hash=digest, **fields))
+        prev = digest
+    if len(rows) == 1:
+        rows[0].save(force_insert=True)
+    else:
+        AuditEntry.objects.bulk_create(rows)
+    AuditHead.objects.filter(id=1).update(seq=seq, last_hash=prev)
+    head.seq, head.last_hash = seq, prev
+    return rows
+
+
+def record(*, actor: Any, action: str, obj: Any = None, object_type: str | None = None,
+           object_id: Any = None, before: Any = None, after: Any = None) -> AuditEntry:
+    """Append one entry to the chain, in the caller's transaction."""
+    [entry] = record_many([{"actor": actor, "action": action, "obj": obj, "object_type": object_type,
+                            "object_id": object_id, "before": before, "after": after}])
     return entry
 
 

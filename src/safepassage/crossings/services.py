@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import secrets
 import uuid as uuidlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from safepassage.audit.services import record
+from safepassage.audit.services import record, record_many
 from safepassage.core.errors import DomainError, InvalidInput, NotFound, StateConflict, VersionConflict
 from safepassage.core.models import snapshot
 from safepassage.core.timeutil import now, require_aware
@@ -238,7 +238,7 @@ def _prepare(item: dict, *, checkpoints: dict, histories: dict, source: str, use
         start=data["bucket_start"], minutes=data["bucket_minutes"], counts=counts_only)
     count = CrossingCount(
         client_uuid=key, supersedes_uuid=data["supersedes_uuid"], checkpoint=checkpoint,
-        corridor_id=checkpoint.corridor_id if checkpoint else None, direction=data["direction"],
+        corridor=checkpoint.corridor if checkpoint else None, direction=data["direction"],
         bucket_start=data["bucket_start"], bucket_minutes=data["bucket_minutes"], **counts_only,
         total_persons=sum(data[f] for f in PEOPLE_FIELDS), flags=flags,
         review_status=ReviewStatus.PENDING if flags else ReviewStatus.NOT_NEEDED, note=data["note"],
@@ -265,14 +265,41 @@ def _insert(count: CrossingCount, data: dict) -> Submitted:
         raise
 
 
+def _insert_fresh(fresh: list[tuple[int, CrossingCount, dict]]) -> dict[int, ItemResult]:
+    """Insert new counts in one statement; on any clash (or for a single count) one savepoint per count."""
+    if len(fresh) > 1:
+        try:
+            with transaction.atomic():
+                CrossingCount.objects.bulk_create([count for _, count, _ in fresh])
+            if all(count.pk is not None for _, count, _ in fresh):
+                return {index: ItemResult(index, str(count.client_uuid), "stored", count=count)
+                        for index, count, _ in fresh}
+            raise RuntimeError("the database did not return the new rows' ids")  # pragma: no cover
+        except IntegrityError:
+            pass  # a concurrent twin, or two corrections of one count: judge each on its own, as a retry would be
+    out: dict[int, ItemResult] = {}
+    for index, count, data in fresh:
+        count.pk = None
+        count._state.adding = True
+        try:
+            result = _insert(count, data)
+        except DomainError as exc:
+            out[index] = ItemResult(index, str(count.client_uuid), "refused", error=exc)
+            continue
+        out[index] = ItemResult(index, str(result.count.client_uuid),
+                                "duplicate" if result.duplicate else "stored", count=result.count)
+    return out
+
+
 @transaction.atomic
 def submit_crossing_counts(*, items: list[dict], source: str = Source.API, by) -> list[ItemResult]:
     """Store a batch of counts, each exactly once per client UUID, in one transaction.
 
     Each item is judged on its own: a refused item (bad input, or its UUID reused for a different
-    payload) does not stop the others. Every stored item gets its own audit entry. Items are inserted
-    first and audited after, so that concurrent batches queue on the audit chain only for the short
-    second part.
+    payload) does not stop the others. Every stored item gets its own audit entry. Retries are found
+    with one query and new items inserted with one statement (one savepoint per item only when that
+    statement clashes); then all the audit entries are appended at once (`record_many`: one lock, one
+    insert, one head update), so that concurrent batches queue on the audit chain only briefly.
     """
     if source not in Source.values:
         raise InvalidInput("unknown source", field="source")
@@ -288,36 +315,64 @@ def submit_crossing_counts(*, items: list[dict], source: str = Source.API, by) -
     histories = _status_history({c.corridor_id for c in checkpoints.values()})
     user = getattr(by, "user", by)
     user = user if getattr(user, "pk", None) else None
-    results: list[ItemResult] = []
-    stored: list[CrossingCount] = []
+    results: dict[int, ItemResult] = {}
+    prepared: list[tuple[int, CrossingCount, dict]] = []
     for index, item in enumerate(items):
-        label = str(item.get("client_uuid") or "")
         try:
             count, data = _prepare(item, checkpoints=checkpoints, histories=histories, source=source, user=user)
-            if count.checkpoint_id is None:
-                existing = CrossingCount.objects.filter(client_uuid=count.client_uuid).first()
-                if existing is None:
-                    raise InvalidInput("unknown checkpoint", field="checkpoint_id")
+        except DomainError as exc:
+            results[index] = ItemResult(index, str(item.get("client_uuid") or ""), "refused", error=exc)
+            continue
+        prepared.append((index, count, data))
+    # Retries found with one query (a single submission finds its twin by inserting, as before).
+    known = {c.client_uuid: c for c in CrossingCount.objects.filter(
+        client_uuid__in=[count.client_uuid for _, count, _ in prepared]).order_by()} if len(prepared) > 1 else {}
+    fresh: dict[uuidlib.UUID, tuple[int, CrossingCount, dict]] = {}
+    later: list[tuple[int, CrossingCount, dict]] = []  # repeated within the batch, or an unknown checkpoint
+    for index, count, data in prepared:
+        existing = known.get(count.client_uuid)
+        if existing is not None:
+            try:
                 result = _same_or_conflict(existing, data)
+            except DomainError as exc:
+                results[index] = ItemResult(index, str(count.client_uuid), "refused", error=exc)
+                continue
+            results[index] = ItemResult(index, str(existing.client_uuid), "duplicate", count=existing)
+        elif count.checkpoint_id is None or count.client_uuid in fresh:
+            later.append((index, count, data))
+        else:
+            fresh[count.client_uuid] = (index, count, data)
+    results.update(_insert_fresh(list(fresh.values())))
+    inserted = {r.count.client_uuid: r.count for r in results.values() if r.status == "stored"}
+    for index, count, data in later:
+        try:
+            existing = inserted.get(count.client_uuid) or (
+                CrossingCount.objects.filter(client_uuid=count.client_uuid).order_by().first())
+            if existing is not None:
+                result = _same_or_conflict(existing, data)
+            elif count.checkpoint_id is None:
+                raise InvalidInput("unknown checkpoint", field="checkpoint_id")
             else:
                 result = _insert(count, data)
         except DomainError as exc:
-            results.append(ItemResult(index, label, "refused", error=exc))
+            results[index] = ItemResult(index, str(count.client_uuid), "refused", error=exc)
             continue
-        if not result.duplicate:
-            stored.append(result.count)
-        results.append(ItemResult(index, str(result.count.client_uuid),
-                                  "duplicate" if result.duplicate else "stored", count=result.count))
-    for count in stored:
-        record(actor=by, action="crossing_count.submitted", obj=count, after=snapshot(count, AUDIT_FIELDS))
-    # After `record`: the audit chain's lock is held until commit, so chains are linked consistently.
+        results[index] = ItemResult(index, str(result.count.client_uuid),
+                                    "duplicate" if result.duplicate else "stored", count=result.count)
+    # A refused item answers with the client_uuid as sent.
+    ordered = [results[i] if results[i].status != "refused" else
+               replace(results[i], client_uuid=str(items[i].get("client_uuid") or "")) for i in range(len(items))]
+    stored = [r.count for r in ordered if r.status == "stored"]
+    record_many([{"actor": by, "action": "crossing_count.submitted", "obj": count,
+                  "after": snapshot(count, AUDIT_FIELDS)} for count in stored])
+    # After `record_many`: the audit chain's lock is held until commit, so chains are linked consistently.
     # Only counts that correct another, or that a stored count already corrects, need relinking.
     corrected = set(CrossingCount.objects.filter(supersedes_uuid__in=[c.client_uuid for c in stored])
-                    .order_by().values_list("supersedes_uuid", flat=True))
+                    .order_by().values_list("supersedes_uuid", flat=True)) if stored else set()
     for count in stored:
         if count.supersedes_uuid is not None or count.client_uuid in corrected:
             _relink(count)
-    return results
+    return ordered
 
 
 def submit_crossing_count(*, client_uuid: Any, checkpoint_id: int, direction: str, bucket_start: datetime,

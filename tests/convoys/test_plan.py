@@ -143,3 +143,20 @@ def test_roles(actors, scene, convoy):
     # a liaison whose party was not notified does not see the convoy
     assert actors["party_liaison"].get(f"/api/convoys/{convoy['id']}").status_code == 404
     assert actors["party_liaison"].get("/api/convoys").json()["count"] == 0
+
+
+def test_destination_can_be_a_service_point_at_the_destination_place(coordinator, scene):
+    from safepassage.servicepoints import services as servicepoints
+
+    def point(name, place):
+        return servicepoints.create_service_point(
+            name=name, kind="meal_station", place_id=place.pk, corridor_id=scene.corridor.pk, capacity_per_hour=100,
+            capacity_per_day=1000, opens_at=time(6), closes_at=time(20), by=SYSTEM)
+
+    here, elsewhere = point("Meal station East", scene.destination), point("Meal station West", scene.origin)
+    wrong = coordinator.post("/api/convoys", scene.convoy_body(destination_service_point_id=elsewhere.pk))
+    assert wrong.status_code == 422 and "destination_service_point_id" in fields(wrong)
+    r = coordinator.post("/api/convoys", scene.convoy_body(destination_service_point_id=here.pk))
+    assert r.status_code == 201, r.content
+    assert r.json()["destination_service_point_id"] == here.pk
+    assert Convoy.objects.get(pk=r.json()["id"]).destination_service_point == here

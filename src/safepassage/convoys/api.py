@@ -33,6 +33,7 @@ from safepassage.core.timeutil import now, require_aware
 from safepassage.corridors.models import Corridor
 from safepassage.deconfliction import selectors as notice_selectors
 from safepassage.places.models import Place
+from safepassage.servicepoints.models import ServicePoint
 
 router = Router(tags=["convoys"])
 MAX_UPLOAD = 2 * 1024 * 1024
@@ -67,6 +68,7 @@ def convoy_read(c: Convoy, principal, *, detail: bool = False) -> dict:
     out = {
         "id": c.pk, "reference": c.reference, "title": c.title, "organisation_id": c.organisation_id,
         "organisation": c.organisation.name, "origin_id": c.origin_id, "destination_id": c.destination_id,
+        "destination_service_point_id": c.destination_service_point_id,
         "destination_note": c.destination_note, "corridor_id": c.corridor_id, "corridor": c.corridor.name,
         "route": c.route or c.corridor.geometry, "direction": c.direction, "planned_departure": c.planned_departure,
         "planned_arrival": c.planned_arrival, "pause_id": c.pause_id, "status": c.status,
@@ -158,7 +160,10 @@ def create_convoy(request, body: ConvoyCreate):
         corridor=_get(Corridor, data["corridor_id"], "corridor_id"), route=data["route"],
         direction=data["direction"], planned_departure=data["planned_departure"],
         planned_arrival=data["planned_arrival"], destination_note=data["destination_note"], notes=data["notes"],
-        vehicles=data["vehicles"], manifest=data["manifest"], by=request.auth)
+        vehicles=data["vehicles"], manifest=data["manifest"], by=request.auth,
+        destination_service_point=_get(ServicePoint, data["destination_service_point_id"],
+                                       "destination_service_point_id")
+        if data["destination_service_point_id"] else None)
     return Status(201, _detail(request, convoy.pk))
 
 

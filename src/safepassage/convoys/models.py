@@ -52,6 +52,9 @@ class Convoy(Versioned):
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="convoys")
     origin = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="convoys_from")
     destination = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="convoys_to")
+    destination_service_point = models.ForeignKey(
+        "servicepoints.ServicePoint", null=True, blank=True, on_delete=models.PROTECT, related_name="convoys_to",
+        help_text="the meal station, first-aid point or reception centre receiving the cargo, if any")
     destination_note = models.CharField(max_length=200, blank=True,
                                         help_text="e.g. the service point or warehouse at the destination")
     corridor = models.ForeignKey("corridors.Corridor", on_delete=models.PROTECT, related_name="convoys")

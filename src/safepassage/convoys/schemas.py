@@ -35,6 +35,7 @@ class ConvoyCreate(Schema):
     organisation_id: DbId
     origin_id: DbId
     destination_id: DbId
+    destination_service_point_id: DbId | None = Field(None, description="a service point at the destination")
     destination_note: ShortText = ""
     corridor_id: DbId
     route: dict[str, Any] | None = Field(None, description="GeoJSON LineString; default: the corridor's route")
@@ -270,6 +271,7 @@ class ConvoyRead(Schema):
     organisation: str
     origin_id: int
     destination_id: int
+    destination_service_point_id: int | None = None
     destination_note: str
     corridor_id: int
     corridor: str

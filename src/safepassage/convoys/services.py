@@ -42,7 +42,8 @@ from safepassage.deconfliction import services as notices
 from safepassage.deconfliction.models import Kind
 from safepassage.pauses.models import Pause, PauseStatus
 
-CONVOY_FIELDS = ["reference", "title", "organisation", "origin", "destination", "destination_note", "corridor",
+CONVOY_FIELDS = ["reference", "title", "organisation", "origin", "destination", "destination_service_point",
+                 "destination_note", "corridor",
                  "route", "direction", "planned_departure", "planned_arrival", "pause", "status", "notes",
                  "manifest_version", "version"]
 IN_FORCE = [PauseStatus.AGREED, PauseStatus.ACTIVE]
@@ -191,10 +192,14 @@ def latest_clearing_inspection(convoy: Convoy) -> Inspection | None:
 def create_convoy(*, title: str, organisation, origin, destination, corridor: Corridor,
                   planned_departure: datetime, planned_arrival: datetime, direction: str = CargoDirection.IN,
                   route: dict | None = None, destination_note: str = "", notes: str = "",
-                  vehicles: list[dict] | None = None, manifest: list[dict] | None = None, by) -> Convoy:
+                  vehicles: list[dict] | None = None, manifest: list[dict] | None = None,
+                  destination_service_point=None, by) -> Convoy:
     """Plan a convoy; its schedule must fit an agreed pause and the corridor's hours, direction and groups."""
     if not title.strip():
         raise InvalidInput("title is required", field="title")
+    if destination_service_point is not None and destination_service_point.place_id != destination.pk:
+        raise InvalidInput(f"the service point {destination_service_point.name!r} is at another place than the "
+                           f"destination", field="destination_service_point_id")
     if direction not in CargoDirection.values:
         raise InvalidInput(f"direction must be one of {', '.join(CargoDirection.values)}", field="direction")
     departure = require_aware(planned_departure, "planned_departure")
@@ -206,7 +211,7 @@ def create_convoy(*, title: str, organisation, origin, destination, corridor: Co
     convoy = Convoy.objects.create(
         reference=f"CV-{departure:%Y%m%d}-{uuid.uuid4().hex[:6].upper()}", title=title.strip(),
         organisation=organisation, origin=origin, destination=destination, destination_note=destination_note,
-        corridor=corridor, route=route, direction=direction, planned_departure=departure,
+        destination_service_point=destination_service_point, corridor=corridor, route=route, direction=direction, planned_departure=departure,
         planned_arrival=arrival, pause=pause, notes=notes)
     _replace_manifest(convoy, lines)
     _replace_vehicles(convoy, cars)

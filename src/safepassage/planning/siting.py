@@ -566,6 +566,33 @@ def _pairs_model(
     )
 
 
+def _solve_pairs_model(
+    obj: F64,
+    indptr: NDArray[np.int64],
+    indices: NDArray[np.int64],
+    extra: dict[str, Any],
+    n_c: int,
+    *,
+    maximize: bool,
+    time_limit_s: float | None,
+) -> tuple[F64, float, float, bool, str]:
+    """Solve a model from :func:`_pairs_model`: the first ``n_c`` columns (sites) are binary."""
+    n_col = int(extra["n_col"])
+    return _solve_mip(
+        cost=obj,
+        lower=np.zeros(n_col),
+        upper=np.ones(n_col),
+        row_lower=extra["row_lower"],
+        row_upper=extra["row_upper"],
+        indptr=indptr,
+        indices=indices,
+        values=extra["values"],
+        integer_cols=n_c,
+        maximize=maximize,
+        time_limit_s=time_limit_s,
+    )
+
+
 def _mclp_capacitated(
     problem: SitingProblem,
     kk: int,
@@ -577,22 +604,11 @@ def _mclp_capacitated(
     n_c = problem.n_candidates
     indptr, indices, extra = _pairs_model(problem, cover, kk, assign_eq=False, capacitated=True)
     pi, pj = extra["pairs"]
-    n_col = extra["n_col"]
     obj = np.concatenate([np.zeros(n_c), problem.weights[pi]])
     timings = {"build": time.perf_counter() - t0}
     t_solve = time.perf_counter()
-    sol, objective, bound, optimal, text = _solve_mip(
-        cost=obj,
-        lower=np.zeros(n_col),
-        upper=np.ones(n_col),
-        row_lower=extra["row_lower"],
-        row_upper=extra["row_upper"],
-        indptr=indptr,
-        indices=indices,
-        values=extra["values"],
-        integer_cols=n_c,
-        maximize=True,
-        time_limit_s=time_limit_s,
+    sol, objective, bound, optimal, text = _solve_pairs_model(
+        obj, indptr, indices, extra, n_c, maximize=True, time_limit_s=time_limit_s
     )
     timings["solve"] = time.perf_counter() - t_solve
     chosen = np.flatnonzero(sol[:n_c] > 0.5).astype(np.int64)
@@ -659,22 +675,11 @@ def solve_pmedian(
     n_c = problem.n_candidates
     indptr, indices, extra = _pairs_model(sub_problem, allowed, kk, assign_eq=True, capacitated=capacitated)
     pi, pj = extra["pairs"]
-    n_col = extra["n_col"]
     obj = np.concatenate([np.zeros(n_c), sub_problem.weights[pi] * sub_problem.cost[pi, pj]])
     timings = {"build": time.perf_counter() - t0}
     t_solve = time.perf_counter()
-    sol, objective, bound, optimal, text = _solve_mip(
-        cost=obj,
-        lower=np.zeros(n_col),
-        upper=np.ones(n_col),
-        row_lower=extra["row_lower"],
-        row_upper=extra["row_upper"],
-        indptr=indptr,
-        indices=indices,
-        values=extra["values"],
-        integer_cols=n_c,
-        maximize=False,
-        time_limit_s=time_limit_s,
+    sol, objective, bound, optimal, text = _solve_pairs_model(
+        obj, indptr, indices, extra, n_c, maximize=False, time_limit_s=time_limit_s
     )
     timings["solve"] = time.perf_counter() - t_solve
     chosen = np.flatnonzero(sol[:n_c] > 0.5).astype(np.int64)

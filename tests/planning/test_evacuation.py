@@ -383,6 +383,34 @@ def test_grid_schedules_respect_capacity_and_conservation(seed: int) -> None:
     assert replay(p, h) == h.evacuated <= r.evacuated
 
 
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), side=st.integers(3, 8), window=st.integers(4, 25))
+def test_ccrp_under_congestion_respects_capacities(seed: int, side: int, window: int) -> None:
+    """Crowded grid with narrow streets and small exits: arcs and exits fill up
+    within a search, so routes go stale and are refused, and several searches
+    per minute are needed. The plan must stay feasible and below the optimum."""
+    rng = np.random.default_rng(seed)
+    idx = np.arange(side * side).reshape(side, side)
+    a = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
+    b = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
+    tail, head = np.concatenate([a, b]), np.concatenate([b, a])
+    travel = np.tile(rng.integers(1, 4, a.shape[0]), 2)
+    cap = rng.integers(1, 5, tail.shape[0])
+    supply = np.where(rng.random(side * side) < 0.4, rng.integers(5, 60, side * side), 0)
+    exit_cap = np.zeros(side * side)
+    exits = rng.choice(side * side, int(rng.integers(1, 4)), replace=False)
+    exit_cap[exits] = rng.integers(1, 8, exits.shape[0])
+    p = EvacuationProblem(side * side, tail, head, travel, cap, supply, exit_cap, window)
+    h = evacuate_ccrp(p)
+    assert replay(p, h) == h.evacuated
+    r = evacuate_exact(p)
+    assert h.evacuated <= r.evacuated == r.upper_bound
+    assert h.stats["searches"] >= h.stats["searches_in_vain"]
+    # deterministic: the same plan twice
+    again = evacuate_ccrp(p)
+    assert again.evacuated == h.evacuated and again.schedule == h.schedule
+
+
 # ----------------------------------------------------------------------------- network constructor
 class _FakeNetwork:
     """Stand-in with the Network contract's attributes (a straight street)."""

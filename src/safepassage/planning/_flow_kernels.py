@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba.cpython.unsafe.numbers import leading_zeros
 
 INF = np.int64(1) << np.int64(60)
 
@@ -75,25 +76,32 @@ def _grow(a, size):  # pragma: no cover
 
 
 @njit(cache=True)
-def _find_prev(pf, e, m, t):  # pragma: no cover
-    """Latest minute <= t with capacity left on arc e, or -1.
+def _latest_free(room, e, nw, t):  # pragma: no cover
+    """Latest minute <= t at which arc e has room left, or -1.
 
-    Slots are shifted by one (slot 0 is the sentinel) and stored minute-major
-    (slot s of arc e at s * m + e); path compression as in union-find.
+    `room` holds one bit per arc-minute (set: room left), `nw` 64-bit words per
+    arc, arc-major. The search only needs to know whether a minute has room,
+    not how much: the bits are 1/16 the size of 16-bit capacities, so they stay
+    in cache, and the arcs into a node (numbered consecutively) share a cache
+    line.
     """
-    s = t + 1
-    while pf[s * m + e] != s:
-        nxt = pf[s * m + e]
-        pf[s * m + e] = pf[nxt * m + e]
-        s = nxt
-    return s - 1
+    if t < 0:
+        return -1
+    w = t >> 6
+    base = e * nw
+    x = room[base + w] & (np.uint64(0xFFFFFFFFFFFFFFFF) >> np.uint64(63 - (t & 63)))
+    while x == 0:
+        w -= 1
+        if w < 0:
+            return -1
+        x = room[base + w]
+    return w * 64 + 63 - np.int64(leading_zeros(x))
 
 
 @njit(cache=True)
 def ccrp(
     n,
     rindptr,
-    radj_arc,
     tail,
     head,
     tau,
@@ -104,7 +112,6 @@ def ccrp(
     horizon,
     stats,
     avail,
-    pf,
     cap_max,
 ):  # pragma: no cover
     """Capacity Constrained Route Planner (Lu, George & Shekhar 2005), exit-slot driven.
@@ -117,32 +124,52 @@ def ccrp(
     make it and leaves latest; the group is as large as the route's least
     remaining capacity. A minute nobody can reach stays unreachable (capacity
     only decreases). The search serves groups until it runs out of routes.
+
+    Arcs are numbered in the order of the reverse CSR: the arcs into node v are
+    rindptr[v] .. rindptr[v + 1] - 1 (no indirection in the hot loop).
+
+    Within one search (a round) labels go stale as routes are reserved, so each
+    route is checked before use. Nodes known to be stale are marked dead for
+    the round (`dead[v] == stamp`): the node whose arc-minute filled up, an
+    exit that filled up, and every node of a refused route from the origin to
+    the point where it failed; a later check that reaches a dead node stops
+    there. (Dead nodes are still expanded: pruning them changes the plan, and
+    the warm start of the exact solver then needs more phases.)
     """
     m = tail.shape[0]
-    width = horizon + 2  # slot s = minute + 1 for minutes 0..horizon; s = 0 is the sentinel
-    # avail / pf: (m * width) work arrays given by the caller, 16 bits when the
-    # capacities and the window fit (half the memory traffic), else 32 bits;
-    # capacities above cap_max (more than everybody) are capped
-    # minute-major: a search at minute b reads the rows b - tau, which stay in
-    # cache, instead of one cache line per arc
-    for e in range(m):
-        avail[e] = 0
-        pf[e] = 0
-    for s in range(1, width):
-        row = s * m
+    width = horizon + 1  # minutes 0..horizon
+    # avail[t * m + e]: people who can still enter arc e at minute t; a work array
+    # of m * width given by the caller, 16 bits when the capacities fit, else 32
+    # bits; capacities above cap_max (more than everybody) are capped
+    for t in range(width):
+        row = t * m
         for e in range(m):
-            ce = min(cap[e], cap_max)
-            avail[row + e] = ce
-            pf[row + e] = s if ce > 0 else s - 1
+            avail[row + e] = min(cap[e], cap_max)
+    # room: the arc-minutes with capacity left, one bit each (see _latest_free);
+    # the searches read only these bits, avail is read when a route is checked
+    nw = (horizon >> 6) + 1
+    room = np.zeros(m * nw, dtype=np.uint64)
+    for e in range(m):
+        if cap[e] > 0:
+            for w in range(nw - 1):
+                room[e * nw + w] = np.uint64(0xFFFFFFFFFFFFFFFF)
+            # minutes 0 .. horizon only
+            room[e * nw + nw - 1] = np.uint64(0xFFFFFFFFFFFFFFFF) >> np.uint64(63 - (horizon & 63))
     remaining = supply.copy()
     ea = ea0
-    label = np.full(n, -1, dtype=np.int32)
+    # label[u] >= floor_ea[u] once u is reached in the current search; an
+    # unreached node holds floor_ea[u] - 1, so one comparison `latest <= label[u]`
+    # rejects both a minute before anybody can be at u (earliest arrival) and
+    # a label no better than the current one
+    floor_ea = np.empty(n, dtype=np.int32)
+    for v in range(n):
+        floor_ea[v] = min(ea[v], horizon + 1)
+    label = (floor_ea - 1).astype(np.int32)
     succ = np.full(n, -1, dtype=np.int32)
     touched = np.empty(n, dtype=np.int32)
     bucket_head = np.full(horizon + 1, -1, dtype=np.int32)
-    cap_entries = m + n + 1
-    entry_node = np.empty(cap_entries, dtype=np.int32)
-    entry_next = np.empty(cap_entries, dtype=np.int32)
+    entry_node = np.empty(m + n + 1, dtype=np.int32)  # grown when full (see _grow)
+    entry_next = np.empty(m + n + 1, dtype=np.int32)
     g_origin = np.empty(64, dtype=np.int64)
     g_count = np.empty(64, dtype=np.int64)
     g_depart = np.empty(64, dtype=np.int64)
@@ -158,6 +185,8 @@ def ccrp(
     for v in range(n):
         left_total += remaining[v]
     slot_left = np.zeros(n, dtype=np.int64)
+    dead = np.zeros(n, dtype=np.int32)  # dead[v] == stamp: v's label is stale in this round
+    stamp = 0
     for a in range(horizon + 1):
         if left_total == 0:
             break
@@ -188,6 +217,8 @@ def ccrp(
             exhausted = False
             leftover = False  # an origin found in this search still has people
             stats[0] += 1
+            stamp += 1  # forgets the dead marks of the previous round
+            popped = 0
             while open_exits > 0 and left_total > 0:
                 found = -1
                 while b >= 0 and found < 0:
@@ -198,32 +229,27 @@ def ccrp(
                         lv = label[v]
                         if lv != b:
                             continue
-                        stats[2] += 1
+                        popped += 1
                         if remaining[v] > 0:
                             found = v
                             break
-                        for p in range(rindptr[v], rindptr[v + 1]):
-                            e = radj_arc[p]
+                        for e in range(rindptr[v], rindptr[v + 1]):
                             u = tail[e]
+                            lu = label[u]
                             latest = lv - tau[e]
-                            if latest < ea[u] or latest <= label[u]:
+                            if latest <= lu:
                                 continue
-                            t = _find_prev(pf, e, m, latest)
-                            if t < ea[u] or t <= label[u]:
+                            t = _latest_free(room, e, nw, latest)
+                            if t <= lu:
                                 continue
-                            if label[u] < 0:
+                            if lu < floor_ea[u]:
                                 touched[n_touched] = u
                                 n_touched += 1
                             label[u] = t
                             succ[u] = e
-                            if used >= cap_entries:
-                                cap_entries *= 2
-                                en = np.empty(cap_entries, dtype=np.int32)
-                                ex = np.empty(cap_entries, dtype=np.int32)
-                                en[:used] = entry_node[:used]
-                                ex[:used] = entry_next[:used]
-                                entry_node = en
-                                entry_next = ex
+                            if used >= entry_node.shape[0]:
+                                entry_node = _grow(entry_node, used + 1)
+                                entry_next = _grow(entry_next, used + 1)
                             entry_node[used] = u
                             entry_next[used] = bucket_head[t]
                             bucket_head[t] = used
@@ -238,19 +264,35 @@ def ccrp(
                 cnt = remaining[found]
                 v = found
                 nr = 0
+                fail = False
                 while succ[v] >= 0:
+                    if v != found and dead[v] == stamp:
+                        fail = True
+                        break
                     e = succ[v]
-                    r = avail[(label[v] + 1) * m + e]
+                    r = avail[label[v] * m + e]
+                    if r <= 0:
+                        fail = True
+                        break
                     if r < cnt:
                         cnt = r
                     nr += 1
                     v = head[e]
+                if not fail and (dead[v] == stamp or slot_left[v] <= 0):
+                    fail = True
+                if fail:
+                    # route through a slot filled meanwhile: the nodes from the
+                    # origin's successor to the failure are stale too (so later
+                    # checks through them stop early); try the next origin
+                    w = found
+                    while w != v:
+                        w = head[succ[w]]
+                        dead[w] = stamp
+                    leftover = True
+                    continue
                 x = v
                 if slot_left[x] < cnt:
                     cnt = slot_left[x]
-                if cnt <= 0:
-                    leftover = True
-                    continue  # route through a slot filled meanwhile: try the next origin
                 if n_groups + 1 >= g_origin.shape[0]:
                     g_origin = _grow(g_origin, n_groups + 2)
                     g_count = _grow(g_count, n_groups + 2)
@@ -266,10 +308,11 @@ def ccrp(
                 while v != x:
                     e = succ[v]
                     t = label[v]
-                    idx = (t + 1) * m + e
+                    idx = t * m + e
                     avail[idx] -= cnt
                     if avail[idx] == 0:
-                        pf[idx] = t  # slot t+1 now points to slot t (minute t-1)
+                        room[e * nw + (t >> 6)] &= ~(np.uint64(1) << np.uint64(t & 63))
+                        dead[v] = stamp  # v's label relied on this slot
                     p_arc[n_flat + k] = e
                     p_enter[n_flat + k] = t
                     k += 1
@@ -287,14 +330,26 @@ def ccrp(
                 slot_left[x] -= cnt
                 if slot_left[x] == 0:
                     open_exits -= 1
+                    dead[x] = stamp  # every label under this exit relied on its slot
                 if remaining[found] > 0:
                     leftover = True
+                else:
+                    # the origin is empty now: search on through it in this round
+                    # (while it had people it was a leaf: nodes behind it were not reached)
+                    if used >= entry_node.shape[0]:
+                        entry_node = _grow(entry_node, used + 1)
+                        entry_next = _grow(entry_next, used + 1)
+                    entry_node[used] = found
+                    entry_next[used] = bucket_head[b]
+                    bucket_head[b] = used
+                    used += 1
                 routed += 1
+            stats[2] += popped
             # clear the buckets and labels
             for bb in range(a + 1):
                 bucket_head[bb] = -1
             for i in range(n_touched):
-                label[touched[i]] = -1
+                label[touched[i]] = floor_ea[touched[i]] - 1
             if exhausted and (routed == 0 or not leftover):
                 # labels only overestimate what is still possible, so an exhausted
                 # search that left nobody behind proves the minute is done

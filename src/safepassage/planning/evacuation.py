@@ -675,17 +675,16 @@ def evacuate_ccrp(problem: EvacuationProblem) -> EvacuationResult:
     timings["shortest_times"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     # arcs renumbered in the order of the reverse search (by head) so that the
-    # arcs into a node and their per-minute capacity rows are adjacent in memory
-    width = problem.window + 2
+    # arcs into a node are consecutive: the search needs no arc index and reads
+    # their room-left bits (see _flow_kernels._latest_free) from one cache line
+    width = problem.window + 1
     cap_max = int(min(problem.capacity.max(initial=0), max(problem.total_people, 1)))
-    small = cap_max < 2**15 and width < 2**15
-    dtype = np.int16 if small else np.int32
+    dtype = np.int16 if cap_max < 2**15 else np.int32
     cap_max = min(cap_max, int(np.iinfo(dtype).max))
     m = rorder.shape[0]
     parts = _k.ccrp(
         problem.n_nodes,
         rindptr,
-        np.arange(m, dtype=np.int32),
         problem.tail[rorder].astype(np.int32),
         problem.head[rorder].astype(np.int32),
         problem.travel_min[rorder].astype(np.int32),
@@ -695,7 +694,6 @@ def evacuate_ccrp(problem: EvacuationProblem) -> EvacuationResult:
         ea,
         problem.window,
         stats,
-        np.empty(m * width, dtype=dtype),
         np.empty(m * width, dtype=dtype),
         cap_max,
     )

@@ -146,6 +146,14 @@ class PointPicture(Schema):
     stock: list[StockLevel]
     level: Literal["ok", "warning", "critical"]
     warnings: list[str]
+    name_ar: str
+    place: str
+    load_level: Literal["ok", "warning", "critical"] = Field(
+        ..., description="arrivals against the capacity of this kind of point at its exit (the kind's level)")
+    load_warnings: list[str] = Field(..., description="the load warnings of this kind of point at its exit")
+    stock_level: Literal["ok", "warning", "critical"] = Field(
+        ..., description="the worst level of this point's stock items (days left at the current rate)")
+    out_of_stock: list[str] = Field(..., description="stock items with nothing left")
 
 
 class ExitPicture(Schema):

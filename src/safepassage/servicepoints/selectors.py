@@ -98,6 +98,7 @@ def exits(*, at: datetime | None = None, corridor_id: int | None = None) -> list
         a_day = arrivals[(direction, "24h")].get(cid, 0)
         a_hour = arrivals[(direction, "1h")].get(cid, 0)
         exit_level, exit_warnings, kinds = "ok", [], []
+        load_warnings: dict[str, list[str]] = defaultdict(list)
         for kind in Kind:
             of_kind = [p for p in members if p.kind == kind]
             cap_day = sum(p.capacity_per_day for p in of_kind)
@@ -116,6 +117,7 @@ def exits(*, at: datetime | None = None, corridor_id: int | None = None) -> list
                 level = _worse(level, lvl)
                 if msg:
                     exit_warnings.append(msg)
+                    load_warnings[kind.value].append(msg)
             kinds.append({"kind": kind.value, "points": len(of_kind), "capacity_per_day": cap_day,
                           "capacity_per_hour": cap_hour, "load": round(a_day / cap_day, 3) if cap_day else None,
                           "level": level})
@@ -126,6 +128,7 @@ def exits(*, at: datetime | None = None, corridor_id: int | None = None) -> list
             share = a_day * p.capacity_per_day / cap_kind if cap_kind else 0.0
             load_level = next(k["level"] for k in kinds if k["kind"] == p.kind)
             level, warnings, items = load_level, [], []
+            stock_level = "ok"
             for item in sorted(set(stock.get(p.pk, {})) | set(p.units_per_person)):
                 balance = stock.get(p.pk, {}).get(item, 0)
                 out_24h = issued.get((p.pk, item), 0)
@@ -143,17 +146,20 @@ def exits(*, at: datetime | None = None, corridor_id: int | None = None) -> list
                     item_level = "warning"
                     warnings.append(f"{item}: {days} days left at the current rate")
                 level = _worse(level, item_level)
+                stock_level = _worse(stock_level, item_level)
                 items.append({"item": item, "balance": balance, "issued_24h": out_24h,
                               "need_24h": round(need_24h, 1), "rate_per_day": round(rate, 1), "days_left": days,
                               "level": item_level})
             exit_level = _worse(exit_level, level)
             exit_warnings.extend(f"{p.name}: {w}" for w in warnings)
             point_rows.append({
-                "id": p.pk, "name": p.name, "kind": p.kind, "lon": p.lon, "lat": p.lat,
-                "place_id": p.place_id, "capacity_per_hour": p.capacity_per_hour,
+                "id": p.pk, "name": p.name, "name_ar": p.name_ar, "kind": p.kind, "lon": p.lon, "lat": p.lat,
+                "place_id": p.place_id, "place": p.place.name, "capacity_per_hour": p.capacity_per_hour,
                 "capacity_per_day": p.capacity_per_day, "served_last_hour": served_hour.get(p.pk, 0),
                 "served_24h": served_day.get(p.pk, 0), "arrivals_share_24h": round(share, 1),
                 "stock": items, "level": level, "warnings": warnings,
+                "load_level": load_level, "load_warnings": list(load_warnings[p.kind]),
+                "stock_level": stock_level, "out_of_stock": [i["item"] for i in items if i["balance"] <= 0],
             })
         out.append({"corridor_id": cid, "corridor": members[0].corridor.name, "direction": direction,
                     "arrivals_last_hour": a_hour, "arrivals_24h": a_day, "kinds": kinds,

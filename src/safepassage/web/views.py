@@ -31,6 +31,7 @@ def map_page(request):
         "party_id": principal.party_id,
         "is_liaison": principal.role == "party_liaison",
         "can_run_plans": principal.can(Perm.PLANS_RUN),
+        "can_view_servicepoints": principal.can(Perm.SERVICEPOINTS_VIEW),
         "groups": Group.choices,
         "parties": Party.objects.order_by("short_name") if principal.can(Perm.PAUSES_EDIT) else [],
         "i18n_strings": js_strings(),
@@ -66,6 +67,17 @@ def js_strings() -> dict[str, str]:
         "refused": _("refused"), "proposed": _("proposed"), "agreed": _("agreed"), "active": _("active"),
         "ended": _("ended"), "violated": _("violated"), "noPauses": _("No pauses."),
         "responseNote": _("note (required to refuse, or when recording for a party)"), "moveTo": _("Move to"),
+        "servicePoints": _("Service points"), "meal_station": _("meal station"),
+        "first_aid": _("first-aid point"), "reception_centre": _("reception centre"),
+        "capacityPerHour": _("capacity per hour"), "capacityPerDay": _("capacity per day"),
+        "servedLastHour": _("people served in the last hour"),
+        "arrivalsLastHour": _("arrivals at this exit in the last hour"),
+        "load": _("Load"), "stock": _("Stock"), "loadOk": _("within capacity"), "loadBusy": _("busy"),
+        "loadOverloaded": _("overloaded"), "stockOk": _("enough stock"), "stockLow": _("low stock"),
+        "stockVeryLow": _("very low stock"), "stockOut": _("out of stock"), "noStock": _("no stock recorded"),
+        "inStock": _("in stock"), "daysLeft": _("days left"), "warnings": _("Warnings"),
+        "spLegend": _("Fill: arrivals against capacity. Ring: stock."), "updated": _("Updated"),
+        "spRefreshFailed": _("Could not refresh the service points; showing the last figures."),
     }
 
 

@@ -8,6 +8,15 @@
   const STATUS_COLOR = { open: "#1a9850", suspended: "#f28e2b", closed: "#d73027" };
   const SITE_COLOR = { religious: "#7b3294", commercial: "#e08214", civic: "#2166ac", educational: "#1b7837",
     residential: "#8c510a", hospital: "#b2182b" };
+  // Service points: the fill shows arrivals against capacity, the ring the stock. The levels are the exit
+  // picture's own (GET /api/servicepoints/exits); only their names and colours are chosen here.
+  const SP_LOAD = { ok: "ok", warning: "busy", critical: "overloaded" };
+  const SP_STOCK = { ok: "ok", warning: "low", critical: "verylow" };
+  const LOAD_COLOR = { ok: "#1a9850", busy: "#f28e2b", overloaded: "#d73027" };
+  const STOCK_COLOR = { none: "#333333", ok: "#333333", low: "#f28e2b", verylow: "#d73027", out: "#67001f" };
+  const LOAD_TEXT = { ok: "loadOk", busy: "loadBusy", overloaded: "loadOverloaded" };
+  const STOCK_TEXT = { none: "noStock", ok: "stockOk", low: "stockLow", verylow: "stockVeryLow", out: "stockOut" };
+  const SP_REFRESH_MS = 30000;
 
   const map = L.map("map", { preferCanvas: false, zoomControl: true }).setView([36.2, 37.15], 13);
   // No flag or political symbol in a neutral tool: plain attribution only.
@@ -15,6 +24,8 @@
   map.attributionControl.addAttribution("Columbia CSR, Conflict Urbanism: Aleppo (MIT)");
   const groups = { areas: L.featureGroup(), corridors: L.featureGroup(), checkpoints: L.featureGroup(),
     sites: L.featureGroup(), pauses: L.featureGroup() };
+  const MAP_LAYERS = Object.keys(groups);  // redrawn from /api/map/layers
+  if (CFG.canViewServicePoints) groups.servicepoints = L.featureGroup();
   Object.values(groups).forEach((g) => g.addTo(map));
   let fitted = false;
   let current = null;
@@ -98,7 +109,7 @@
 
   function render(data) {
     current = data;
-    Object.values(groups).forEach((g) => g.clearLayers());
+    MAP_LAYERS.forEach((k) => groups[k].clearLayers());
     const partyColor = {};
     data.parties.forEach((p) => { partyColor[p.id] = p.color; });
     const pausedPlaces = new Set(), pausedCorridors = new Set();
@@ -155,6 +166,13 @@
     let html = data.parties.map((p) => '<div><span class="swatch" style="background:' + esc(p.color) + '"></span>' + esc(lang === "ar" && p.name_ar ? p.name_ar : p.name) + "</div>").join("");
     if (!data.control_visible) html += '<p class="hint">' + T.controlHidden + "</p>";
     html += ["open", "suspended", "closed"].map((s) => '<div><span class="line" style="background:' + STATUS_COLOR[s] + '"></span>' + T.corridor + " " + T[s] + "</div>").join("");
+    if (groups.servicepoints) {
+      html += '<div class="legend-title">' + T.servicePoints + "</div>" +
+        ["meal_station", "first_aid", "reception_centre"].map((k) => '<div><span class="sp sp-legend sp-kind-' + k + '"></span>' + T[k] + "</div>").join("") +
+        ["ok", "busy", "overloaded"].map((s) => '<div><span class="sp sp-legend" style="background:' + LOAD_COLOR[s] + '"></span>' + T[LOAD_TEXT[s]] + "</div>").join("") +
+        ["low", "verylow", "out"].map((s) => '<div><span class="sp sp-legend sp-stock-' + s + '" style="border-color:' + STOCK_COLOR[s] + '"></span>' + T[STOCK_TEXT[s]] + "</div>").join("") +
+        '<p class="hint">' + T.spLegend + "</p>";
+    }
     document.getElementById("legend").innerHTML = html;
   }
 
@@ -177,6 +195,83 @@
     render(data);
   }
 
+  // Service points at corridor exits (servicepoints.view): refreshed every 30 s without reloading the page.
+  function spStatus(p) {
+    let stock = "none";
+    if (p.out_of_stock.length) stock = "out";
+    else if (p.stock.length) stock = SP_STOCK[p.stock_level] || "ok";
+    return { load: SP_LOAD[p.load_level] || "ok", stock };
+  }
+  function num(n) { return n == null ? "—" : Number(n).toLocaleString(lang); }
+  function spIcon(p, s) {
+    return L.divIcon({ className: "sp-icon", iconSize: [22, 22], iconAnchor: [11, 11], popupAnchor: [0, -10],
+      html: '<span class="sp sp-kind-' + esc(p.kind) + " sp-load-" + s.load + " sp-stock-" + s.stock + '" data-testid="sp-marker" data-id="' + p.id +
+        '" data-load="' + s.load + '" data-stock="' + s.stock + '" style="background:' + LOAD_COLOR[s.load] + ";border-color:" + STOCK_COLOR[s.stock] + '"></span>' });
+  }
+  function spHtml(p, exit) {
+    const s = spStatus(p);
+    const items = p.stock.map((i) => '<li data-item="' + esc(i.item) + '"><bdi>' + esc(i.item) + "</bdi> — " + T.inStock + ": " + num(i.balance) +
+      (i.days_left == null ? "" : "; " + T.daysLeft + ": " + num(i.days_left)) + "</li>").join("");
+    const warnings = p.load_warnings.concat(p.warnings);
+    return '<div class="sp-popup" data-testid="sp-popup" data-id="' + p.id + '"><h3 data-testid="sp-name">' + esc(label(p)) + "</h3>" +
+      '<p data-testid="sp-kind">' + esc(T[p.kind] || p.kind) + (p.place ? " · " + esc(p.place) : "") + "<br>" + T.corridor + ": " + esc(exit.corridor) +
+      " (" + esc(T[exit.direction] || exit.direction) + ")</p><dl>" +
+      "<dt>" + T.load + '</dt><dd data-testid="sp-load"><span class="badge sp-' + s.load + '">' + T[LOAD_TEXT[s.load]] + "</span></dd>" +
+      "<dt>" + T.capacityPerHour + "</dt><dd>" + num(p.capacity_per_hour) + "</dd>" +
+      "<dt>" + T.capacityPerDay + "</dt><dd>" + num(p.capacity_per_day) + "</dd>" +
+      "<dt>" + T.arrivalsLastHour + '</dt><dd data-testid="sp-arrivals">' + num(exit.arrivals_last_hour) + "</dd>" +
+      "<dt>" + T.servedLastHour + '</dt><dd data-testid="sp-served">' + num(p.served_last_hour) + "</dd>" +
+      "<dt>" + T.stock + '</dt><dd data-testid="sp-stock"><span class="badge sp-stock-' + s.stock + '">' + T[STOCK_TEXT[s.stock]] + "</span>" +
+      (items ? "<ul>" + items + "</ul>" : "") + "</dd></dl>" +
+      // The warnings are worded by the server, in English.
+      (warnings.length ? "<h4>" + T.warnings + '</h4><ul class="sp-warnings" lang="en" dir="ltr" data-testid="sp-warnings">' +
+        warnings.map((w) => "<li>" + esc(w) + "</li>").join("") + "</ul>" : "") + "</div>";
+  }
+
+  let spSeq = 0, spExits = null;
+  const spMarkers = new Map();  // service point id -> marker, updated in place so an open popup stays open
+  async function loadServicePoints() {
+    const g = groups.servicepoints;
+    if (!g) return;
+    const at = currentAt(), seq = ++spSeq, state = document.getElementById("sp-state");
+    document.body.dataset.servicePointsLoaded = "false";
+    let exits;
+    try {
+      exits = await api("GET", "/api/servicepoints/exits" + (at ? "?at=" + encodeURIComponent(at) : ""));
+    } catch (e) {
+      if (seq === spSeq) { state.textContent = T.spRefreshFailed; document.body.dataset.servicePointsLoaded = "error"; }
+      return;
+    }
+    if (seq !== spSeq) return;  // the time picker changed meanwhile: never show an older picture
+    const seen = new Set();
+    exits.forEach((x) => x.service_points.forEach((p) => {
+      seen.add(p.id);
+      let m = spMarkers.get(p.id);
+      if (!m) {
+        m = L.marker([p.lat, p.lon], { icon: spIcon(p, spStatus(p)), title: label(p), riseOnHover: true });
+        m.servicePoint = p;
+        m.bindTooltip(() => esc(label(m.servicePoint)) + " · " + esc(T[m.servicePoint.kind] || m.servicePoint.kind));
+        m.bindPopup(() => spHtml(m.servicePoint, m.exit), { maxWidth: 320 });
+        spMarkers.set(p.id, m);
+        g.addLayer(m);
+      }
+      m.servicePoint = p; m.exit = x;
+      m.setLatLng([p.lat, p.lon]);
+      m.setIcon(spIcon(p, spStatus(p)));
+      if (m.isPopupOpen()) m.getPopup().update();
+    }));
+    spMarkers.forEach((m, id) => { if (!seen.has(id)) { g.removeLayer(m); spMarkers.delete(id); } });
+    spExits = exits;
+    state.textContent = T.updated + " " + new Date().toLocaleTimeString(lang, { timeStyle: "short" }) +
+      " · " + T.pictureAt + ": " + (at ? fmt(at) : T.now);
+    document.body.dataset.servicePointsAt = at || "now";
+    document.body.dataset.servicePointsLoaded = "true";
+  }
+  if (groups.servicepoints) {
+    setInterval(() => { if (!document.hidden && map.hasLayer(groups.servicepoints)) loadServicePoints(); }, SP_REFRESH_MS);
+    document.addEventListener("visibilitychange", () => { if (!document.hidden) loadServicePoints(); });
+  }
+
   function bindStatusForm() {
     const form = document.getElementById("status-form");
     if (!form) return;
@@ -196,13 +291,14 @@
   document.querySelectorAll("input[data-layer]").forEach((box) => box.addEventListener("change", () => {
     const g = groups[box.dataset.layer];
     if (box.checked) g.addTo(map); else map.removeLayer(g);
+    if (box.checked && box.dataset.layer === "servicepoints") loadServicePoints();
   }));
 
   // Time travel
   const atInput = document.getElementById("at-input");
   function currentAt() { return atInput.value ? new Date(atInput.value + "Z").toISOString() : null; }
-  atInput.addEventListener("change", () => load(currentAt()));
-  document.getElementById("at-now").addEventListener("click", () => { atInput.value = ""; load(null); });
+  atInput.addEventListener("change", () => { load(currentAt()); loadServicePoints(); });
+  document.getElementById("at-now").addEventListener("click", () => { atInput.value = ""; load(null); loadServicePoints(); });
 
   // Drawing a corridor line
   let drawing = false, drawPts = [], drawLine = null, drawnGeometry = null;
@@ -317,6 +413,8 @@
   }
   loadPauses().catch((e) => { document.getElementById("pause-list").textContent = e.message; });
 
-  window.safePassageMap = { map, groups, load, loadPauses, get data() { return current; } };
+  window.safePassageMap = { map, groups, load, loadPauses, loadServicePoints, get data() { return current; },
+    get servicePoints() { return spExits; } };
   load(null).catch((e) => { document.getElementById("open-now").textContent = e.message; });
+  loadServicePoints();
 })();

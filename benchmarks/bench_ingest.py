@@ -29,6 +29,7 @@ import json
 import os
 import queue
 import random
+import shutil
 import signal
 import socket
 import sqlite3
@@ -47,7 +48,8 @@ SP = str(VENV_BIN / "safepassage")
 PG = "postgresql://postgres@127.0.0.1:5432"
 GROUPS = ("women", "men", "children", "older_people", "wounded")
 DAYS = {"single": datetime(2016, 10, 18, tzinfo=UTC), "batch": datetime(2016, 10, 19, tzinfo=UTC),
-        "replay": datetime(2016, 10, 20, tzinfo=UTC)}
+        "replay": datetime(2016, 10, 20, tzinfo=UTC), "wrk": datetime(2016, 10, 21, tzinfo=UTC)}
+WRK_SCRIPT = Path(__file__).with_name("wrk_counts.lua")
 
 
 # --- server-side setup (run in a subprocess with the server's environment) ---------------------------
@@ -297,6 +299,22 @@ def load(port: int, token: str, items: list[dict], *, batch: int, clients: int, 
             "p50": pct(latencies, 50), "p99": pct(latencies, 99), "errors": errors, "target": rate}
 
 
+def wrk_singles(port: int, token: str, checkpoint_id: int, *, clients: int, seconds: float) -> dict:
+    """Single submissions from wrk (C, 2 threads, `clients` keep-alive connections), for `seconds`.
+
+    The Python clients above spend about as much CPU per request as the server's own work, on the
+    same two cores; wrk spends a fraction, so this phase measures the server rather than the clients.
+    """
+    out = subprocess.run(["wrk", "-t2", f"-c{clients}", f"-d{seconds:g}s", "--latency", "-s", str(WRK_SCRIPT),
+                          f"http://127.0.0.1:{port}", "--", token, str(checkpoint_id), f"{DAYS['wrk']:%Y-%m-%d}"],
+                         check=True, capture_output=True, text=True).stdout
+    r = json.loads(out.strip().splitlines()[-1])
+    return {"n": r["created"], "requests": r["requests"], "seconds": r["duration_s"],
+            "rate": r["created"] / r["duration_s"], "p50": r["p50_ms"], "p99": r["p99_ms"], "max": r["max_ms"],
+            "errors": ([f"{r['other']} answers other than 201"] if r["other"] else [])
+            + ([f"{r['socket_errors']} socket errors"] if r["socket_errors"] else [])}
+
+
 # --- peers: the raw driver -----------------------------------------------------------------------------
 
 def peer_inserts(db: Database, items: list[dict], *, batch: int, clients: int) -> dict:
@@ -511,7 +529,7 @@ def bench(kind: str, args) -> dict:
             token, cp = db.objects["token"], db.objects["checkpoint_id"]
             load(server.port, token, make_items(64, cp, datetime(2016, 10, 17, tzinfo=UTC), seed=9), batch=1,
                  clients=args.clients)  # warm-up (its own day)
-            print(f"\n== {kind}: gunicorn {args.workers} workers x 4 threads, {args.clients} clients "
+            print(f"\n== {kind}: gunicorn {args.workers} workers x 8 threads, {args.clients} clients "
                   f"(load average {loadavg()})", flush=True)
             single_items = make_items(args.single, cp, DAYS["single"], seed=1)
             out["single"] = r = load(server.port, token, single_items, batch=1, clients=args.clients)
@@ -521,6 +539,20 @@ def bench(kind: str, args) -> dict:
             out["peer_single"] = p = peer_inserts(db, single_items, batch=1, clients=args.clients)
             print(f"  peer: raw {'psycopg' if kind == 'postgres' else 'sqlite3'} INSERT, one commit per row, "
                   f"{args.clients} threads: {fmt(p)}   → ours {r['rate'] / p['rate']:.3f}× its rate", flush=True)
+            if shutil.which("wrk"):
+                out["wrk"] = r = wrk_singles(server.port, token, cp, clients=args.clients, seconds=args.wrk_seconds)
+                rows = day_rows(db, DAYS["wrk"])
+                # every 201 stored once; wrk stops with up to one request per connection in flight, which
+                # the server may have stored without wrk reading the answer
+                assert rows[0] == rows[1] and r["n"] <= rows[0] <= r["n"] + args.clients, (rows, r)
+                print(f"single submissions from wrk ({args.clients} connections, {args.wrk_seconds:g} s, "
+                      f"{r['n']:,} stored): {fmt(r)}   errors {len(r['errors'])}", flush=True)
+                wrk_items = make_items(r["n"], cp, DAYS["wrk"] + timedelta(days=30), seed=5)
+                out["peer_wrk"] = p = peer_inserts(db, wrk_items, batch=1, clients=args.clients)
+                print(f"  peer: raw driver, the same number of rows, one commit per row, {args.clients} threads: "
+                      f"{fmt(p)}   → ours {r['rate'] / p['rate']:.3f}× its rate", flush=True)
+            else:
+                print("wrk not found (Debian package wrk): the wrk phase is left out", flush=True)
             out["batches"] = []
             for size in args.batch:
                 batch_items = make_items(args.batched, cp, DAYS["batch"] + timedelta(days=0), seed=100 + size)
@@ -578,7 +610,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (4 threads each)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (8 threads each)")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--single", type=int, default=2000, help="single submissions")
     parser.add_argument("--batched", type=int, default=20000, help="submissions sent in batches")
@@ -586,18 +618,23 @@ def main() -> int:
     parser.add_argument("--replay", type=int, default=20000, help="distinct submissions in the replay")
     parser.add_argument("--replay-batch", type=int, default=20,
                         help="submissions per request in the replay (1: single submissions)")
+    parser.add_argument("--wrk-seconds", type=float, default=15, help="duration of the wrk phase")
     parser.add_argument("--rate", type=float, default=1000, help="target rate of the paced (open-loop) run")
     parser.add_argument("--paced-batch", type=int, nargs="+", default=[20, 50], help="batch sizes of the paced run")
     args = parser.parse_args()
     if args.quick:
-        args.single, args.batched, args.replay = 400, 2000, 1000
+        args.single, args.batched, args.replay, args.wrk_seconds = 400, 2000, 1000, 3
     print(f"bench_ingest {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, load average {loadavg()}")
     results = [bench(kind, args) for kind in (["sqlite", "postgres"] if args.db == "both" else [args.db])]
     print("\nGoal 1: ≥ 1,000 submissions/s with p99 ≤ 50 ms (16 clients)")
     for res in results:
         s = res["single"]
-        print(f"  {res['db']:8s} single: {s['rate']:.0f}/s p99 {s['p99']:.1f} ms → "
+        print(f"  {res['db']:8s} single (Python clients): {s['rate']:.0f}/s p99 {s['p99']:.1f} ms → "
               f"{'MET' if s['rate'] >= 1000 and s['p99'] <= 50 else 'NOT MET'}")
+        if "wrk" in res:
+            w = res["wrk"]
+            print(f"  {res['db']:8s} single (wrk): {w['rate']:.0f}/s p99 {w['p99']:.1f} ms → "
+                  f"{'MET' if w['rate'] >= 1000 and w['p99'] <= 50 and not w['errors'] else 'NOT MET'}")
         for b in res["batches"]:
             o = b["ours"]
             print(f"  {res['db']:8s} batches of {b['size']}: {o['rate']:.0f}/s p99 {o['p99']:.1f} ms per request → "

@@ -4,7 +4,7 @@
     safepassage import places FILE --name-field NAME [...]
     safepassage audit verify
     safepassage demo load
-    safepassage serve [--host 127.0.0.1] [--port 8000]
+    safepassage serve [--host 127.0.0.1] [--port 8000] [--workers 2] [--threads 8]
     safepassage <any Django management command>   e.g. migrate, createsuperuser
 """
 
@@ -101,12 +101,15 @@ def _serve_command(argv: Sequence[str]) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=2)
+    # Threads wait on the database most of the time; more of them let concurrent submissions
+    # share a commit (group commit) instead of queueing for the socket.
+    parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args(argv)
     from gunicorn.app.wsgiapp import run
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safepassage.settings")
     sys.argv = ["gunicorn", "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
-                "--threads", "4", "--access-logfile", "-", "safepassage.wsgi:application"]
+                "--threads", str(args.threads), "--access-logfile", "-", "safepassage.wsgi:application"]
     print(f"Safe Passage on http://{args.host}:{args.port}/", file=sys.stderr)
     run()
     return 0

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 
 from safepassage.accounts.models import ApiToken, Organisation, Party, User
 from safepassage.audit.services import record
@@ -71,9 +72,27 @@ def issue_token(*, user: User, name: str = "default", by) -> str:
     return token
 
 
+_DIGEST_SENTINEL = "#digest#"
+
+
+@functools.cache
+def _token_query(vendor: str) -> tuple[str, tuple, int, list[str]]:
+    """The token lookup compiled to SQL once per database vendor.
+
+    Every API request runs it; building and compiling the ORM query each time cost more than the
+    query itself (about 1 ms against 0.1 ms), so only the digest changes between runs.
+    """
+    query = User.objects.filter(api_tokens__digest=_DIGEST_SENTINEL, api_tokens__revoked_at__isnull=True,
+                                is_active=True).order_by()[:1].query
+    sql, params = query.get_compiler(DEFAULT_DB_ALIAS).as_sql()
+    return sql, tuple(params), params.index(_DIGEST_SENTINEL), [f.attname for f in User._meta.concrete_fields]
+
+
 def user_for_token(token: str) -> User | None:
-    tok = (ApiToken.objects.select_related("user").filter(digest=token_digest(token), revoked_at__isnull=True)
-           .first())
-    if tok is None or not tok.user.is_active:
-        return None
-    return tok.user
+    """The active user holding this unrevoked token, or None."""
+    sql, params, at, columns = _token_query(connection.vendor)
+    params = (*params[:at], token_digest(token), *params[at + 1:])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else User.from_db(DEFAULT_DB_ALIAS, columns, row)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -11,10 +12,11 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from safepassage.audit import actions
 from safepassage.audit.models import AuditEntry, AuditHead
+from safepassage.core.fastsql import CompiledLookup, insert_rows
 from safepassage.core.timeutil import now
 
 GENESIS = "0" * 64
@@ -62,9 +64,18 @@ def _fields(*, actor: Any = None, action: str, obj: Any = None, object_type: str
     }
 
 
+@functools.cache
+def _HEAD_UPDATE_SQL() -> str:  # noqa: N802 - a constant, built once the database is known
+    q = connection.ops.quote_name
+    return f"UPDATE {q(AuditHead._meta.db_table)} SET {q('seq')} = %s, {q('last_hash')} = %s WHERE {q('id')} = 1"
+
+
+_HEAD_BY_ID = CompiledLookup(AuditHead, "id", for_update=True)  # every audited write reads it
+
+
 def _locked_head() -> AuditHead:
     """The chain's tip, locked until the caller's transaction ends (created on first use)."""
-    head = AuditHead.objects.select_for_update().filter(id=1).first()
+    head = next(iter(_HEAD_BY_ID.fetch([1])), None)
     if head is None:
         head, _ = AuditHead.objects.select_for_update().get_or_create(id=1, defaults={"last_hash": GENESIS})
     return head
@@ -91,11 +102,9 @@ def record_many(entries: Iterable[Mapping[str, Any]]) -> list[AuditEntry]:
         digest = _digest(seq=seq, at=at.isoformat(), prev_hash=prev, **fields)
         rows.append(AuditEntry(seq=seq, at=at, actor=user, prev_hash=prev, hash=digest, **fields))
         prev = digest
-    if len(rows) == 1:
-        rows[0].save(force_insert=True)
-    else:
-        AuditEntry.objects.bulk_create(rows)
-    AuditHead.objects.filter(id=1).update(seq=seq, last_hash=prev)
+    insert_rows(rows)
+    with connection.cursor() as cursor:
+        cursor.execute(_HEAD_UPDATE_SQL(), [seq, prev])
     head.seq, head.last_hash = seq, prev
     return rows
 

@@ -1,0 +1,138 @@
+"""Group commit: concurrent single submissions share a transaction, each answered with its own result."""
+
+import threading
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+
+from safepassage.audit.models import AuditEntry
+from safepassage.core.groupcommit import GroupCommit, serialised_writes
+from safepassage.crossings import services
+from safepassage.crossings.models import CrossingCount
+from tests.conftest import SYSTEM
+
+
+def run_threads(n: int, target) -> list[BaseException]:
+    errors: list[BaseException] = []
+    start = threading.Barrier(n)
+
+    def wrapped(i: int) -> None:
+        try:
+            start.wait()
+            target(i)
+        except BaseException as exc:  # noqa: BLE001 - reported to the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=wrapped, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return errors
+
+
+class SlowBatches:
+    """A run_batch that records its batches and takes a little time, so that callers pile up."""
+
+    def __init__(self, fail_on=None):
+        self.batches: list[list[int]] = []
+        self.fail_on = fail_on
+        self.lock = threading.Lock()
+
+    def __call__(self, items: list[int]) -> list[int]:
+        threading.Event().wait(0.01)
+        if self.fail_on in items:
+            raise ValueError(f"item {self.fail_on} is bad")
+        with self.lock:
+            self.batches.append(list(items))
+        return [i * 10 for i in items]
+
+
+def test_each_caller_gets_its_own_result_and_callers_share_batches():
+    run = SlowBatches()
+    gc = GroupCommit(run)
+    results: dict[int, int] = {}
+    assert not run_threads(16, lambda i: results.__setitem__(i, gc.submit(i)))
+    assert results == {i: i * 10 for i in range(16)}
+    assert sorted(i for b in run.batches for i in b) == list(range(16))  # each item run exactly once
+    assert len(run.batches) < 16  # some shared a batch
+    assert gc.items == 16 and gc.batches == len(run.batches)
+
+
+def test_a_failing_item_fails_alone():
+    run = SlowBatches(fail_on=7)
+    gc = GroupCommit(run)
+    results: dict[int, int] = {}
+    errors = run_threads(12, lambda i: results.__setitem__(i, gc.submit(i)))
+    assert [str(e) for e in errors] == ["item 7 is bad"]
+    assert results == {i: i * 10 for i in range(12) if i != 7}
+
+
+def test_batches_are_capped():
+    run = SlowBatches()
+    gc = GroupCommit(run, max_batch=3)
+    assert not run_threads(12, gc.submit)
+    assert max(len(b) for b in run.batches) <= 3
+    assert sorted(i for b in run.batches for i in b) == list(range(12))
+
+
+def test_a_lone_caller_is_served_at_once():
+    run = SlowBatches()
+    gc = GroupCommit(run)
+    assert [gc.submit(i) for i in range(3)] == [0, 10, 20]
+    assert run.batches == [[0], [1], [2]]
+
+
+def test_serialised_writes_is_reentrant_in_a_thread(transactional_db):
+    with serialised_writes(), serialised_writes():
+        pass  # a second flock of the same file from this thread would block for ever
+
+
+def item(checkpoint_id: int, women: int, key: uuid.UUID | None = None) -> dict:
+    return {"client_uuid": key or uuid.uuid4(), "checkpoint_id": checkpoint_id, "direction": "out",
+            "bucket_start": datetime(2016, 10, 20, 9, 0, tzinfo=UTC), "bucket_minutes": 60,
+            "counts": {"women": women}}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_single_submissions_are_stored_once_each_and_audited(checkpoint):
+    keys = [uuid.uuid4() for _ in range(24)]
+    answers: dict[int, services.Submitted] = {}
+
+    def submit(i: int) -> None:
+        key = keys[i % 12]  # every submission is sent twice, by two threads at once
+        answers[i] = services.submit_crossing_count(**item(checkpoint.pk, i % 12, key), by=SYSTEM)
+
+    assert not run_threads(24, submit)
+    assert CrossingCount.objects.count() == 12
+    assert sorted(a.duplicate for a in answers.values()) == [False] * 12 + [True] * 12
+    for i, answer in answers.items():
+        assert answer.count.client_uuid == keys[i % 12] and answer.count.women == i % 12
+    assert AuditEntry.objects.filter(action="crossing_count.submitted").count() == 12
+    from safepassage.audit.services import verify_chain
+
+    assert verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_submission_does_not_fail_the_others_of_its_transaction(checkpoint):
+    key = uuid.uuid4()
+    services.submit_crossing_count(**item(checkpoint.pk, 1, key), by=SYSTEM)
+    outcomes: dict[int, object] = {}
+
+    def submit(i: int) -> None:
+        try:
+            # thread 0 reuses the stored UUID with a different payload: refused, naming the field
+            data = item(checkpoint.pk, 99, key) if i == 0 else item(checkpoint.pk, i)
+            outcomes[i] = services.submit_crossing_count(**data, by=SYSTEM)
+        except Exception as exc:  # noqa: BLE001 - checked below
+            outcomes[i] = exc
+
+    assert not run_threads(10, submit)
+    assert [e.field for e in outcomes[0].errors] == ["women"]
+    assert all(isinstance(outcomes[i], services.Submitted) and not outcomes[i].duplicate for i in range(1, 10))
+    assert CrossingCount.objects.count() == 10

@@ -23,6 +23,8 @@ def test_a_valid_token_gives_its_user_with_every_field(holder):
     assert found.pk == user.pk
     assert (found.username, found.role, found.is_active, found.party_id) == ("holder", Role.COORDINATOR, True, None)
     assert found._state.db == "default" and not found._state.adding
+    assert found.date_joined == User.objects.get(pk=user.pk).date_joined  # converted as the ORM does (aware)
+    assert found.date_joined.tzinfo is not None
 
 
 def test_unknown_revoked_and_inactive_give_nobody(holder):

@@ -96,3 +96,11 @@ def test_compiled_lookup_converts_datetimes_and_loads_related_ids(checkpoint):
     [cp] = CompiledLookup(Checkpoint, "id").fetch([checkpoint.pk])
     assert (cp.name, cp.corridor_id, cp.lon, cp.lat) == (checkpoint.name, checkpoint.corridor_id, checkpoint.lon,
                                                         checkpoint.lat)
+
+
+def test_values_of_another_type_are_prepared_as_the_orm_prepares_them(checkpoint):
+    ours, theirs = count(checkpoint, women=True, is_current=0), count(checkpoint, women=True, is_current=0)
+    insert_rows([ours])
+    CrossingCount.objects.bulk_create([theirs])
+    a, b = CrossingCount.objects.get(pk=ours.pk), CrossingCount.objects.get(pk=theirs.pk)
+    assert (a.women, a.is_current) == (b.women, b.is_current) == (1, False)

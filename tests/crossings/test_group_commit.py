@@ -27,11 +27,12 @@ def run_threads(n: int, target) -> list[BaseException]:
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=wrapped, args=(i,)) for i in range(n)]
+    threads = [threading.Thread(target=wrapped, args=(i,), daemon=True) for i in range(n)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(60)
+        t.join(20)
+    assert not any(t.is_alive() for t in threads), "a submitter was left waiting"
     return errors
 
 
@@ -136,3 +137,66 @@ def test_a_refused_submission_does_not_fail_the_others_of_its_transaction(checkp
     assert [e.field for e in outcomes[0].errors] == ["women"]
     assert all(isinstance(outcomes[i], services.Submitted) and not outcomes[i].duplicate for i in range(1, 10))
     assert CrossingCount.objects.count() == 10
+
+
+class FlakyGate:
+    """A gate that fails the first `failures` times it is entered (as when the database is unreachable)."""
+
+    def __init__(self, failures: int):
+        self.failures = failures
+        self.lock = threading.Lock()
+
+    def __call__(self):
+        import contextlib
+
+        with self.lock:
+            fail = self.failures > 0
+            self.failures -= 1
+        if fail:
+            raise ConnectionError("database unreachable")
+        return contextlib.nullcontext()
+
+
+def test_a_failing_gate_answers_everyone_and_leadership_survives():
+    run = SlowBatches()
+    gc = GroupCommit(run, gate=FlakyGate(failures=2))
+    results: dict[int, object] = {}
+
+    def submit(i: int) -> None:
+        try:
+            results[i] = gc.submit(i)
+        except ConnectionError as exc:
+            results[i] = exc
+
+    assert not run_threads(12, submit)  # nobody is left waiting (run_threads joins with a timeout)
+    assert len(results) == 12
+    failed = [i for i, r in results.items() if isinstance(r, ConnectionError)]
+    assert len(failed) == 2  # only the request whose turn failed; the next one tries on its own
+    assert all(results[i] == i * 10 for i in results if i not in failed)
+    later: dict[int, int] = {}
+    assert not run_threads(1, lambda i: later.__setitem__(i, gc.submit(99)))
+    assert later == {0: 990}  # later submissions are served
+
+
+def test_a_database_error_fails_the_batch_without_item_by_item_retries():
+    from django.db import OperationalError
+
+    calls: list[list[int]] = []
+
+    def locked(items: list[int]) -> list[int]:
+        calls.append(list(items))
+        threading.Event().wait(0.01)
+        raise OperationalError("database is locked")
+
+    gc = GroupCommit(locked)
+    outcomes: dict[int, object] = {}
+
+    def submit(i: int) -> None:
+        try:
+            gc.submit(i)
+        except OperationalError as exc:
+            outcomes[i] = exc
+
+    assert not run_threads(8, submit)
+    assert len(outcomes) == 8
+    assert sum(len(c) for c in calls) == 8  # each item run once: no retries holding the write turn

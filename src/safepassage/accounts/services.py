@@ -84,15 +84,22 @@ def _token_query(vendor: str) -> tuple[str, tuple, int, list[str]]:
     """
     query = User.objects.filter(api_tokens__digest=_DIGEST_SENTINEL, api_tokens__revoked_at__isnull=True,
                                 is_active=True).order_by()[:1].query
-    sql, params = query.get_compiler(DEFAULT_DB_ALIAS).as_sql()
-    return sql, tuple(params), params.index(_DIGEST_SENTINEL), [f.attname for f in User._meta.concrete_fields]
+    compiler = query.get_compiler(DEFAULT_DB_ALIAS)
+    sql, params = compiler.as_sql()
+    selected = [col for col, _, _ in compiler.select]
+    return (sql, tuple(params), params.index(_DIGEST_SENTINEL), [col.target.attname for col in selected],
+            compiler, compiler.get_converters(selected))
 
 
 def user_for_token(token: str) -> User | None:
     """The active user holding this unrevoked token, or None."""
-    sql, params, at, columns = _token_query(connection.vendor)
+    sql, params, at, columns, compiler, converters = _token_query(connection.vendor)
     params = (*params[:at], token_digest(token), *params[at + 1:])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return None if row is None else User.from_db(DEFAULT_DB_ALIAS, columns, row)
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    if converters:  # the ORM's own conversions (aware datetimes on SQLite, ...)
+        rows = list(compiler.apply_converters(rows, converters))
+    return User.from_db(DEFAULT_DB_ALIAS, columns, tuple(rows[0]))

@@ -53,10 +53,11 @@ def insert_rows(objs: Sequence[Model]) -> None:
             sql, _ = _statement(model, conn.vendor, len(chunk))
             params = []
             for obj in chunk:
-                for f, is_simple in zip(fields, simple, strict=True):
+                for f, plain in zip(fields, simple, strict=True):
                     value = getattr(obj, f.attname)
-                    # ints, strings and booleans go to the driver as they are; the rest as the ORM does
-                    params.append(value if is_simple and (value is None or type(value) in _PLAIN)
+                    # an int into an integer column, a str into a text column, a bool into a boolean
+                    # column go to the driver as they are; anything else as the ORM prepares it
+                    params.append(value if value is None or type(value) is plain
                                   else f.get_db_prep_save(value, conn))
             _execute(conn, cursor, sql, params)
             keys = cursor.fetchall()
@@ -76,26 +77,28 @@ def _execute(conn, cursor, sql: str, params: list) -> None:
 
     Django's SQLite cursor rewrites "%s" to "?" with a regular expression on every execute, which
     for a multi-row INSERT cost more than the insert. Errors are still translated to Django's
-    (IntegrityError included), and when queries are logged (DEBUG, tests) the normal path is used.
+    (IntegrityError included); when queries are logged (DEBUG) or execute wrappers are installed
+    the normal path is used.
     """
-    if conn.vendor != "sqlite" or conn.queries_logged:
+    if conn.vendor != "sqlite" or conn.queries_logged or conn.execute_wrappers:
         cursor.execute(sql, params)
         return
+    conn.validate_no_broken_transaction()
     with conn.wrap_database_errors:
         sqlite3.Cursor.execute(cursor.cursor, _qmark(sql), params)
 
 
-_PLAIN = (int, str, bool)
-_PASS_THROUGH = {"AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField", "ForeignKey",
-                 "IntegerField", "PositiveBigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
-                 "SmallIntegerField", "TextField"}
+_PASS_THROUGH = {"AutoField": int, "BigAutoField": int, "BigIntegerField": int, "BooleanField": bool,
+                 "CharField": str, "ForeignKey": int, "IntegerField": int, "PositiveBigIntegerField": int,
+                 "PositiveIntegerField": int, "PositiveSmallIntegerField": int, "SmallIntegerField": int,
+                 "TextField": str}
 
 
 @functools.lru_cache(maxsize=64)
-def _simple_fields(model: type[Model], vendor: str) -> tuple[bool, ...]:
-    """Per inserted field: does the ORM store a plain int/str/bool value unchanged?"""
+def _simple_fields(model: type[Model], vendor: str) -> tuple[type | None, ...]:
+    """Per inserted field: the exact type of value the ORM would store unchanged (None: always prepare)."""
     _, fields = _statement(model, vendor, 1)
-    return tuple(f.get_internal_type() in _PASS_THROUGH for f in fields)
+    return tuple(_PASS_THROUGH.get(f.get_internal_type()) for f in fields)
 
 
 class CompiledLookup:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -85,13 +85,26 @@ class GroupCommit(Generic[T, R]):
     def _lead(self, mine: _Ticket) -> None:
         """Run batches until `mine` is answered, then pass the lead to the oldest waiting request."""
         while True:
-            # Pass the gate (the database's write turn) first, then take the queue: requests that
-            # arrive while the leader waits for its turn join its batch instead of waiting longer.
-            with self._gate():
-                with self._lock:
-                    batch, self._queue = self._queue[:self._max_batch], self._queue[self._max_batch:]
-                if batch:
-                    self._run(batch)
+            batch: list[_Ticket] = []
+            try:
+                # Pass the gate (the database's write turn) first, then take the queue: requests that
+                # arrive while the leader waits for its turn join its batch instead of waiting longer.
+                with self._gate():
+                    batch = self._take()
+                    if batch:
+                        self._run(batch)
+            except BaseException as exc:  # noqa: BLE001 - the gate failed (the database is unreachable?)
+                # Never leave anyone waiting, and never lose the lead. If the batch was taken, its
+                # unanswered tickets get the error; if not, only this request does (it was this
+                # thread's connection that failed), and the next waiting request tries on its own.
+                if not batch:
+                    with self._lock:
+                        if mine in self._queue:
+                            self._queue.remove(mine)
+                    batch = [mine]
+                for ticket in batch:
+                    if not ticket.ready.is_set():
+                        self._answer(ticket, error=exc)
             with self._lock:
                 if mine.ready.is_set():
                     if self._queue:
@@ -102,14 +115,22 @@ class GroupCommit(Generic[T, R]):
                         self._leading = False
                     return
 
+    def _take(self) -> list[_Ticket]:
+        with self._lock:
+            batch, self._queue = self._queue[:self._max_batch], self._queue[self._max_batch:]
+        return batch
+
     def _run(self, batch: list[_Ticket]) -> None:
         try:
             results = list(self._run_batch([t.item for t in batch]))
             if len(results) != len(batch):  # pragma: no cover - a programming error in run_batch
                 raise RuntimeError(f"run_batch answered {len(results)} results for {len(batch)} items")
         except BaseException as exc:
-            if len(batch) == 1:
-                self._answer(batch[0], error=exc)
+            if len(batch) == 1 or not isinstance(exc, Exception) or isinstance(exc, (OperationalError, InterfaceError)):
+                # Nothing one item could cause (the database is locked or gone): running each on its
+                # own would only hold the write turn for as many timeouts.
+                for ticket in batch:
+                    self._answer(ticket, error=exc)
                 return
             for ticket in batch:  # find the item at fault: each on its own
                 self._run([ticket])

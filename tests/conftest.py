@@ -48,6 +48,20 @@ class Api:
 
 
 @pytest.fixture
+def keep_test_connection():
+    """As Django's test client does: an in-process WSGI request (schemathesis) must not close the
+    connection that holds the test transaction (PostgreSQL)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
 def parties(db):
     from safepassage.accounts import services
 

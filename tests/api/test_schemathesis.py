@@ -21,19 +21,6 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture
-def keep_test_connection():
-    """In-process WSGI requests must not close the connection that holds the test transaction."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
 def world(db, actors, parties, keep_test_connection):
     """A few real objects so that some generated ids hit existing rows."""
     from safepassage.corridors import services as corridors

@@ -19,20 +19,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture
-def keep_connection():
-    """As Django's test client does: a WSGI request must not close the test's connection (PostgreSQL)."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
-def world(db, actors, area, monkeypatch, keep_connection):
+def world(db, actors, area, monkeypatch, keep_test_connection):
     from cryptography.fernet import Fernet
 
     from safepassage.corridors import services as corridors

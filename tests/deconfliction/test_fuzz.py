@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
@@ -13,16 +11,6 @@ from safepassage.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application).include(
     tag_regex="^(convoys|deconfliction)$")
-
-
-@pytest.fixture
-def keep_test_connection():
-    """Like Django's test client: a request must not close the connection holding the test transaction."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.mark.slow

@@ -65,7 +65,8 @@ def _fields(*, actor: Any = None, action: str, obj: Any = None, object_type: str
 
 
 @functools.cache
-def _HEAD_UPDATE_SQL() -> str:  # noqa: N802 - a constant, built once the database is known
+def _head_update_sql() -> str:
+    """Built once the database (and its quoting) is known."""
     q = connection.ops.quote_name
     return f"UPDATE {q(AuditHead._meta.db_table)} SET {q('seq')} = %s, {q('last_hash')} = %s WHERE {q('id')} = 1"
 
@@ -104,7 +105,7 @@ def record_many(entries: Iterable[Mapping[str, Any]]) -> list[AuditEntry]:
         prev = digest
     insert_rows(rows)
     with connection.cursor() as cursor:
-        cursor.execute(_HEAD_UPDATE_SQL(), [seq, prev])
+        cursor.execute(_head_update_sql(), [seq, prev])
     head.seq, head.last_hash = seq, prev
     return rows
 

@@ -36,6 +36,7 @@ from safepassage.crossings.models import (
     Source,
     Triage,
 )
+from safepassage.crossings.selectors import history
 from safepassage.places.models import Place
 
 BUCKET_MINUTES = (5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720, 1440)
@@ -201,26 +202,7 @@ def _relink(count: CrossingCount) -> None:
     Runs after `record`, which holds the audit chain's lock until commit, so concurrent
     submissions of one chain are linked by whichever transaction commits second.
     """
-    chain = [count]
-    seen = {count.client_uuid}
-    cur = count
-    while cur.supersedes_uuid and cur.supersedes_uuid not in seen:
-        prev = CrossingCount.objects.filter(client_uuid=cur.supersedes_uuid).order_by()[:1]
-        prev = prev[0] if prev else None
-        if prev is None:
-            break
-        chain.insert(0, prev)
-        seen.add(prev.client_uuid)
-        cur = prev
-    cur = count
-    while True:
-        nxt = CrossingCount.objects.filter(supersedes_uuid=cur.client_uuid).order_by()[:1]
-        nxt = nxt[0] if nxt else None
-        if nxt is None or nxt.client_uuid in seen:
-            break
-        chain.append(nxt)
-        seen.add(nxt.client_uuid)
-        cur = nxt
+    chain = history(count)
     first = 2 if chain[0].supersedes_uuid else 1  # the original has not arrived yet
     for i, member in enumerate(chain):
         version, current = first + i, i == len(chain) - 1
@@ -243,6 +225,11 @@ class ItemResult:
     status: str
     count: CrossingCount | None = None
     error: DomainError | None = None
+
+
+def _judged(index: int, result: Submitted) -> ItemResult:
+    return ItemResult(index, str(result.count.client_uuid), "duplicate" if result.duplicate else "stored",
+                      count=result.count)
 
 
 def _prepare(item: dict, *, checkpoints: dict, histories: dict, source: str, user) -> tuple[CrossingCount, dict]:
@@ -306,8 +293,7 @@ def _insert_fresh(fresh: list[tuple[int, CrossingCount, dict]]) -> dict[int, Ite
         except DomainError as exc:
             out[index] = ItemResult(index, str(count.client_uuid), "refused", error=exc)
             continue
-        out[index] = ItemResult(index, str(result.count.client_uuid),
-                                "duplicate" if result.duplicate else "stored", count=result.count)
+        out[index] = _judged(index, result)
     return out
 
 
@@ -382,8 +368,7 @@ def _store_counts(*, items: list[dict], source: str, by) -> list[ItemResult]:
         except DomainError as exc:
             results[index] = ItemResult(index, str(count.client_uuid), "refused", error=exc)
             continue
-        results[index] = ItemResult(index, str(result.count.client_uuid),
-                                    "duplicate" if result.duplicate else "stored", count=result.count)
+        results[index] = _judged(index, result)
     # A refused item answers with the client_uuid as sent.
     ordered = [results[i] if results[i].status != "refused" else
                replace(results[i], client_uuid=str(items[i].get("client_uuid") or "")) for i in range(len(items))]
@@ -411,7 +396,7 @@ def _submit_together(entries: list[tuple[dict, str, Any]]) -> list[ItemResult]:
         key = (source, getattr(user, "pk", None), getattr(by, "role", None), getattr(by, "via", None))
         groups.setdefault(key, []).append(i)
     out: list[ItemResult | None] = [None] * len(entries)
-    with serialised_writes(), transaction.atomic():
+    with transaction.atomic():  # the write turn is the group commit's gate (`_single_intake`)
         for (source, *_), members in groups.items():
             results = _store_counts(items=[entries[i][0] for i in members], source=source,
                                     by=entries[members[0]][2])

@@ -8,7 +8,16 @@ from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 
 from safepassage.audit.models import AuditEntry
-from safepassage.core.fastsql import CompiledLookup, insert_rows
+from safepassage.core.fastsql import (
+    CompiledLookup,
+    _numbered,
+    _qmark,
+    fetch_together,
+    insert_new_rows,
+    insert_rows,
+    plan_insert,
+    run_together,
+)
 from safepassage.corridors.models import Checkpoint, CorridorStatusChange
 from safepassage.crossings.models import CrossingCount
 
@@ -104,3 +113,108 @@ def test_values_of_another_type_are_prepared_as_the_orm_prepares_them(checkpoint
     CrossingCount.objects.bulk_create([theirs])
     a, b = CrossingCount.objects.get(pk=ours.pk), CrossingCount.objects.get(pk=theirs.pk)
     assert (a.women, a.is_current) == (b.women, b.is_current) == (1, False)
+
+
+def test_insert_new_rows_skips_clashes_on_any_unique_field_and_keeps_the_transaction(checkpoint):
+    first = count(checkpoint, supersedes_uuid=uuid.uuid4())
+    insert_rows([first])
+    twin = count(checkpoint, client_uuid=first.client_uuid)  # clashes on client_uuid
+    rival = count(checkpoint, supersedes_uuid=first.supersedes_uuid)  # clashes on supersedes_uuid
+    fresh = count(checkpoint)
+    with transaction.atomic():
+        inserted = insert_new_rows([twin, fresh, rival], key="client_uuid")
+        assert CrossingCount.objects.count() == 2  # the transaction is usable after the clashes
+    assert inserted == [fresh]
+    assert fresh.pk is not None and not fresh._state.adding
+    assert twin.pk is None and rival.pk is None and twin._state.adding
+    assert CrossingCount.objects.get(pk=fresh.pk).client_uuid == fresh.client_uuid
+
+
+def test_insert_new_rows_refuses_a_key_repeated_within_the_rows(checkpoint):
+    one = count(checkpoint)
+    with pytest.raises(ValueError, match="client_uuid repeats"):
+        insert_new_rows([one, count(checkpoint, client_uuid=one.client_uuid)], key="client_uuid")
+    assert CrossingCount.objects.count() == 0
+
+
+def test_insert_new_rows_still_raises_for_other_errors(checkpoint):
+    bad = count(checkpoint, bucket_minutes=5000)  # breaks a check constraint: not a clash to skip
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_new_rows([count(checkpoint), bad], key="client_uuid")
+    assert CrossingCount.objects.count() == 0
+
+
+def test_run_together_returns_each_statements_rows_in_order(checkpoint):
+    rows = [count(checkpoint) for _ in range(3)]
+    insert_rows(rows)
+    table = CrossingCount._meta.db_table
+    with transaction.atomic():
+        got = run_together([(f"SELECT id FROM {table} WHERE id = %s", [rows[2].pk]),
+                            (f"UPDATE {table} SET note = '100%%' || %s WHERE id = %s", [" sure", rows[0].pk]),
+                            (f"SELECT id FROM {table} WHERE id IN (%s, %s) ORDER BY id", [rows[0].pk, rows[1].pk])])
+    assert got == [[(rows[2].pk,)], [], [(rows[0].pk,), (rows[1].pk,)]]
+    assert CrossingCount.objects.get(pk=rows[0].pk).note == "100% sure"  # "%%" is a literal "%"
+    assert run_together([]) == []
+
+
+def test_run_together_raises_djangos_error_and_the_transaction_is_rolled_back(checkpoint):
+    first = count(checkpoint)
+    insert_rows([first])
+    twin, other = count(checkpoint, client_uuid=first.client_uuid), count(checkpoint)
+    planned_twin, planned_other = plan_insert([twin]), plan_insert([other])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        run_together([*planned_other.statements, *planned_twin.statements])
+    assert CrossingCount.objects.count() == 1  # the other insert went with the failed transaction
+
+
+def test_statements_go_through_djangos_cursor_when_queries_are_logged(checkpoint, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rows = [count(checkpoint) for _ in range(2)]
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows(rows)
+        found = CompiledLookup(CrossingCount, "client_uuid").fetch([rows[0].client_uuid])
+    assert [c.pk for c in found] == [rows[0].pk]
+    assert len(queries) == 2 and "INSERT" in queries[0]["sql"]
+
+
+def test_compiled_lookup_over_several_fields_matches_either(checkpoint):
+    a, b, c = count(checkpoint), count(checkpoint), count(checkpoint)
+    b.supersedes_uuid = a.client_uuid
+    CrossingCount.objects.bulk_create([a, b, c])
+    either = CompiledLookup(CrossingCount, "client_uuid", "supersedes_uuid")
+    got = either.fetch([a.client_uuid])
+    assert sorted(x.pk for x in got) == sorted([a.pk, b.pk])  # a by its own UUID, b as its correction
+    assert {x.pk for x in either.fetch([b.client_uuid, c.client_uuid])} == {b.pk, c.pk}
+    with pytest.raises(TypeError):
+        CompiledLookup(CrossingCount, "client_uuid", "checkpoint_id")  # different types
+
+
+def test_compiled_lookup_across_relations_returns_each_row_once(checkpoint):
+    from safepassage.corridors import services as corridors
+    from safepassage.corridors.models import Corridor
+    from tests.conftest import SYSTEM
+
+    second = corridors.add_checkpoint(corridor=checkpoint.corridor, name="Second CP", lon=37.18, lat=36.24, by=SYSTEM)
+    lookup = CompiledLookup(Corridor, "checkpoints__id")
+    [corridor] = lookup.fetch([checkpoint.pk, second.pk])  # joined twice, returned once
+    assert corridor.pk == checkpoint.corridor_id
+    changes = CompiledLookup(CorridorStatusChange, "corridor__checkpoints__id").fetch([checkpoint.pk, second.pk])
+    assert sorted(c.pk for c in changes) == sorted(
+        CorridorStatusChange.objects.filter(corridor=checkpoint.corridor).values_list("pk", flat=True))
+
+
+def test_fetch_together_answers_each_lookup_in_order(checkpoint):
+    rows = [count(checkpoint) for _ in range(2)]
+    insert_rows(rows)
+    cps, none, counts = fetch_together((CompiledLookup(Checkpoint, "id"), [checkpoint.pk]),
+                                       (CompiledLookup(Checkpoint, "id"), []),
+                                       (CompiledLookup(CrossingCount, "client_uuid"), [r.client_uuid for r in rows]))
+    assert [c.pk for c in cps] == [checkpoint.pk] and none == []
+    assert sorted(c.pk for c in counts) == sorted(r.pk for r in rows)
+
+
+def test_placeholders_for_each_driver():
+    assert _numbered("SELECT %s, '100%%', %s") == "SELECT $1, '100%', $2"
+    assert _qmark("SELECT %s, '100%%', %s") == "SELECT ?, '100%', ?"

@@ -11,6 +11,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from safepassage.accounts.models import ApiToken, Organisation, Party, User
 from safepassage.audit.services import record
 from safepassage.core.errors import InvalidInput
+from safepassage.core.fastsql import run
 from safepassage.core.permissions import Role
 from safepassage.core.timeutil import now
 
@@ -95,9 +96,7 @@ def user_for_token(token: str) -> User | None:
     """The active user holding this unrevoked token, or None."""
     sql, params, at, columns, compiler, converters = _token_query(connection.vendor)
     params = (*params[:at], token_digest(token), *params[at + 1:])
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = run(sql, params)
     if not rows:
         return None
     if converters:  # the ORM's own conversions (aware datetimes on SQLite, ...)

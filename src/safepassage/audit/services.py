@@ -16,7 +16,7 @@ from django.db import connection, transaction
 
 from safepassage.audit import actions
 from safepassage.audit.models import AuditEntry, AuditHead
-from safepassage.core.fastsql import CompiledLookup, insert_rows
+from safepassage.core.fastsql import CompiledLookup, plan_insert, run_together
 from safepassage.core.timeutil import now
 
 GENESIS = "0" * 64
@@ -74,6 +74,15 @@ def _head_update_sql() -> str:
 _HEAD_BY_ID = CompiledLookup(AuditHead, "id", for_update=True)  # every audited write reads it
 
 
+def head_lookup() -> tuple[CompiledLookup, list[int]]:
+    """The read locking the chain's tip until the transaction ends, for `fastsql.fetch_together`.
+
+    A writer may send it with its own reads (one round trip) and pass the head it gets, if any, to
+    `record_many(head=…)`.
+    """
+    return _HEAD_BY_ID, [1]
+
+
 def _locked_head() -> AuditHead:
     """The chain's tip, locked until the caller's transaction ends (created on first use)."""
     head = next(iter(_HEAD_BY_ID.fetch([1])), None)
@@ -82,19 +91,20 @@ def _locked_head() -> AuditHead:
     return head
 
 
-def record_many(entries: Iterable[Mapping[str, Any]]) -> list[AuditEntry]:
+def record_many(entries: Iterable[Mapping[str, Any]], *, head: AuditHead | None = None) -> list[AuditEntry]:
     """Append several entries, in order, in the caller's transaction: one lock, one insert, one head update.
 
     Each mapping holds `record`'s keyword arguments (actor, action, obj or object_type/object_id,
     before, after); each entry is chained and hashed exactly as `record` would, so a mix of both
-    calls forms one chain that `verify_chain` checks.
+    calls forms one chain that `verify_chain` checks. `head`: the tip as locked by the caller in
+    this transaction (`head_lookup`); without it, it is read and locked here.
     """
     prepared = [_fields(**entry) for entry in entries]  # refuse unknown actions before taking the lock
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run inside the transaction of the change it records")
     if not prepared:
         return []
-    head = _locked_head()
+    head = head or _locked_head()
     seq, prev = head.seq, head.last_hash
     rows = []
     for user, fields in prepared:
@@ -103,9 +113,8 @@ def record_many(entries: Iterable[Mapping[str, Any]]) -> list[AuditEntry]:
         digest = _digest(seq=seq, at=at.isoformat(), prev_hash=prev, **fields)
         rows.append(AuditEntry(seq=seq, at=at, actor=user, prev_hash=prev, hash=digest, **fields))
         prev = digest
-    insert_rows(rows)
-    with connection.cursor() as cursor:
-        cursor.execute(_head_update_sql(), [seq, prev])
+    planned = plan_insert(rows)  # the entries and the new tip, in one round trip
+    planned.apply(run_together([*planned.statements, (_head_update_sql(), [seq, prev])])[:-1])
     head.seq, head.last_hash = seq, prev
     return rows
 

@@ -1,4 +1,4 @@
-"""Hot-path inserts without the ORM's per-call SQL compilation.
+"""Hot-path statements without the ORM's per-call SQL compilation, and with fewer round trips.
 
 `QuerySet.bulk_create` compiles its INSERT anew on every call, and prepares every value of every
 row through several layers; for the count intake (a few rows per transaction, thousands of
@@ -6,20 +6,31 @@ transactions per minute) that was most of the time spent, ten times the database
 `insert_rows` builds the statement once per model and row count, converts each value with the
 field's own `get_db_prep_save` (so the stored values are exactly those the ORM would store),
 and reads the new primary keys back with RETURNING, as `bulk_create` does on SQLite and
-PostgreSQL.
+PostgreSQL. `CompiledLookup` does the same for `filter(<field>__in=…)`.
+
+Statements that do not depend on each other's results can be sent together (`run_together`): on
+PostgreSQL in one round trip (psycopg's pipeline mode). While a transaction holds the database's
+write turn, every round trip is time the other writers wait; and each one costs a request thread
+a wake-up and a wait for the interpreter lock.
 """
 
 import functools
+import re
 import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import Model
+from django.db.models import Field, Model, Q
+
+Statement = tuple[str, Sequence]
 
 
 @functools.lru_cache(maxsize=1024)
-def _statement(model: type[Model], vendor: str, rows: int) -> tuple[str, tuple]:
+def _statement(model: type[Model], vendor: str, rows: int, key: str | None = None) -> tuple[str, tuple]:
+    """The INSERT of `rows` rows; with `key`, rows clashing on any unique constraint are skipped."""
     meta = model._meta
     fields = tuple(f for f in meta.concrete_fields if not f.primary_key or not f.auto_created)
     for f in fields:
@@ -28,9 +39,71 @@ def _statement(model: type[Model], vendor: str, rows: int) -> tuple[str, tuple]:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * rows)} "
-           f"RETURNING {quote(meta.pk.column)}")
+    returning = quote(meta.pk.column)
+    if key is not None:
+        returning = f"{returning}, {quote(meta.get_field(key).column)}"
+    skip = " ON CONFLICT DO NOTHING" if key is not None else ""
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * rows)}{skip} "
+           f"RETURNING {returning}")
     return sql, fields
+
+
+@dataclass
+class PlannedInsert:
+    """The statements inserting some instances; `apply` reads their results back into the instances."""
+
+    statements: list[Statement]
+    chunks: list[Sequence[Model]]
+    key: Field | None
+
+    def apply(self, results: Sequence[list[tuple]]) -> list[Model]:
+        """Set the primary keys of the inserted instances; return them (with `key`: skipped ones left out)."""
+        conn = connections[DEFAULT_DB_ALIAS]
+        inserted: list[Model] = []
+        for chunk, rows in zip(self.chunks, results, strict=True):
+            if not chunk:
+                continue
+            pk = chunk[0]._meta.pk.attname
+            if self.key is None:
+                pairs = zip(chunk, rows, strict=True)
+            else:  # skipped rows return nothing: match the returned keys (as the database returns them)
+                by_key = {row[1]: row for row in rows}
+                pairs = ((obj, by_key.get(self.key.get_db_prep_save(getattr(obj, self.key.attname), conn)))
+                         for obj in chunk)
+            for obj, row in pairs:
+                if row is None:
+                    continue
+                setattr(obj, pk, row[0])
+                obj._state.adding = False
+                obj._state.db = conn.alias
+                inserted.append(obj)
+        return inserted
+
+
+def plan_insert(objs: Sequence[Model], *, key: str | None = None) -> PlannedInsert:
+    """The INSERT statements for new instances of one model (see `insert_rows`, `insert_new_rows`)."""
+    if not objs:
+        return PlannedInsert([], [], None)
+    model = type(objs[0])
+    conn = connections[DEFAULT_DB_ALIAS]  # the thread's connection itself, not the proxy (looked up per use)
+    _, fields = _statement(model, conn.vendor, 1)
+    simple = _simple_fields(model, conn.vendor)
+    size = max(1, conn.ops.bulk_batch_size(fields, objs))  # the database's limit on parameters
+    planned = PlannedInsert([], [], model._meta.get_field(key) if key is not None else None)
+    for start in range(0, len(objs), size):
+        chunk = objs[start:start + size]
+        sql, _ = _statement(model, conn.vendor, len(chunk), key)
+        params = []
+        for obj in chunk:
+            for f, plain in zip(fields, simple, strict=True):
+                value = getattr(obj, f.attname)
+                # an int into an integer column, a str into a text column, a bool into a boolean
+                # column go to the driver as they are; anything else as the ORM prepares it
+                params.append(value if value is None or type(value) is plain
+                              else f.get_db_prep_save(value, conn))
+        planned.statements.append((sql, params))
+        planned.chunks.append(chunk)
+    return planned
 
 
 def insert_rows(objs: Sequence[Model]) -> None:
@@ -39,53 +112,114 @@ def insert_rows(objs: Sequence[Model]) -> None:
     Equivalent to `Model.objects.bulk_create(objs)` for models without auto_now fields or
     multi-table inheritance; an IntegrityError leaves nothing inserted, as one statement.
     """
-    if not objs:
-        return
-    model = type(objs[0])
-    conn = connections[DEFAULT_DB_ALIAS]  # the thread's connection itself, not the proxy (looked up per use)
-    _, fields = _statement(model, conn.vendor, 1)
-    simple = _simple_fields(model, conn.vendor)
-    size = max(1, conn.ops.bulk_batch_size(fields, objs))  # the database's limit on parameters
-    pk = model._meta.pk.attname
-    with conn.cursor() as cursor:
-        for start in range(0, len(objs), size):
-            chunk = objs[start:start + size]
-            sql, _ = _statement(model, conn.vendor, len(chunk))
-            params = []
-            for obj in chunk:
-                for f, plain in zip(fields, simple, strict=True):
-                    value = getattr(obj, f.attname)
-                    # an int into an integer column, a str into a text column, a bool into a boolean
-                    # column go to the driver as they are; anything else as the ORM prepares it
-                    params.append(value if value is None or type(value) is plain
-                                  else f.get_db_prep_save(value, conn))
-            _execute(conn, cursor, sql, params)
-            keys = cursor.fetchall()
-            for obj, (key,) in zip(chunk, keys, strict=True):
-                setattr(obj, pk, key)
-                obj._state.adding = False
-                obj._state.db = conn.alias
+    planned = plan_insert(objs)
+    planned.apply(run_together(planned.statements))
+
+
+def insert_new_rows(objs: Sequence[Model], *, key: str) -> list[Model]:
+    """Insert the instances that clash with no stored row on any unique constraint; return those inserted.
+
+    `INSERT … ON CONFLICT DO NOTHING`: a clash is skipped instead of failing the statement (and with
+    it the transaction), so no savepoint is needed to survive one. `key` names a unique field, by
+    which the inserted rows are told apart; skipped instances keep `pk` None. Other errors (a check
+    constraint, a NULL) still raise. Instances repeating a `key` within `objs` are refused.
+    """
+    if len({getattr(o, key) for o in objs}) != len(objs):
+        raise ValueError(f"insert_new_rows: {key} repeats within the rows")
+    planned = plan_insert(objs, key=key)
+    return planned.apply(run_together(planned.statements))
+
+
+def _placeholders(sql: str, mark) -> str:
+    """Each `%s` replaced by `mark(n)` (n counted from 1) and each `%%` by `%`, as Django's cursors do."""
+    out, n = [], 0
+    for part in re.split(r"(%s|%%)", sql):
+        if part == "%s":
+            n += 1
+            out.append(mark(n))
+        else:
+            out.append("%" if part == "%%" else part)
+    return "".join(out)
 
 
 @functools.lru_cache(maxsize=2048)
 def _qmark(sql: str) -> str:
-    return sql.replace("%s", "?")  # our statements hold no other "%"
+    """For sqlite3: `?` placeholders."""
+    return _placeholders(sql, lambda n: "?")
 
 
-def _execute(conn, cursor, sql: str, params: list) -> None:
-    """Run a statement of this module; on SQLite, skip the backend's per-call placeholder rewrite.
+@functools.lru_cache(maxsize=2048)
+def _numbered(sql: str) -> str:
+    """For psycopg's raw cursor: PostgreSQL's `$1, $2, …` placeholders."""
+    return _placeholders(sql, lambda n: f"${n}")
 
-    Django's SQLite cursor rewrites "%s" to "?" with a regular expression on every execute, which
-    for a multi-row INSERT cost more than the insert. Errors are still translated to Django's
-    (IntegrityError included); when queries are logged (DEBUG) or execute wrappers are installed
-    the normal path is used.
+
+def _plain(conn) -> bool:
+    """Whether statements may go to the driver directly (not when Django must see them: DEBUG, wrappers)."""
+    return not (conn.queries_logged or conn.execute_wrappers) and conn.vendor in ("sqlite", "postgresql")
+
+
+def run(sql: str, params: Sequence, conn=None) -> list[tuple]:
+    """Execute one statement with `%s` placeholders in the current transaction; its rows, if any.
+
+    For the hot path: the backend's per-call statement rewriting is skipped. Django's SQLite cursor
+    rewrites "%s" to "?" with a regular expression on every execute, and psycopg parses every
+    statement over 4 kB (a multi-row INSERT) on every execute; both cost more than the database's
+    own work. Here each statement is rewritten once (cached) and run by the driver as it is:
+    `?` for sqlite3, `$n` through psycopg's raw cursor (same connection, transaction and adapters).
+    Errors are still translated to Django's (IntegrityError included) and a broken transaction is
+    still refused; when queries are logged (DEBUG) or execute wrappers are installed, Django's own
+    cursor is used, so they see every statement.
     """
-    if conn.vendor != "sqlite" or conn.queries_logged or conn.execute_wrappers:
-        cursor.execute(sql, params)
-        return
+    return run_together([(sql, params)], conn)[0]
+
+
+def run_together(statements: Sequence[Statement], conn=None) -> list[list[tuple]]:
+    """Execute statements in order, in the current transaction; the rows of each (see `run`).
+
+    On PostgreSQL they are sent in one round trip (pipeline mode); the first error is raised, and
+    the transaction is then aborted, as after any failed statement. Only for statements that do not
+    need each other's results.
+    """
+    conn = conn or connections[DEFAULT_DB_ALIAS]
+    if not statements:
+        return []
+    if not _plain(conn):
+        out = []
+        with conn.cursor() as cursor:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                out.append(cursor.fetchall() if cursor.description else [])
+        return out
+    conn.ensure_connection()
+    conn.validate_thread_sharing()
     conn.validate_no_broken_transaction()
     with conn.wrap_database_errors:
-        sqlite3.Cursor.execute(cursor.cursor, _qmark(sql), params)
+        if conn.vendor == "sqlite":
+            out = []
+            for sql, params in statements:
+                cursor = sqlite3.Cursor(conn.connection)
+                cursor.execute(_qmark(sql), params)
+                out.append(cursor.fetchall() if cursor.description else [])
+            return out
+        pg = conn.connection
+        if len(statements) == 1:
+            cursor = psycopg.RawCursor(pg)
+            cursor.execute(_numbered(statements[0][0]), statements[0][1])
+            return [_rows(cursor)]
+        cursors = []
+        with pg.pipeline():
+            for sql, params in statements:
+                cursor = psycopg.RawCursor(pg)
+                cursor.execute(_numbered(sql), params)
+                cursors.append(cursor)
+        return [_rows(cursor) for cursor in cursors]
+
+
+def _rows(cursor: psycopg.RawCursor) -> list[tuple]:
+    # Asked of the result's status, not of `cursor.description`, which builds a Column per column.
+    result = cursor.pgresult
+    return cursor.fetchall() if result is not None and result.status == psycopg.pq.ExecStatus.TUPLES_OK else []
 
 
 _PASS_THROUGH = {"AutoField": int, "BigAutoField": int, "BigIntegerField": int, "BooleanField": bool,
@@ -101,16 +235,33 @@ def _simple_fields(model: type[Model], vendor: str) -> tuple[type | None, ...]:
     return tuple(_PASS_THROUGH.get(f.get_internal_type()) for f in fields)
 
 
-class CompiledLookup:
-    """`Model.objects.filter(<field>__in=values)`, compiled to SQL once per database and list length.
+def _target(model: type[Model], path: str) -> Field:
+    """The field a lookup path ends on: `corridor_id`, or across relations, `checkpoints__id`."""
+    *relations, last = path.split("__")
+    for name in relations:
+        model = model._meta.get_field(name).related_model
+    field = model._meta.get_field(last)
+    return field.target_field if field.is_relation and not field.auto_created else field
 
-    Returns model instances exactly as the ORM would build them (the same SQL, the same converters),
-    without building and compiling the query again on every call.
+
+class CompiledLookup:
+    """`Model.objects.filter(<path>__in=values)`, compiled to SQL once per database and list length.
+
+    A path may cross relations (`checkpoints__id`: rows related to any of those ids; a row related
+    to several comes once). With several paths, `filter(Q(<p1>__in=values) | Q(<p2>__in=values) …)`:
+    the rows matching the values in any of them (the paths must end on the same type). Returns model
+    instances exactly as the ORM would build them (the same SQL, the same converters), without
+    building and compiling the query again on every call.
     """
 
-    def __init__(self, model: type[Model], field: str, *, for_update: bool = False):
-        self.model, self.field_name, self.for_update = model, field, for_update
-        self.field = model._meta.get_field(field)
+    def __init__(self, model: type[Model], *paths: str, for_update: bool = False):
+        if not paths:
+            raise TypeError("CompiledLookup needs at least one field")
+        self.model, self.paths, self.for_update = model, paths, for_update
+        targets = [_target(model, p) for p in paths]
+        if len({f.get_internal_type() for f in targets}) != 1:
+            raise TypeError("CompiledLookup: the fields must hold the same type")
+        self.field = targets[0]
 
     def _sentinel(self, i: int):
         internal = self.field.get_internal_type()
@@ -123,30 +274,59 @@ class CompiledLookup:
     @functools.lru_cache(maxsize=256)  # noqa: B019 - a few instances live as long as the process
     def _compiled(self, vendor: str, n: int):
         sentinels = [self._sentinel(i) for i in range(n)]
-        qs = self.model.objects.filter(**{f"{self.field_name}__in": sentinels}).order_by()
+        condition = Q()
+        for path in self.paths:
+            condition |= Q(**{f"{path}__in": sentinels})
+        qs = self.model.objects.filter(condition).order_by()
         if self.for_update:
             qs = qs.select_for_update()
         compiler = qs.query.get_compiler(connection.alias)
         sql, params = compiler.as_sql()
-        adapted = [self.field.get_db_prep_value(s, connection, prepared=False) for s in sentinels]
-        positions = [list(params).index(a) for a in adapted]
+        adapted = {self.field.get_db_prep_value(s, connection, prepared=False): i for i, s in enumerate(sentinels)}
+        slots = [(pos, adapted[p]) for pos, p in enumerate(params) if p in adapted]  # (parameter, value)
+        if len(slots) != n * len(self.paths):
+            raise RuntimeError(f"CompiledLookup: could not place the values in {sql}")  # pragma: no cover
         columns = [col for col, _, _ in compiler.select]
         converters = compiler.get_converters(columns)
         names = [col.target.attname for col in columns]
-        return sql, list(params), positions, compiler, converters, names
+        return sql, list(params), slots, compiler, converters, names
 
-    def fetch(self, values) -> list[Model]:
+    def statement(self, values) -> Statement | None:
+        """The SELECT for these values (None when there is none to look for)."""
         values = list(dict.fromkeys(v for v in values if v is not None))
         if not values:
+            return None
+        conn = connections[DEFAULT_DB_ALIAS]
+        sql, params, slots, *_ = self._compiled(conn.vendor, len(values))
+        params = list(params)
+        prepared = [self.field.get_db_prep_value(value, conn, prepared=False) for value in values]
+        for pos, i in slots:
+            params[pos] = prepared[i]
+        return sql, params
+
+    def instances(self, rows: list[tuple], statement: Statement | None) -> list[Model]:
+        """The model instances of the rows that `statement` returned (each row once)."""
+        if statement is None:
             return []
         conn = connections[DEFAULT_DB_ALIAS]
-        sql, params, positions, compiler, converters, names = self._compiled(conn.vendor, len(values))
-        params = list(params)
-        for pos, value in zip(positions, values, strict=True):
-            params[pos] = self.field.get_db_prep_value(value, conn, prepared=False)
-        with conn.cursor() as cursor:
-            _execute(conn, cursor, sql, params)
-            rows = cursor.fetchall()
+        *_, compiler, converters, names = self._compiled(conn.vendor, 1)  # the same columns for any length
         if converters:
             rows = compiler.apply_converters(rows, converters)
+        if len(self.paths) > 1 or any("__" in p for p in self.paths):  # ORs and joins may repeat a row
+            pk = names.index(self.model._meta.pk.attname)
+            rows = list({row[pk]: row for row in map(tuple, rows)}.values())
         return [self.model.from_db(conn.alias, names, tuple(row)) for row in rows]
+
+    def fetch(self, values) -> list[Model]:
+        statement = self.statement(values)
+        if statement is None:
+            return []
+        return self.instances(run(*statement), statement)
+
+
+def fetch_together(*lookups: tuple[CompiledLookup, Iterable]) -> list[list[Model]]:
+    """Several `CompiledLookup.fetch`es that do not depend on each other, in one round trip (`run_together`)."""
+    statements = [lookup.statement(values) for lookup, values in lookups]
+    results = iter(run_together([s for s in statements if s is not None]))
+    return [lookup.instances(next(results), s) if s is not None else []
+            for (lookup, _), s in zip(lookups, statements, strict=True)]

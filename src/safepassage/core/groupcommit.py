@@ -24,6 +24,8 @@ from typing import Any, Generic, TypeVar
 
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 
+from safepassage.core.fastsql import run
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -169,16 +171,14 @@ def serialised_writes() -> Iterator[None]:
         yield
         return
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [_PG_LOCK_KEY])
+        run("SELECT pg_advisory_lock(%s)", [_PG_LOCK_KEY])
         _held.yes = True
         try:
             yield
         finally:
             _held.yes = False
             try:
-                with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_unlock(%s)", [_PG_LOCK_KEY])
+                run("SELECT pg_advisory_unlock(%s)", [_PG_LOCK_KEY])
             except DatabaseError:
                 connection.close()  # a broken session has released its locks with it
         return

@@ -11,9 +11,10 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from safepassage.audit.services import record, record_many
+from safepassage.audit.models import AuditHead
+from safepassage.audit.services import head_lookup, record, record_many
 from safepassage.core.errors import DomainError, InvalidInput, NotFound, StateConflict, VersionConflict
-from safepassage.core.fastsql import CompiledLookup, insert_rows
+from safepassage.core.fastsql import CompiledLookup, fetch_together, insert_new_rows
 from safepassage.core.groupcommit import GroupCommit, serialised_writes
 from safepassage.core.models import snapshot
 from safepassage.core.timeutil import now, require_aware
@@ -104,28 +105,46 @@ def _counts(counts: dict[str, Any]) -> dict[str, int]:
 # The intake's lookups, compiled once (core.fastsql): at thousands of submissions a minute,
 # building and compiling these queries cost several times what the database spends on them.
 _CHECKPOINTS_BY_ID = CompiledLookup(Checkpoint, "id")
-_CORRIDORS_BY_ID = CompiledLookup(Corridor, "id")
-_STATUS_CHANGES_BY_CORRIDOR = CompiledLookup(CorridorStatusChange, "corridor_id")
+_CORRIDORS_BY_CHECKPOINT = CompiledLookup(Corridor, "checkpoints__id")
+_STATUS_CHANGES_BY_CHECKPOINT = CompiledLookup(CorridorStatusChange, "corridor__checkpoints__id")
 _COUNTS_BY_UUID = CompiledLookup(CrossingCount, "client_uuid")
 _COUNTS_BY_SUPERSEDED = CompiledLookup(CrossingCount, "supersedes_uuid")
+# Stored twins of new submissions (retries) and stored corrections of them (arrived first), at once.
+_COUNTS_BY_UUID_OR_CORRECTING = CompiledLookup(CrossingCount, "client_uuid", "supersedes_uuid")
 
 
-def _checkpoints(ids: set[int]) -> dict[int, Checkpoint]:
-    """Checkpoints by id, each with its corridor loaded."""
-    checkpoints = _CHECKPOINTS_BY_ID.fetch(i for i in ids if 0 < i < 2**63)
-    corridors = {c.pk: c for c in _CORRIDORS_BY_ID.fetch({cp.corridor_id for cp in checkpoints})}
+@dataclass
+class _Reads:
+    """What a batch needs from the database, read in one round trip before anything is written."""
+
+    checkpoints: dict[int, Checkpoint]  # by id, each with its corridor loaded
+    histories: dict[int, list[tuple[datetime, str]]]  # by corridor: its status changes, oldest first
+    stored: list[CrossingCount]  # stored counts with one of the batch's UUIDs as client_uuid or supersedes_uuid
+    head: AuditHead | None  # the audit chain's tip, locked until commit
+
+
+def _read_for(items: list[dict]) -> _Reads:
+    ids, keys = set(), set()
+    for item in items:
+        try:
+            ids.add(int(item.get("checkpoint_id")))
+        except (TypeError, ValueError):
+            pass
+        try:
+            keys.add(parse_uuid(item.get("client_uuid"), "client_uuid"))
+        except DomainError:
+            pass  # refused when the item is prepared
+    ids = {i for i in ids if 0 < i < 2**63}
+    checkpoints, corridors, changes, stored, heads = fetch_together(
+        (_CHECKPOINTS_BY_ID, ids), (_CORRIDORS_BY_CHECKPOINT, ids), (_STATUS_CHANGES_BY_CHECKPOINT, ids),
+        (_COUNTS_BY_UUID_OR_CORRECTING, keys), head_lookup())
+    by_id = {c.pk: c for c in corridors}
     for cp in checkpoints:
-        cp.corridor = corridors[cp.corridor_id]
-    return {cp.pk: cp for cp in checkpoints}
-
-
-def _status_history(corridor_ids: set[int]) -> dict[int, list[tuple[datetime, str]]]:
-    """Every status change of the given corridors, oldest first (a short table)."""
-    out: dict[int, list[tuple[datetime, str]]] = {cid: [] for cid in corridor_ids}
-    changes = sorted(_STATUS_CHANGES_BY_CORRIDOR.fetch(corridor_ids), key=lambda c: (c.corridor_id, c.at, c.pk))
-    for change in changes:
-        out[change.corridor_id].append((change.at, change.status))
-    return out
+        cp.corridor = by_id[cp.corridor_id]
+    histories: dict[int, list[tuple[datetime, str]]] = {cid: [] for cid in by_id}
+    for change in sorted(changes, key=lambda c: (c.corridor_id, c.at, c.pk)):
+        histories[change.corridor_id].append((change.at, change.status))
+    return _Reads({cp.pk: cp for cp in checkpoints}, histories, stored, next(iter(heads), None))
 
 
 def _flags(corridor: Corridor, history: list[tuple[datetime, str]], *, direction: str, start: datetime,
@@ -254,46 +273,42 @@ def _prepare(item: dict, *, checkpoints: dict, histories: dict, source: str, use
 
 
 def _insert(count: CrossingCount, data: dict) -> Submitted:
-    """Insert in a savepoint; a twin (a retry, perhaps concurrent) turns into a duplicate or a conflict."""
-    try:
-        with transaction.atomic():
-            insert_rows([count])
+    """Insert one count; a stored twin (a retry, perhaps concurrent) turns it into a duplicate or a conflict."""
+    if insert_new_rows([count], key="client_uuid"):
         return Submitted(count, duplicate=False)
-    except IntegrityError:
-        existing = CrossingCount.objects.filter(client_uuid=count.client_uuid).order_by().first()
-        if existing is not None:
-            return _same_or_conflict(existing, data)
-        if data["supersedes_uuid"] is not None:
-            other = CrossingCount.objects.filter(supersedes_uuid=data["supersedes_uuid"]).first()
-            if other is not None:
-                raise StateConflict(
-                    f"submission {data['supersedes_uuid']} was already corrected by {other.client_uuid}; "
-                    "correct the latest version instead", field="supersedes_uuid") from None
-        raise
+    return _clashed(count, data)
+
+
+def _clashed(count: CrossingCount, data: dict) -> Submitted:
+    """Why a count was not inserted: its UUID is stored already, or what it corrects is corrected already."""
+    existing = _COUNTS_BY_UUID.fetch([count.client_uuid])
+    if existing:
+        return _same_or_conflict(existing[0], data)
+    if data["supersedes_uuid"] is not None:
+        other = _COUNTS_BY_SUPERSEDED.fetch([data["supersedes_uuid"]])
+        if other:
+            raise StateConflict(
+                f"submission {data['supersedes_uuid']} was already corrected by {other[0].client_uuid}; "
+                "correct the latest version instead", field="supersedes_uuid")
+    raise IntegrityError(f"crossing count {count.client_uuid} clashed with a row that is no longer there")
 
 
 def _insert_fresh(fresh: list[tuple[int, CrossingCount, dict]]) -> dict[int, ItemResult]:
-    """Insert new counts in one statement; on any clash (or for a single count) one savepoint per count."""
-    if len(fresh) > 1:
-        try:
-            with transaction.atomic():
-                insert_rows([count for _, count, _ in fresh])
-            if all(count.pk is not None for _, count, _ in fresh):
-                return {index: ItemResult(index, str(count.client_uuid), "stored", count=count)
-                        for index, count, _ in fresh}
-            raise RuntimeError("the database did not return the new rows' ids")  # pragma: no cover
-        except IntegrityError:
-            pass  # a concurrent twin, or two corrections of one count: judge each on its own, as a retry would be
+    """Insert new counts in one statement that skips clashes; then judge each skipped count on its own.
+
+    A clash (a concurrent twin, or two corrections of one count) leaves the transaction intact
+    (`ON CONFLICT DO NOTHING`), so no savepoint is needed, and one skipped count does not stop the rest.
+    """
+    insert_new_rows([count for _, count, _ in fresh], key="client_uuid")
     out: dict[int, ItemResult] = {}
     for index, count, data in fresh:
-        count.pk = None
-        count._state.adding = True
+        if count.pk is not None:
+            out[index] = ItemResult(index, str(count.client_uuid), "stored", count=count)
+            continue
         try:
-            result = _insert(count, data)
+            out[index] = _judged(index, _clashed(count, data))
         except DomainError as exc:
             out[index] = ItemResult(index, str(count.client_uuid), "refused", error=exc)
-            continue
-        out[index] = _judged(index, result)
     return out
 
 
@@ -308,22 +323,17 @@ def _store_counts(*, items: list[dict], source: str, by) -> list[ItemResult]:
 
     Each item is judged on its own: a refused item (bad input, or its UUID reused for a different
     payload) does not stop the others. Every stored item gets its own audit entry. Retries are found
-    with one query and new items inserted with one statement (one savepoint per item only when that
-    statement clashes); then all the audit entries are appended at once (`record_many`: one lock, one
-    insert, one head update), so that concurrent batches queue on the audit chain only briefly.
+    with one query and new items inserted with one statement that skips clashes (each skipped item
+    is then judged on its own, no savepoint needed); then all the audit entries are appended at once
+    (`record_many`: one lock, one insert, one head update), so that concurrent batches queue on the
+    audit chain only briefly.
     """
     if source not in Source.values:
         raise InvalidInput("unknown source", field="source")
     if len(items) > MAX_BATCH:
         raise InvalidInput(f"send at most {MAX_BATCH} submissions at once", field="items")
-    ids = set()
-    for item in items:
-        try:
-            ids.add(int(item.get("checkpoint_id")))
-        except (TypeError, ValueError):
-            pass
-    checkpoints = _checkpoints(ids)
-    histories = _status_history({c.corridor_id for c in checkpoints.values()})
+    reads = _read_for(items)
+    checkpoints, histories = reads.checkpoints, reads.histories
     user = getattr(by, "user", by)
     user = user if getattr(user, "pk", None) else None
     results: dict[int, ItemResult] = {}
@@ -335,9 +345,15 @@ def _store_counts(*, items: list[dict], source: str, by) -> list[ItemResult]:
             results[index] = ItemResult(index, str(item.get("client_uuid") or ""), "refused", error=exc)
             continue
         prepared.append((index, count, data))
-    # Retries found with one query (a single submission finds its twin by inserting, as before).
-    known = {c.client_uuid: c for c in _COUNTS_BY_UUID.fetch(
-        count.client_uuid for _, count, _ in prepared)} if len(prepared) > 1 else {}
+    # Retries (stored twins) and stored corrections of these counts (sent before them).
+    keys = {count.client_uuid for _, count, _ in prepared}
+    known: dict[uuidlib.UUID, CrossingCount] = {}
+    corrected: set[uuidlib.UUID] = set()
+    for stored_count in reads.stored:
+        if stored_count.client_uuid in keys:
+            known[stored_count.client_uuid] = stored_count
+        if stored_count.supersedes_uuid in keys:
+            corrected.add(stored_count.supersedes_uuid)
     fresh: dict[uuidlib.UUID, tuple[int, CrossingCount, dict]] = {}
     later: list[tuple[int, CrossingCount, dict]] = []  # repeated within the batch, or an unknown checkpoint
     for index, count, data in prepared:
@@ -374,10 +390,10 @@ def _store_counts(*, items: list[dict], source: str, by) -> list[ItemResult]:
                replace(results[i], client_uuid=str(items[i].get("client_uuid") or "")) for i in range(len(items))]
     stored = [r.count for r in ordered if r.status == "stored"]
     record_many([{"actor": by, "action": "crossing_count.submitted", "obj": count,
-                  "after": snapshot(count, AUDIT_FIELDS)} for count in stored])
+                  "after": snapshot(count, AUDIT_FIELDS)} for count in stored], head=reads.head)
     # After `record_many`: the audit chain's lock is held until commit, so chains are linked consistently.
-    # Only counts that correct another, or that a stored count already corrects, need relinking.
-    corrected = {c.supersedes_uuid for c in _COUNTS_BY_SUPERSEDED.fetch(c.client_uuid for c in stored)}
+    # Only counts that correct another, or that a stored count already corrects, need relinking (a
+    # correction in this batch relinks its whole chain, the count it corrects included).
     for count in stored:
         if count.supersedes_uuid is not None or count.client_uuid in corrected:
             _relink(count)

@@ -123,9 +123,13 @@ class _Reads:
     head: AuditHead | None  # the audit chain's tip, locked until commit
 
 
-def _read_for(items: list[dict]) -> _Reads:
+def _read_for(items: list[dict | _Parsed]) -> _Reads:
     ids, keys = set(), set()
     for item in items:
+        if isinstance(item, _Parsed):
+            ids.add(item.data["checkpoint_id"])
+            keys.add(item.key)
+            continue
         try:
             ids.add(int(item.get("checkpoint_id")))
         except (TypeError, ValueError):
@@ -251,12 +255,34 @@ def _judged(index: int, result: Submitted) -> ItemResult:
                       count=result.count)
 
 
-def _prepare(item: dict, *, checkpoints: dict, histories: dict, source: str, user) -> tuple[CrossingCount, dict]:
+@dataclass(frozen=True)
+class _Parsed:
+    """A submission checked and normalised on its own (no database needed): its UUID and its fields."""
+
+    key: uuidlib.UUID
+    data: dict
+
+
+def _parse(item: dict | _Parsed) -> _Parsed:
+    if isinstance(item, _Parsed):
+        return item
     key = parse_uuid(item.get("client_uuid"), "client_uuid")
-    data = _normalise(checkpoint_id=item.get("checkpoint_id"), direction=item.get("direction"),
-                      bucket_start=item.get("bucket_start"), bucket_minutes=item.get("bucket_minutes", 60),
-                      counts=item.get("counts") or {}, supersedes_uuid=item.get("supersedes_uuid"),
-                      note=item.get("note") or "", client_uuid=key)
+    return _Parsed(key, _normalise(
+        checkpoint_id=item.get("checkpoint_id"), direction=item.get("direction"),
+        bucket_start=item.get("bucket_start"), bucket_minutes=item.get("bucket_minutes", 60),
+        counts=item.get("counts") or {}, supersedes_uuid=item.get("supersedes_uuid"), note=item.get("note") or "",
+        client_uuid=key))
+
+
+def _sent_uuid(item: dict | _Parsed) -> str:
+    """The client_uuid as the submitter sent it, for the answer to a refused item."""
+    return str(item.key if isinstance(item, _Parsed) else item.get("client_uuid") or "")
+
+
+def _prepare(item: dict | _Parsed, *, checkpoints: dict, histories: dict, source: str,
+             user) -> tuple[CrossingCount, dict]:
+    parsed = _parse(item)
+    key, data = parsed.key, parsed.data
     checkpoint = checkpoints.get(data["checkpoint_id"])
     counts_only = {f: data[f] for f in COUNT_FIELDS}
     flags = [] if checkpoint is None else _flags(
@@ -318,7 +344,7 @@ def submit_crossing_counts(*, items: list[dict], source: str = Source.API, by) -
         return _store_counts(items=items, source=source, by=by)
 
 
-def _store_counts(*, items: list[dict], source: str, by) -> list[ItemResult]:
+def _store_counts(*, items: list[dict | _Parsed], source: str, by) -> list[ItemResult]:
     """Store a batch of counts, each exactly once per client UUID, in the current transaction.
 
     Each item is judged on its own: a refused item (bad input, or its UUID reused for a different
@@ -342,7 +368,7 @@ def _store_counts(*, items: list[dict], source: str, by) -> list[ItemResult]:
         try:
             count, data = _prepare(item, checkpoints=checkpoints, histories=histories, source=source, user=user)
         except DomainError as exc:
-            results[index] = ItemResult(index, str(item.get("client_uuid") or ""), "refused", error=exc)
+            results[index] = ItemResult(index, _sent_uuid(item), "refused", error=exc)
             continue
         prepared.append((index, count, data))
     # Retries (stored twins) and stored corrections of these counts (sent before them).
@@ -387,7 +413,7 @@ def _store_counts(*, items: list[dict], source: str, by) -> list[ItemResult]:
         results[index] = _judged(index, result)
     # A refused item answers with the client_uuid as sent.
     ordered = [results[i] if results[i].status != "refused" else
-               replace(results[i], client_uuid=str(items[i].get("client_uuid") or "")) for i in range(len(items))]
+               replace(results[i], client_uuid=_sent_uuid(items[i])) for i in range(len(items))]
     stored = [r.count for r in ordered if r.status == "stored"]
     record_many([{"actor": by, "action": "crossing_count.submitted", "obj": count,
                   "after": snapshot(count, AUDIT_FIELDS)} for count in stored], head=reads.head)
@@ -437,9 +463,10 @@ def submit_crossing_count(*, client_uuid: Any, checkpoint_id: int, direction: st
     """
     if source not in Source.values:
         raise InvalidInput("unknown source", field="source")
-    item = {"client_uuid": client_uuid, "checkpoint_id": checkpoint_id, "direction": direction,
-            "bucket_start": bucket_start, "bucket_minutes": bucket_minutes, "counts": counts,
-            "supersedes_uuid": supersedes_uuid, "note": note}
+    # Checked here, in the request's own thread: the shared transaction holds only what needs the database.
+    item = _parse({"client_uuid": client_uuid, "checkpoint_id": checkpoint_id, "direction": direction,
+                   "bucket_start": bucket_start, "bucket_minutes": bucket_minutes, "counts": counts,
+                   "supersedes_uuid": supersedes_uuid, "note": note})
     result = _single_intake.submit((item, source, by))
     if result.error is not None:
         raise result.error

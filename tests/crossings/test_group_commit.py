@@ -200,3 +200,50 @@ def test_a_database_error_fails_the_batch_without_item_by_item_retries():
     assert not run_threads(8, submit)
     assert len(outcomes) == 8
     assert sum(len(c) for c in calls) == 8  # each item run once: no retries holding the write turn
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_the_write_turn_a_failed_batch_keeps_nothing_and_each_item_is_retried_in_its_own_turn():
+    from django.db import transaction
+
+    from safepassage.audit.services import record, verify_chain
+    from safepassage.core.groupcommit import holds_write_turn
+
+    turns: list[list[str]] = []
+
+    def write(items: list[str]) -> list[str]:
+        assert holds_write_turn()
+        turns.append(list(items))
+        with transaction.atomic(savepoint=not holds_write_turn()):
+            for it in items:
+                record(actor=SYSTEM, action="crossing_count.submitted", object_type="test", object_id=it)
+            threading.Event().wait(0.005)  # let callers pile up
+            if "bad" in items:
+                raise ValueError("bad item")
+        return [f"ok {it}" for it in items]
+
+    def gate():
+        # The first leader waits for all ten submissions, so that the bad one shares their batch.
+        for _ in range(500):
+            if turns or len(gc._queue) == 10:
+                break
+            threading.Event().wait(0.01)
+        return serialised_writes()
+
+    gc = GroupCommit(write, gate=gate)
+    outcomes: dict[int, object] = {}
+
+    def submit(i: int) -> None:
+        try:
+            outcomes[i] = gc.submit("bad" if i == 3 else str(i))
+        except ValueError as exc:
+            outcomes[i] = exc
+
+    assert not run_threads(10, submit)
+    assert isinstance(outcomes[3], ValueError)
+    assert all(outcomes[i] == f"ok {i}" for i in range(10) if i != 3)
+    assert len(turns[0]) == 10 and "bad" in turns[0]  # it failed the shared batch,
+    assert sorted(map(tuple, turns[1:])) == sorted((it,) for it in turns[0])  # then each ran on its own
+    ids = sorted(AuditEntry.objects.values_list("object_id", flat=True))
+    assert ids == sorted(str(i) for i in range(10) if i != 3)  # the failed batch's writes went with it
+    assert verify_chain().ok

@@ -203,7 +203,8 @@ def run_together(statements: Sequence[Statement], conn=None) -> list[list[tuple]
                 out.append(cursor.fetchall() if cursor.description else [])
             return out
         pg = conn.connection
-        if len(statements) == 1:
+        begins = not pg.autocommit and pg.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        if len(statements) == 1 and not begins:  # (a pipeline sends the transaction's BEGIN along)
             cursor = psycopg.RawCursor(pg)
             cursor.execute(_numbered(statements[0][0]), statements[0][1])
             return [_rows(cursor)]

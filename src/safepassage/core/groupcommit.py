@@ -19,10 +19,11 @@ import contextlib
 import fcntl
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection, transaction
 
 from safepassage.core.fastsql import run
 
@@ -91,10 +92,18 @@ class GroupCommit(Generic[T, R]):
             try:
                 # Pass the gate (the database's write turn) first, then take the queue: requests that
                 # arrive while the leader waits for its turn join its batch instead of waiting longer.
+                # Answers go out only once the gate is left: when the gate is the transaction itself
+                # (PostgreSQL), leaving it is the commit.
                 with self._gate():
                     batch = self._take()
-                    if batch:
-                        self._run(batch)
+                    outcome = self._attempt(batch)
+                if outcome.retry:  # an error one item may have caused: run each on its own, in its own turn
+                    for ticket in batch:
+                        with self._gate():
+                            single = self._attempt([ticket])
+                        self._settle([ticket], single)
+                else:
+                    self._settle(batch, outcome)
             except BaseException as exc:  # noqa: BLE001 - the gate failed (the database is unreachable?)
                 # Never leave anyone waiting, and never lose the lead. If the batch was taken, its
                 # unanswered tickets get the error; if not, only this request does (it was this
@@ -122,30 +131,45 @@ class GroupCommit(Generic[T, R]):
             batch, self._queue = self._queue[:self._max_batch], self._queue[self._max_batch:]
         return batch
 
-    def _run(self, batch: list[_Ticket]) -> None:
+    def _attempt(self, batch: list[_Ticket]) -> "_Outcome":
+        """Run a batch; its results, or the error and whether running each item on its own may help."""
+        if not batch:
+            return _Outcome(results=[])
         try:
             results = list(self._run_batch([t.item for t in batch]))
             if len(results) != len(batch):  # pragma: no cover - a programming error in run_batch
                 raise RuntimeError(f"run_batch answered {len(results)} results for {len(batch)} items")
-        except BaseException as exc:
-            if len(batch) == 1 or not isinstance(exc, Exception) or isinstance(exc, (OperationalError, InterfaceError)):
-                # Nothing one item could cause (the database is locked or gone): running each on its
-                # own would only hold the write turn for as many timeouts.
-                for ticket in batch:
-                    self._answer(ticket, error=exc)
-                return
-            for ticket in batch:  # find the item at fault: each on its own
-                self._run([ticket])
+            return _Outcome(results=results)
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting requests
+            if connection.in_atomic_block:
+                transaction.set_rollback(True)  # the gate's transaction: nothing of the batch is kept
+            # Nothing one item could cause (the database is locked or gone): running each on its own
+            # would only hold the write turn for as many timeouts.
+            retry = len(batch) > 1 and isinstance(exc, Exception) and not isinstance(
+                exc, (OperationalError, InterfaceError))
+            return _Outcome(error=exc, retry=retry)
+
+    def _settle(self, batch: list[_Ticket], outcome: "_Outcome") -> None:
+        if outcome.error is not None:
+            for ticket in batch:
+                self._answer(ticket, error=outcome.error)
             return
         self.batches += 1
         self.items += len(batch)
-        for ticket, result in zip(batch, results, strict=True):
+        for ticket, result in zip(batch, outcome.results, strict=True):
             self._answer(ticket, result=result)
 
     @staticmethod
     def _answer(ticket: _Ticket, *, result: Any = None, error: BaseException | None = None) -> None:
         ticket.result, ticket.error = result, error
         ticket.ready.set()
+
+
+@dataclass
+class _Outcome:
+    results: list | None = None
+    error: BaseException | None = None
+    retry: bool = False
 
 
 _held = threading.local()  # this thread already holds the write turn (re-entry is a no-op)
@@ -155,15 +179,22 @@ _held = threading.local()  # this thread already holds the write turn (re-entry 
 _PG_LOCK_KEY = 0x5AFE_9A55
 
 
+def holds_write_turn() -> bool:
+    """Whether this thread is inside `serialised_writes` (on PostgreSQL: inside its transaction)."""
+    return getattr(_held, "yes", False)
+
+
 @contextlib.contextmanager
 def serialised_writes() -> Iterator[None]:
     """Give the enclosed transaction its turn among the server's writers, queueing without polling.
 
     SQLite: an exclusive lock file next to the database. Processes then queue on the kernel's lock
     (woken at once on release) rather than in SQLite's busy handler (sleeping and polling).
-    PostgreSQL: a session advisory lock, so that the next batch forms while its leader waits (the
-    audit chain's head row would serialise these transactions anyway, but only once they have
-    started). Re-entrant within a thread; a no-op inside a transaction (see below).
+    PostgreSQL: the enclosed block is one transaction, whose first statement takes a transaction-level
+    advisory lock (sent with the BEGIN, released by the commit or rollback: no round trip of its own),
+    so that the next batch forms while its leader waits (the audit chain's head row would serialise
+    these transactions anyway, but only once they have started). Re-entrant within a thread; a no-op
+    inside a transaction (see below).
     """
     if getattr(_held, "yes", False) or connection.in_atomic_block:
         # Inside a transaction the database's own write lock may be held already: taking the turn
@@ -171,16 +202,14 @@ def serialised_writes() -> Iterator[None]:
         yield
         return
     if connection.vendor == "postgresql":
-        run("SELECT pg_advisory_lock(%s)", [_PG_LOCK_KEY])
-        _held.yes = True
-        try:
-            yield
-        finally:
-            _held.yes = False
+        with transaction.atomic():
+            # The transaction's first statement (its BEGIN goes with it); released by the commit.
+            run("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
+            _held.yes = True
             try:
-                run("SELECT pg_advisory_unlock(%s)", [_PG_LOCK_KEY])
-            except DatabaseError:
-                connection.close()  # a broken session has released its locks with it
+                yield
+            finally:
+                _held.yes = False
         return
     if connection.vendor != "sqlite":
         yield

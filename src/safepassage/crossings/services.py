@@ -15,7 +15,7 @@ from safepassage.audit.models import AuditHead
 from safepassage.audit.services import head_lookup, record, record_many
 from safepassage.core.errors import DomainError, InvalidInput, NotFound, StateConflict, VersionConflict
 from safepassage.core.fastsql import CompiledLookup, fetch_together, insert_new_rows
-from safepassage.core.groupcommit import GroupCommit, serialised_writes
+from safepassage.core.groupcommit import GroupCommit, holds_write_turn, serialised_writes
 from safepassage.core.models import snapshot
 from safepassage.core.timeutil import now, require_aware
 from safepassage.corridors.models import Checkpoint, Corridor, CorridorStatus, CorridorStatusChange
@@ -340,7 +340,7 @@ def _insert_fresh(fresh: list[tuple[int, CrossingCount, dict]]) -> dict[int, Ite
 
 def submit_crossing_counts(*, items: list[dict], source: str = Source.API, by) -> list[ItemResult]:
     """Store a batch of counts, each exactly once per client UUID, in one transaction (see `_store_counts`)."""
-    with serialised_writes(), transaction.atomic():
+    with serialised_writes(), transaction.atomic(savepoint=not holds_write_turn()):
         return _store_counts(items=items, source=source, by=by)
 
 
@@ -438,7 +438,9 @@ def _submit_together(entries: list[tuple[dict, str, Any]]) -> list[ItemResult]:
         key = (source, getattr(user, "pk", None), getattr(by, "role", None), getattr(by, "via", None))
         groups.setdefault(key, []).append(i)
     out: list[ItemResult | None] = [None] * len(entries)
-    with transaction.atomic():  # the write turn is the group commit's gate (`_single_intake`)
+    # The write turn is the group commit's gate (`_single_intake`); on PostgreSQL the turn is a
+    # transaction already, which a failure rolls back whole (the group commit then retries each item).
+    with transaction.atomic(savepoint=not holds_write_turn()):
         for (source, *_), members in groups.items():
             results = _store_counts(items=[entries[i][0] for i in members], source=source,
                                     by=entries[members[0]][2])

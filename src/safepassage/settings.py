@@ -86,10 +86,10 @@ def _database_config() -> dict:
         # five times on a connection (Django turns psycopg's preparing off unless told): the count
         # intake's statements are planned once rather than on every run, which halved the server's
         # time per statement in benchmarks/bench_ingest.py. Behind a pooler in transaction mode,
-        # use PgBouncer 1.21 or later (it tracks prepared statements), or set prepare_threshold None.
+        # use PgBouncer 1.21 or later (it tracks prepared statements), or SAFEPASSAGE_PG_PREPARE=off.
         options = config.setdefault("OPTIONS", {})
         options["server_side_binding"] = True
-        options.setdefault("prepare_threshold", 5)
+        options["prepare_threshold"] = None if os.environ.get("SAFEPASSAGE_PG_PREPARE") == "off" else 5
         return config
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {

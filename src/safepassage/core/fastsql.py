@@ -191,6 +191,7 @@ def run_together(statements: Sequence[Statement], conn=None) -> list[list[tuple]
                 cursor.execute(sql, params)
                 out.append(cursor.fetchall() if cursor.description else [])
         return out
+    conn.close_if_health_check_failed()  # what Django's cursor() does first (CONN_HEALTH_CHECKS)
     conn.ensure_connection()
     conn.validate_thread_sharing()
     conn.validate_no_broken_transaction()

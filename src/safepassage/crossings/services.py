@@ -123,22 +123,9 @@ class _Reads:
     head: AuditHead | None  # the audit chain's tip, locked until commit
 
 
-def _read_for(items: list[dict | _Parsed]) -> _Reads:
-    ids, keys = set(), set()
-    for item in items:
-        if isinstance(item, _Parsed):
-            ids.add(item.data["checkpoint_id"])
-            keys.add(item.key)
-            continue
-        try:
-            ids.add(int(item.get("checkpoint_id")))
-        except (TypeError, ValueError):
-            pass
-        try:
-            keys.add(parse_uuid(item.get("client_uuid"), "client_uuid"))
-        except DomainError:
-            pass  # refused when the item is prepared
-    ids = {i for i in ids if 0 < i < 2**63}
+def _read_for(parsed: list[_Parsed]) -> _Reads:
+    ids = {p.data["checkpoint_id"] for p in parsed if 0 < p.data["checkpoint_id"] < 2**63}
+    keys = {p.key for p in parsed}
     checkpoints, corridors, changes, stored, heads = fetch_together(
         (_CHECKPOINTS_BY_ID, ids), (_CORRIDORS_BY_CHECKPOINT, ids), (_STATUS_CHANGES_BY_CHECKPOINT, ids),
         (_COUNTS_BY_UUID_OR_CORRECTING, keys), head_lookup())
@@ -279,9 +266,8 @@ def _sent_uuid(item: dict | _Parsed) -> str:
     return str(item.key if isinstance(item, _Parsed) else item.get("client_uuid") or "")
 
 
-def _prepare(item: dict | _Parsed, *, checkpoints: dict, histories: dict, source: str,
+def _prepare(parsed: _Parsed, *, checkpoints: dict, histories: dict, source: str,
              user) -> tuple[CrossingCount, dict]:
-    parsed = _parse(item)
     key, data = parsed.key, parsed.data
     checkpoint = checkpoints.get(data["checkpoint_id"])
     counts_only = {f: data[f] for f in COUNT_FIELDS}
@@ -358,19 +344,19 @@ def _store_counts(*, items: list[dict | _Parsed], source: str, by) -> list[ItemR
         raise InvalidInput("unknown source", field="source")
     if len(items) > MAX_BATCH:
         raise InvalidInput(f"send at most {MAX_BATCH} submissions at once", field="items")
-    reads = _read_for(items)
-    checkpoints, histories = reads.checkpoints, reads.histories
-    user = getattr(by, "user", by)
-    user = user if getattr(user, "pk", None) else None
     results: dict[int, ItemResult] = {}
-    prepared: list[tuple[int, CrossingCount, dict]] = []
+    parsed: list[tuple[int, _Parsed]] = []
     for index, item in enumerate(items):
         try:
-            count, data = _prepare(item, checkpoints=checkpoints, histories=histories, source=source, user=user)
+            parsed.append((index, _parse(item)))
         except DomainError as exc:
             results[index] = ItemResult(index, _sent_uuid(item), "refused", error=exc)
-            continue
-        prepared.append((index, count, data))
+    reads = _read_for([p for _, p in parsed])
+    user = getattr(by, "user", by)
+    user = user if getattr(user, "pk", None) else None
+    prepared: list[tuple[int, CrossingCount, dict]] = [
+        (index, *_prepare(p, checkpoints=reads.checkpoints, histories=reads.histories, source=source, user=user))
+        for index, p in parsed]
     # Retries (stored twins) and stored corrections of these counts (sent before them).
     keys = {count.client_uuid for _, count, _ in prepared}
     known: dict[uuidlib.UUID, CrossingCount] = {}

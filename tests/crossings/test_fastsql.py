@@ -218,3 +218,15 @@ def test_fetch_together_answers_each_lookup_in_order(checkpoint):
 def test_placeholders_for_each_driver():
     assert _numbered("SELECT %s, '100%%', %s") == "SELECT $1, '100%', $2"
     assert _qmark("SELECT %s, '100%%', %s") == "SELECT ?, '100%', ?"
+
+
+def test_key_share_takes_the_foreign_keys_lock_on_postgresql(checkpoint):
+    from django.db import connection
+
+    lookup = CompiledLookup(Checkpoint, "id", key_share=True)
+    sql, _ = lookup.statement([checkpoint.pk])
+    assert sql.endswith(" FOR KEY SHARE") == (connection.vendor == "postgresql")
+    with transaction.atomic():
+        assert [c.pk for c in lookup.fetch([checkpoint.pk])] == [checkpoint.pk]
+    with pytest.raises(TypeError):
+        CompiledLookup(Checkpoint, "id", key_share=True, for_update=True)

@@ -247,3 +247,35 @@ def test_under_the_write_turn_a_failed_batch_keeps_nothing_and_each_item_is_retr
     ids = sorted(AuditEntry.objects.values_list("object_id", flat=True))
     assert ids == sorted(str(i) for i in range(10) if i != 3)  # the failed batch's writes went with it
     assert verify_chain().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_count_and_an_edit_of_its_corridor_at_once_both_go_through(checkpoint):
+    """The corridor's editor locks it, then the audit head; the intake locks what its counts refer to
+    before the head. Taken the other way round (the head, then the corridor at commit for the foreign
+    key), PostgreSQL found a deadlock and failed one of them."""
+    import time
+
+    from django.db import transaction
+
+    from safepassage.audit.services import record, verify_chain
+    from safepassage.corridors.models import Corridor
+
+    locked = threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def edit() -> None:
+        with transaction.atomic():
+            Corridor.objects.select_for_update().get(pk=checkpoint.corridor_id)
+            locked.set()
+            time.sleep(0.3)  # the intake starts meanwhile
+            record(actor=SYSTEM, action="corridor.updated", obj=checkpoint.corridor, after={"note": "edited"})
+        outcomes["edit"] = "done"
+
+    def submit() -> None:
+        locked.wait(5)
+        outcomes["count"] = services.submit_crossing_count(**item(checkpoint.pk, 4), by=SYSTEM)
+
+    assert not run_threads(2, lambda i: (edit if i == 0 else submit)())
+    assert outcomes["edit"] == "done" and not outcomes["count"].duplicate
+    assert verify_chain().ok

@@ -254,12 +254,18 @@ class CompiledLookup:
     the rows matching the values in any of them (the paths must end on the same type). Returns model
     instances exactly as the ORM would build them (the same SQL, the same converters), without
     building and compiling the query again on every call.
+
+    `for_update` locks the rows read (`SELECT … FOR UPDATE`); `key_share`, on PostgreSQL, takes the
+    lock a foreign key to them takes at commit (`FOR KEY SHARE`: their deletion or key change waits,
+    their other updates do not), so that a writer can take it early, in its own lock order.
     """
 
-    def __init__(self, model: type[Model], *paths: str, for_update: bool = False):
+    def __init__(self, model: type[Model], *paths: str, for_update: bool = False, key_share: bool = False):
         if not paths:
             raise TypeError("CompiledLookup needs at least one field")
-        self.model, self.paths, self.for_update = model, paths, for_update
+        if for_update and key_share:
+            raise TypeError("CompiledLookup: for_update or key_share, not both")
+        self.model, self.paths, self.for_update, self.key_share = model, paths, for_update, key_share
         targets = [_target(model, p) for p in paths]
         if len({f.get_internal_type() for f in targets}) != 1:
             raise TypeError("CompiledLookup: the fields must hold the same type")
@@ -284,6 +290,8 @@ class CompiledLookup:
             qs = qs.select_for_update()
         compiler = qs.query.get_compiler(connection.alias)
         sql, params = compiler.as_sql()
+        if self.key_share and connection.vendor == "postgresql":
+            sql += " FOR KEY SHARE"
         adapted = {self.field.get_db_prep_value(s, connection, prepared=False): i for i, s in enumerate(sentinels)}
         slots = [(pos, adapted[p]) for pos, p in enumerate(params) if p in adapted]  # (parameter, value)
         if len(slots) != n * len(self.paths):

@@ -104,8 +104,12 @@ def _counts(counts: dict[str, Any]) -> dict[str, int]:
 
 # The intake's lookups, compiled once (core.fastsql): at thousands of submissions a minute,
 # building and compiling these queries cost several times what the database spends on them.
-_CHECKPOINTS_BY_ID = CompiledLookup(Checkpoint, "id")
-_CORRIDORS_BY_CHECKPOINT = CompiledLookup(Corridor, "checkpoints__id")
+# The checkpoints and corridors a count refers to are read with the lock its foreign keys take at
+# commit (FOR KEY SHARE), before the audit head: in the order of their editors, which lock a corridor
+# or checkpoint, then the head (corridors.services). Taken after the head, at commit, it deadlocked
+# with them.
+_CHECKPOINTS_BY_ID = CompiledLookup(Checkpoint, "id", key_share=True)
+_CORRIDORS_BY_CHECKPOINT = CompiledLookup(Corridor, "checkpoints__id", key_share=True)
 _STATUS_CHANGES_BY_CHECKPOINT = CompiledLookup(CorridorStatusChange, "corridor__checkpoints__id")
 _COUNTS_BY_UUID = CompiledLookup(CrossingCount, "client_uuid")
 _COUNTS_BY_SUPERSEDED = CompiledLookup(CrossingCount, "supersedes_uuid")
@@ -126,11 +130,15 @@ class _Reads:
 def _read_for(parsed: list[_Parsed]) -> _Reads:
     ids = {p.data["checkpoint_id"] for p in parsed if 0 < p.data["checkpoint_id"] < 2**63}
     keys = {p.key for p in parsed}
-    checkpoints, corridors, changes, stored, heads = fetch_together(
-        (_CHECKPOINTS_BY_ID, ids), (_CORRIDORS_BY_CHECKPOINT, ids), (_STATUS_CHANGES_BY_CHECKPOINT, ids),
-        (_COUNTS_BY_UUID_OR_CORRECTING, keys), head_lookup())
+    # In this order: the rows the counts will refer to, then the audit head (see above), then what
+    # is read under the head's lock (so a correction committed meanwhile by an ungated writer is seen).
+    checkpoints, corridors, heads, changes, stored = fetch_together(
+        (_CHECKPOINTS_BY_ID, ids), (_CORRIDORS_BY_CHECKPOINT, ids), head_lookup(),
+        (_STATUS_CHANGES_BY_CHECKPOINT, ids), (_COUNTS_BY_UUID_OR_CORRECTING, keys))
     by_id = {c.pk: c for c in corridors}
     for cp in checkpoints:
+        if cp.corridor_id not in by_id:  # moved to another corridor between two of the reads above
+            by_id[cp.corridor_id] = Corridor.objects.get(pk=cp.corridor_id)
         cp.corridor = by_id[cp.corridor_id]
     histories: dict[int, list[tuple[datetime, str]]] = {cid: [] for cid in by_id}
     for change in sorted(changes, key=lambda c: (c.corridor_id, c.at, c.pk)):

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Schema
+from ninja.schema import DjangoGetter
 from ninja.security import HttpBearer
 from ninja.utils import check_csrf
-from pydantic import AfterValidator, create_model
+from pydantic import AfterValidator, create_model, model_validator
 
 from safepassage.core.errors import NotAuthenticated
 from safepassage.core.permissions import Perm
@@ -29,6 +30,27 @@ Text = Annotated[str, AfterValidator(_no_nul)]
 LocalTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["08:00"])]
 ShortText = Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class DictSchema(Schema):
+    """A schema validated straight from a plain dict (a JSON body, or a `*_read` function's answer).
+
+    ninja wraps whatever a Schema validates in a `DjangoGetter`, which resolves ORM managers, query
+    sets, files and callables attribute by attribute; for a dict of plain values that changes nothing
+    but costs several times the validation itself (about 35 µs per count submission, measured). A dict
+    goes to pydantic as it is, unless the schema has `resolve_*` methods; anything else (a model
+    instance) still goes through the getter.
+    """
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values: Any, handler, info):  # replaces Schema's validator of that name
+        if type(values) is dict and not cls._ninja_resolvers:
+            return handler(values)
+        # as ninja's Schema does
+        if cls.model_config.get("extra") == "forbid" or cls.model_config.get("validate_assignment", False):
+            handler(values)
+        return handler(DjangoGetter(values, cls, info.context))
 
 
 class PrincipalAuth(HttpBearer):

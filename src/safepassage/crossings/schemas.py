@@ -6,13 +6,13 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from safepassage.core.api import DbId, ShortText, Text
+from safepassage.core.api import DbId, DictSchema, ShortText, Text
 
 DirectionT = Literal["out", "in"]
 Count = int  # validated in the service, so a bad count names its field with a clear reason
 
 
-class Counts(Schema):
+class Counts(DictSchema):
     women: Count = 0
     men: Count = 0
     children: Count = Field(0, description="under 18")
@@ -35,16 +35,16 @@ class CrossingCountCreate(Counts):
     note: Text = Field("", max_length=2000)
 
 
-class BatchCreate(Schema):
+class BatchCreate(DictSchema):
     items: list[CrossingCountCreate] = Field(..., min_length=1, max_length=500)
 
 
-class ErrorItemRead(Schema):
+class ErrorItemRead(DictSchema):
     field: str
     reason: str
 
 
-class BatchItemRead(Schema):
+class BatchItemRead(DictSchema):
     index: int
     client_uuid: str
     status: Literal["stored", "duplicate", "refused"]
@@ -54,14 +54,14 @@ class BatchItemRead(Schema):
     errors: list[ErrorItemRead] = []
 
 
-class BatchRead(Schema):
+class BatchRead(DictSchema):
     stored: int
     duplicates: int
     refused: int
     results: list[BatchItemRead]
 
 
-class Flag(Schema):
+class Flag(DictSchema):
     code: str
     reason: str
 

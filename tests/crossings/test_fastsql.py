@@ -15,6 +15,7 @@ from safepassage.core.fastsql import (
     fetch_together,
     insert_new_rows,
     insert_rows,
+    new_instance,
     plan_insert,
     run_together,
 )
@@ -230,3 +231,25 @@ def test_key_share_takes_the_foreign_keys_lock_on_postgresql(checkpoint):
         assert [c.pk for c in lookup.fetch([checkpoint.pk])] == [checkpoint.pk]
     with pytest.raises(TypeError):
         CompiledLookup(Checkpoint, "id", key_share=True, for_update=True)
+
+
+def _state(obj) -> dict:
+    """Every field's attribute and every cached related object of an instance."""
+    fields = {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+    cached = {f.name: f.get_cached_value(obj, None) for f in obj._meta.concrete_fields if f.is_relation}
+    return {"fields": fields, "cached": cached, "adding": obj._state.adding, "db": obj._state.db}
+
+
+def test_new_instance_builds_what_the_model_builds(checkpoint):
+    values = {"client_uuid": uuid.uuid4(), "checkpoint": checkpoint, "corridor": checkpoint.corridor,
+              "direction": "out", "bucket_start": AT, "bucket_minutes": 15, "women": 3, "flags": [],
+              "note": "", "source": "api", "received_at": AT, "submitted_by": None, "reviewed_by_id": None}
+    built, expected = new_instance(CrossingCount, **values), CrossingCount(**values)
+    assert _state(built) == _state(expected)
+    assert built.checkpoint is checkpoint and built.corridor is checkpoint.corridor  # cached: no query
+    assert built.men == 0 and built.version == 1 and built.is_current  # defaults
+    expected.client_uuid = uuid.uuid4()
+    insert_rows([built, expected])
+    assert {**stored(built), "client_uuid": None} == {**stored(expected), "client_uuid": None}
+    with pytest.raises(TypeError, match="no field"):
+        new_instance(CrossingCount, womens=3)

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 
 from safepassage.audit import actions
 from safepassage.audit.models import AuditEntry, AuditHead
-from safepassage.core.fastsql import CompiledLookup, plan_insert, run_together
+from safepassage.core.fastsql import CompiledLookup, new_instance, plan_insert, run_together
 from safepassage.core.timeutil import now
 
 GENESIS = "0" * 64
@@ -116,7 +116,7 @@ def record_many(entries: Iterable[Mapping[str, Any]], *, head: AuditHead | None 
         seq += 1
         at = now()
         digest = _digest(seq=seq, at=at.isoformat(), prev_hash=prev, **fields)
-        rows.append(AuditEntry(seq=seq, at=at, actor=user, prev_hash=prev, hash=digest, **fields))
+        rows.append(new_instance(AuditEntry, seq=seq, at=at, actor=user, prev_hash=prev, hash=digest, **fields))
         prev = digest
     planned = plan_insert(rows)  # the entries and the new tip, in one round trip
     planned.apply(run_together([*planned.statements, (_head_update_sql(), [seq, prev])])[:-1])

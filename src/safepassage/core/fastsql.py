@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import psycopg
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.db.models import Field, Model, Q
 
 Statement = tuple[str, Sequence]
@@ -128,6 +128,40 @@ def insert_new_rows(objs: Sequence[Model], *, key: str) -> list[Model]:
         raise ValueError(f"insert_new_rows: {key} repeats within the rows")
     planned = plan_insert(objs, key=key)
     return planned.apply(run_together(planned.statements))
+
+
+@functools.lru_cache(maxsize=64)
+def _constructor(model: type[Model]) -> tuple[tuple[str, str | None, Field], ...]:
+    """Per concrete field, in order: its attribute, the name of its relation (if any), the field."""
+    return tuple((f.attname, f.name if f.is_relation else None, f) for f in model._meta.concrete_fields)
+
+
+def new_instance(model: type[Model], **values) -> Model:
+    """`model(**values)` for the hot path: the same instance, built without the keyword handling.
+
+    `Model.__init__` with keywords pops, checks and assigns each field through its descriptor (about
+    half of building a count); with every field given in order it only sets the attributes. Values
+    are keyed by field name or attribute name (`checkpoint` or `checkpoint_id`); a related object
+    given by name is cached on the instance, as the descriptor would; a missing field takes its default.
+    """
+    args, related = [], []
+    for attname, relation, field in _constructor(model):
+        if relation is not None and relation in values:
+            obj = values.pop(relation)
+            related.append((field, obj))
+            args.append(None if obj is None else getattr(obj, field.target_field.attname))
+        elif attname in values:
+            args.append(values.pop(attname))
+        else:
+            args.append(field.get_default())
+    if values:
+        raise TypeError(f"{model.__name__} has no field(s) {', '.join(sorted(values))}")
+    instance = model(*args)
+    for field, obj in related:
+        field.set_cached_value(instance, obj)
+        if obj is not None and instance._state.db is None:  # as the descriptor does
+            instance._state.db = router.db_for_write(model, instance=obj)
+    return instance
 
 
 def _placeholders(sql: str, mark) -> str:

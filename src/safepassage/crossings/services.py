@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from safepassage.audit.models import AuditHead
 from safepassage.audit.services import head_lookup, record, record_many
 from safepassage.core.errors import DomainError, InvalidInput, NotFound, StateConflict, VersionConflict
-from safepassage.core.fastsql import CompiledLookup, fetch_together, insert_new_rows
+from safepassage.core.fastsql import CompiledLookup, fetch_together, insert_new_rows, new_instance
 from safepassage.core.groupcommit import GroupCommit, holds_write_turn, serialised_writes
 from safepassage.core.models import snapshot
 from safepassage.core.timeutil import now, require_aware
@@ -282,8 +282,8 @@ def _prepare(parsed: _Parsed, *, checkpoints: dict, histories: dict, source: str
     flags = [] if checkpoint is None else _flags(
         checkpoint.corridor, histories.get(checkpoint.corridor_id, []), direction=data["direction"],
         start=data["bucket_start"], minutes=data["bucket_minutes"], counts=counts_only)
-    count = CrossingCount(
-        client_uuid=key, supersedes_uuid=data["supersedes_uuid"], checkpoint=checkpoint,
+    count = new_instance(
+        CrossingCount, client_uuid=key, supersedes_uuid=data["supersedes_uuid"], checkpoint=checkpoint,
         corridor=checkpoint.corridor if checkpoint else None, direction=data["direction"],
         bucket_start=data["bucket_start"], bucket_minutes=data["bucket_minutes"], **counts_only,
         total_persons=sum(data[f] for f in PEOPLE_FIELDS), flags=flags,

@@ -119,7 +119,15 @@ def record_many(entries: Iterable[Mapping[str, Any]], *, head: AuditHead | None 
         rows.append(new_instance(AuditEntry, seq=seq, at=at, actor=user, prev_hash=prev, hash=digest, **fields))
         prev = digest
     planned = plan_insert(rows)  # the entries and the new tip, in one round trip
-    planned.apply(run_together([*planned.statements, (_head_update_sql(), [seq, prev])])[:-1])
+    head_update = (_head_update_sql(), [seq, prev])
+    if connection.vendor == "postgresql" and len(planned.statements) == 1:
+        # In one statement: the tip's update rides along with the insert as a data-modifying WITH
+        # (run exactly once, whether or not its output is read); the entries' ids come back in order.
+        (insert, params), (update, update_params) = planned.statements[0], head_update
+        statement = (f"WITH entries AS ({insert}), tip AS ({update}) SELECT * FROM entries", [*params, *update_params])
+        planned.apply(run_together([statement]))
+    else:
+        planned.apply(run_together([*planned.statements, head_update])[:-1])
     head.seq, head.last_hash = seq, prev
     return rows
 

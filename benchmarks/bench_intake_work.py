@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import re
+import select
 import shutil
 import subprocess
 import sys
@@ -36,6 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 WARM = 10
+PHASE_TIMEOUT = 1800  # seconds for the warm-up or the measured iterations, under valgrind
 
 
 def _child(mode: str, n: int, batch: int) -> None:
@@ -108,34 +110,38 @@ def _counted(pid: int) -> int:
 
 def _instructions(env: dict, mode: str, n: int, batch: int) -> float:
     """Instructions per iteration of `mode`, from the counters before and after n iterations."""
-    child = subprocess.Popen(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__, "--child",
-         mode, str(n), str(batch)],
-        env={**env, "PYTHONHASHSEED": "0", "INTAKE_SEED": str(uuid.uuid4())}, stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        counts = []
-        for expected in ("warm", "done"):
-            line = child.stdout.readline().strip()
-            if line != expected:
-                raise RuntimeError(f"{mode} under callgrind: expected {expected!r}, got {line!r}:\n"
-                                   f"{child.stderr.read()[-3000:] if child.poll() is not None else ''}")
-            counts.append(_counted(child.pid))
-            child.stdin.write("go\n")
-            child.stdin.flush()
-        child.wait(60)
-        return (counts[1] - counts[0]) / n
-    finally:
-        if child.poll() is None:
-            child.kill()
+    with tempfile.TemporaryFile("w+") as errors:  # valgrind's and the child's messages, read on failure
+        child = subprocess.Popen(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__,
+             "--child", mode, str(n), str(batch)],
+            env={**env, "PYTHONHASHSEED": "0", "INTAKE_SEED": str(uuid.uuid4())}, stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=errors, text=True)
+        try:
+            counts = []
+            for expected in ("warm", "done"):
+                ready, _, _ = select.select([child.stdout], [], [], PHASE_TIMEOUT)
+                line = child.stdout.readline().strip() if ready else "(nothing: timed out)"
+                if line != expected:
+                    errors.seek(0)
+                    raise RuntimeError(f"{mode} under callgrind: expected {expected!r}, got {line!r}:\n"
+                                       f"{errors.read()[-3000:]}")
+                counts.append(_counted(child.pid))
+                child.stdin.write("go\n")
+                child.stdin.flush()
+            child.wait(60)
+            return (counts[1] - counts[0]) / n
+        finally:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
 
 
 def measure(kind: str, n: int, batch: int) -> dict:
     from bench_ingest import Database
 
     with tempfile.TemporaryDirectory() as tmp:
-        db = Database(kind, tmp)
         try:
+            db = Database(kind, tmp)
             env = {**db.env, "INTAKE_OBJECTS": json.dumps(db.objects)}
             out = {}
             for mode in ("request", "batch"):
@@ -144,7 +150,8 @@ def measure(kind: str, n: int, batch: int) -> dict:
                       f"{'submission' if mode == 'request' else f'batch of {batch}'}", flush=True)
             return out
         finally:
-            db.drop()
+            if kind == "postgres":  # by name: also when the database was created but not set up
+                Database.admin(f"DROP DATABASE IF EXISTS bench_safepassage_{os.getpid()} WITH (FORCE)")
 
 
 def main() -> int:

@@ -253,3 +253,5 @@ def test_new_instance_builds_what_the_model_builds(checkpoint):
     assert {**stored(built), "client_uuid": None} == {**stored(expected), "client_uuid": None}
     with pytest.raises(TypeError, match="no field"):
         new_instance(CrossingCount, womens=3)
+    with pytest.raises(ValueError, match="must be a Checkpoint instance"):  # as Model(**values) refuses it
+        new_instance(CrossingCount, **{**values, "checkpoint": checkpoint.corridor})

@@ -122,9 +122,11 @@ def record_many(entries: Iterable[Mapping[str, Any]], *, head: AuditHead | None 
     head_update = (_head_update_sql(), [seq, prev])
     if connection.vendor == "postgresql" and len(planned.statements) == 1:
         # In one statement: the tip's update rides along with the insert as a data-modifying WITH
-        # (run exactly once, whether or not its output is read); the entries' ids come back in order.
+        # (run exactly once, whether or not its output is read); the entries' ids, drawn from their
+        # sequence row by row, come back in ascending order, which is the order of the rows.
         (insert, params), (update, update_params) = planned.statements[0], head_update
-        statement = (f"WITH entries AS ({insert}), tip AS ({update}) SELECT * FROM entries", [*params, *update_params])
+        statement = (f"WITH entries AS ({insert}), tip AS ({update}) SELECT * FROM entries ORDER BY 1",
+                     [*params, *update_params])
         planned.apply(run_together([statement]))
     else:
         planned.apply(run_together([*planned.statements, head_update])[:-1])

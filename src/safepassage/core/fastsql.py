@@ -148,6 +148,9 @@ def new_instance(model: type[Model], **values) -> Model:
     for attname, relation, field in _constructor(model):
         if relation is not None and relation in values:
             obj = values.pop(relation)
+            if obj is not None and not isinstance(obj, field.remote_field.model._meta.concrete_model):
+                raise ValueError(f"{model.__name__}.{relation} must be a "
+                                 f"{field.remote_field.model._meta.object_name} instance, not {obj!r}")
             related.append((field, obj))
             args.append(None if obj is None else getattr(obj, field.target_field.attname))
         elif attname in values:

@@ -11,11 +11,25 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from safepassage import __version__
 from safepassage.core.api import PrincipalAuth
-from safepassage.core.errors import DomainError
+from safepassage.core.errors import DomainError, NotAuthenticated, PermissionDenied
+from safepassage.core.principal import TokenClaim
 
 log = logging.getLogger(__name__)
 
-api = NinjaAPI(
+
+class SafePassageAPI(NinjaAPI):
+    def on_exception(self, request, exc: Exception):
+        """Settle a deferred token (`TokenClaim`) before any refusal: its 401 or 403 comes first."""
+        claim = getattr(request, "auth", None)
+        if isinstance(claim, TokenClaim):
+            try:
+                request.auth = claim.settle()
+            except (NotAuthenticated, PermissionDenied) as refusal:
+                exc = refusal
+        return super().on_exception(request, exc)
+
+
+api = SafePassageAPI(
     title="Safe Passage API",
     version=__version__,
     description=(

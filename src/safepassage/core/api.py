@@ -13,7 +13,7 @@ from pydantic import AfterValidator, create_model, model_validator
 
 from safepassage.core.errors import NotAuthenticated
 from safepassage.core.permissions import Perm
-from safepassage.core.principal import PUBLIC, Principal, principal_for_user
+from safepassage.core.principal import PUBLIC, Principal, TokenClaim, principal_for_user
 
 MAX_ID = 2_147_483_647  # fits every database's integer key
 
@@ -60,15 +60,28 @@ class PrincipalAuth(HttpBearer):
     not use a route learns nothing about its inputs (401 for the public, 403 otherwise).
     """
 
-    def __init__(self, perm: Perm | None = None):
+    def __init__(self, perm: Perm | None = None, *, defer: bool = False):
         super().__init__()
+        if defer and perm is None:
+            raise TypeError("PrincipalAuth(defer=True) needs the permission the claim is settled against")
         self.perm = perm
+        self.defer = defer  # a bearer token becomes a TokenClaim, settled later (see TokenClaim)
 
-    def __call__(self, request: HttpRequest) -> Principal:
+    def __call__(self, request: HttpRequest) -> Principal | TokenClaim:
+        if self.defer:
+            token = self._bearer_token(request)
+            if token is not None:
+                return TokenClaim(token, self.perm)
         principal = self._identify(request)
         if self.perm is not None:
             principal.require(self.perm)
         return principal
+
+    @staticmethod
+    def _bearer_token(request: HttpRequest) -> str | None:
+        """The token of a well-formed `Authorization: Bearer <token>` header, else None."""
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        return (token.strip() or None) if scheme.lower() == "bearer" else None
 
     def _identify(self, request: HttpRequest) -> Principal:
         header = request.headers.get("Authorization")
@@ -93,18 +106,22 @@ class PrincipalAuth(HttpBearer):
         return principal_for_user(user, via="token")
 
 
-def op(method: Callable[..., Callable], path: str, *, perm: Perm, **kwargs: Any) -> Callable:
+def op(method: Callable[..., Callable], path: str, *, perm: Perm, defer_token: bool = False,
+       **kwargs: Any) -> Callable:
     """Declare a route with the permission it needs; checked before anything else runs.
 
     The permission is also published in the OpenAPI document as `x-permission`, which the
     authorisation matrix test reads, so a route without a rule cannot slip in.
+
+    `defer_token`: a bearer token reaches the view as a `TokenClaim`, which the view's writer settles
+    with its own reads; any refusal settles it first (`safepassage.api`), so the rule above holds.
     """
     extra = {**kwargs.pop("openapi_extra", {}), "x-permission": perm.value}
     responses = kwargs.pop("response", None)
     if responses is not None:
         # Every guarded route can answer with the standard error body.
         responses = {**ERRORS, **(responses if isinstance(responses, dict) else {200: responses})}
-    return method(path, auth=PrincipalAuth(perm), openapi_extra=extra, response=responses, **kwargs)
+    return method(path, auth=PrincipalAuth(perm, defer=defer_token), openapi_extra=extra, response=responses, **kwargs)
 
 
 _PAGE_MODELS: dict[type, type] = {}

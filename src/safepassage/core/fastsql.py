@@ -372,9 +372,13 @@ class CompiledLookup:
         return self.instances(run(*statement), statement)
 
 
-def fetch_together(*lookups: tuple[CompiledLookup, Iterable]) -> list[list[Model]]:
-    """Several `CompiledLookup.fetch`es that do not depend on each other, in one round trip (`run_together`)."""
+def fetch_together(*lookups: tuple[CompiledLookup, Iterable]) -> list:
+    """Several `CompiledLookup.fetch`es that do not depend on each other, in one round trip (`run_together`).
+
+    Any object with the same two methods may take part: `statement(values)` (None: nothing to read)
+    and `instances(rows, statement)`, whose answer is returned in its place.
+    """
     statements = [lookup.statement(values) for lookup, values in lookups]
     results = iter(run_together([s for s in statements if s is not None]))
-    return [lookup.instances(next(results), s) if s is not None else []
+    return [lookup.instances(next(results) if s is not None else [], s)
             for (lookup, _), s in zip(lookups, statements, strict=True)]

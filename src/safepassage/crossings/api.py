@@ -63,7 +63,9 @@ def _submitted(result: services.Submitted):
     return Status(200 if result.duplicate else 201, body)
 
 
-@op(router.post, "/crossings/counts", perm=Perm.CROSSINGS_SUBMIT,
+# The token is checked with the group commit's reads, one query per batch instead of one per request
+# (`TokenClaim`); a refusal of any kind still answers 401/403 first.
+@op(router.post, "/crossings/counts", perm=Perm.CROSSINGS_SUBMIT, defer_token=True,
     response={200: CrossingCountRead, 201: CrossingCountRead})
 def submit_count(request, body: CrossingCountCreate):
     """Submit a count (201); a retry with the same client_uuid and payload answers 200 with duplicate=true.

@@ -11,12 +11,15 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from safepassage.accounts.models import User
+from safepassage.accounts.services import token_digest, token_holders
 from safepassage.audit.models import AuditHead
 from safepassage.audit.services import head_lookup, record, record_many
 from safepassage.core.errors import DomainError, InvalidInput, NotFound, StateConflict, VersionConflict
 from safepassage.core.fastsql import CompiledLookup, fetch_together, insert_new_rows, new_instance
 from safepassage.core.groupcommit import GroupCommit, holds_write_turn, serialised_writes
 from safepassage.core.models import snapshot
+from safepassage.core.principal import TokenClaim
 from safepassage.core.timeutil import now, require_aware
 from safepassage.corridors.models import Checkpoint, Corridor, CorridorStatus, CorridorStatusChange
 from safepassage.corridors.selectors import within_hours
@@ -125,15 +128,17 @@ class _Reads:
     histories: dict[int, list[tuple[datetime, str]]]  # by corridor: its status changes, oldest first
     stored: list[CrossingCount]  # stored counts with one of the batch's UUIDs as client_uuid or supersedes_uuid
     head: AuditHead | None  # the audit chain's tip, locked until commit
+    token_holders: dict[str, User]  # by token digest: the holders of the batch's unchecked tokens
 
 
-def _read_for(parsed: list[_Parsed]) -> _Reads:
+def _read_for(parsed: list[_Parsed], tokens: list[str]) -> _Reads:
     ids = {p.data["checkpoint_id"] for p in parsed if 0 < p.data["checkpoint_id"] < 2**63}
     keys = {p.key for p in parsed}
-    # In this order: the rows the counts will refer to, then the audit head (see above), then what
-    # is read under the head's lock (so a correction committed meanwhile by an ungated writer is seen).
-    checkpoints, corridors, heads, changes, stored = fetch_together(
-        (_CHECKPOINTS_BY_ID, ids), (_CORRIDORS_BY_CHECKPOINT, ids), head_lookup(),
+    # In this order: the submitters' tokens, the rows the counts will refer to, then the audit head
+    # (see above), then what is read under the head's lock (so a correction committed meanwhile by an
+    # ungated writer is seen).
+    holders, checkpoints, corridors, heads, changes, stored = fetch_together(
+        (token_holders, tokens), (_CHECKPOINTS_BY_ID, ids), (_CORRIDORS_BY_CHECKPOINT, ids), head_lookup(),
         (_STATUS_CHANGES_BY_CHECKPOINT, ids), (_COUNTS_BY_UUID_OR_CORRECTING, keys))
     by_id = {c.pk: c for c in corridors}
     for cp in checkpoints:
@@ -143,7 +148,8 @@ def _read_for(parsed: list[_Parsed]) -> _Reads:
     histories: dict[int, list[tuple[datetime, str]]] = {cid: [] for cid in by_id}
     for change in sorted(changes, key=lambda c: (c.corridor_id, c.at, c.pk)):
         histories[change.corridor_id].append((change.at, change.status))
-    return _Reads({cp.pk: cp for cp in checkpoints}, histories, stored, next(iter(heads), None))
+    return _Reads({cp.pk: cp for cp in checkpoints}, histories, stored, next(iter(heads), None),
+                  holders)
 
 
 def _flags(corridor: Corridor, history: list[tuple[datetime, str]], *, direction: str, start: datetime,
@@ -335,11 +341,16 @@ def _insert_fresh(fresh: list[tuple[int, CrossingCount, dict]]) -> dict[int, Ite
 def submit_crossing_counts(*, items: list[dict], source: str = Source.API, by) -> list[ItemResult]:
     """Store a batch of counts, each exactly once per client UUID, in one transaction (see `_store_counts`)."""
     with serialised_writes(), transaction.atomic(savepoint=not holds_write_turn()):
-        return _store_counts(items=items, source=source, by=by)
+        return _store_counts([(item, source, by) for item in items])
 
 
-def _store_counts(*, items: list[dict | _Parsed], source: str, by) -> list[ItemResult]:
+def _store_counts(entries: list[tuple[dict | _Parsed, str, Any]]) -> list[ItemResult]:
     """Store a batch of counts, each exactly once per client UUID, in the current transaction.
+
+    Entries are `(item, source, by)`: each count keeps its own source and submitter (the concurrent
+    requests of a group commit come from many devices). A submitter may be a `TokenClaim`: the
+    tokens are checked with the batch's other reads, and an item whose token is refused is refused
+    with that 401 or 403 before anything else about it is judged.
 
     Each item is judged on its own: a refused item (bad input, or its UUID reused for a different
     payload) does not stop the others. Every stored item gets its own audit entry. Retries are found
@@ -348,10 +359,13 @@ def _store_counts(*, items: list[dict | _Parsed], source: str, by) -> list[ItemR
     (`record_many`: one lock, one insert, one head update), so that concurrent batches queue on the
     audit chain only briefly.
     """
-    if source not in Source.values:
+    sources = Source.values  # a list, built on each use
+    if any(source not in sources for _, source, _ in entries):
         raise InvalidInput("unknown source", field="source")
-    if len(items) > MAX_BATCH:
+    if len(entries) > MAX_BATCH:
         raise InvalidInput(f"send at most {MAX_BATCH} submissions at once", field="items")
+    items = [item for item, _, _ in entries]
+    claims = {id(by): by for _, _, by in entries if isinstance(by, TokenClaim) and not by.settled}
     results: dict[int, ItemResult] = {}
     parsed: list[tuple[int, _Parsed]] = []
     for index, item in enumerate(items):
@@ -359,12 +373,20 @@ def _store_counts(*, items: list[dict | _Parsed], source: str, by) -> list[ItemR
             parsed.append((index, _parse(item)))
         except DomainError as exc:
             results[index] = ItemResult(index, _sent_uuid(item), "refused", error=exc)
-    reads = _read_for([p for _, p in parsed])
-    user = getattr(by, "user", by)
-    user = user if getattr(user, "pk", None) else None
+    reads = _read_for([p for _, p in parsed], tokens=[claim.token for claim in claims.values()])
+    for claim in claims.values():
+        claim.settle_with(reads.token_holders.get(token_digest(claim.token)))
+    actors = [_actor(by) for _, _, by in entries]
+    accepted = []
+    for index, p in parsed:
+        if isinstance(actors[index], DomainError):  # the submitter's token was refused: nothing else is judged
+            results[index] = ItemResult(index, str(p.key), "refused", error=actors[index])
+        else:
+            accepted.append((index, p))
     prepared: list[tuple[int, CrossingCount, dict]] = [
-        (index, *_prepare(p, checkpoints=reads.checkpoints, histories=reads.histories, source=source, user=user))
-        for index, p in parsed]
+        (index, *_prepare(p, checkpoints=reads.checkpoints, histories=reads.histories, source=entries[index][1],
+                          user=_user_of(actors[index])))
+        for index, p in accepted]
     # Retries (stored twins) and stored corrections of these counts (sent before them).
     keys = {count.client_uuid for _, count, _ in prepared}
     known: dict[uuidlib.UUID, CrossingCount] = {}
@@ -409,8 +431,9 @@ def _store_counts(*, items: list[dict | _Parsed], source: str, by) -> list[ItemR
     ordered = [results[i] if results[i].status != "refused" else
                replace(results[i], client_uuid=_sent_uuid(items[i])) for i in range(len(items))]
     stored = [r.count for r in ordered if r.status == "stored"]
-    record_many([{"actor": by, "action": "crossing_count.submitted", "obj": count,
-                  "after": snapshot(count, AUDIT_FIELDS)} for count in stored], head=reads.head)
+    record_many([{"actor": actors[r.index], "action": "crossing_count.submitted", "obj": r.count,
+                  "after": snapshot(r.count, AUDIT_FIELDS)} for r in ordered if r.status == "stored"],
+                head=reads.head)
     # After `record_many`: the audit chain's lock is held until commit, so chains are linked consistently.
     # Only counts that correct another, or that a stored count already corrects, need relinking (a
     # correction in this batch relinks its whole chain, the count it corrects included).
@@ -420,27 +443,30 @@ def _store_counts(*, items: list[dict | _Parsed], source: str, by) -> list[ItemR
     return ordered
 
 
+def _actor(by: Any) -> Any:
+    """The submitter an entry names: a principal (or user), or the refusal of its unchecked token."""
+    if isinstance(by, TokenClaim):
+        try:
+            return by.settle()  # settled with the batch's reads: no query here
+        except DomainError as refusal:
+            return refusal
+    return by
+
+
+def _user_of(by: Any):
+    user = getattr(by, "user", by)
+    return user if getattr(user, "pk", None) else None
+
+
 def _submit_together(entries: list[tuple[dict, str, Any]]) -> list[ItemResult]:
     """Store the single submissions of concurrent requests in one transaction (group commit).
 
-    Entries are `(item, source, by)`; items of the same submitter and source go through
-    `submit_crossing_counts` together, so each keeps its own audit entry naming its submitter.
+    Entries are `(item, source, by)`; each keeps its own audit entry naming its submitter.
     """
-    groups: dict[tuple, list[int]] = {}
-    for i, (_, source, by) in enumerate(entries):
-        user = getattr(by, "user", by)
-        key = (source, getattr(user, "pk", None), getattr(by, "role", None), getattr(by, "via", None))
-        groups.setdefault(key, []).append(i)
-    out: list[ItemResult | None] = [None] * len(entries)
     # The write turn is the group commit's gate (`_single_intake`); on PostgreSQL the turn is a
     # transaction already, which a failure rolls back whole (the group commit then retries each item).
     with transaction.atomic(savepoint=not holds_write_turn()):
-        for (source, *_), members in groups.items():
-            results = _store_counts(items=[entries[i][0] for i in members], source=source,
-                                    by=entries[members[0]][2])
-            for i, result in zip(members, results, strict=True):
-                out[i] = replace(result, index=0)
-    return out
+        return [replace(result, index=0) for result in _store_counts(entries)]
 
 
 # One per server process: single submissions arriving together share a transaction.

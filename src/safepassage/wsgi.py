@@ -6,8 +6,16 @@ import os
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
+from safepassage.core.groupcommit import writers_first
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safepassage.settings")
-application = get_wsgi_application()
+_django = get_wsgi_application()
+
+
+def application(environ, start_response):
+    writers_first.wait()  # a group-commit leader of this process holding the write turn goes first
+    return _django(environ, start_response)
+
 
 # Garbage collection, tuned for a server process (measured with benchmarks/bench_ingest.py):
 # - load the URLconf (and with it every app's API, schemas and views) now rather than on the first

@@ -1,6 +1,7 @@
 """Group commit: concurrent single submissions share a transaction, each answered with its own result."""
 
 import threading
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -279,3 +280,49 @@ def test_a_count_and_an_edit_of_its_corridor_at_once_both_go_through(checkpoint)
     assert not run_threads(2, lambda i: (edit if i == 0 else submit)())
     assert outcomes["edit"] == "done" and not outcomes["count"].duplicate
     assert verify_chain().ok
+
+
+def test_writers_go_first_while_the_turn_is_held_and_not_after():
+    from safepassage.core.groupcommit import WritersFirst, writers_first
+
+    seen = []
+
+    class Gate:
+        def __enter__(self):
+            seen.append(("enter", writers_first._free.is_set()))
+
+        def __exit__(self, *exc):
+            seen.append(("exit", writers_first._free.is_set()))  # on PostgreSQL: the commit
+
+    def run_batch(items):
+        seen.append(("batch", writers_first._free.is_set()))
+        started = time.monotonic()
+        writers_first.wait()  # a request starting now waits, at most MAX_WAIT
+        seen.append(("waited", time.monotonic() - started))
+        return items
+
+    group = GroupCommit(run_batch, gate=Gate)
+    assert group.submit(7) == 7
+    assert [s[0] for s in seen] == ["enter", "batch", "waited", "exit"]
+    assert seen[0][1] and not seen[1][1] and not seen[3][1]  # held from entering the gate until it is left
+    assert WritersFirst.MAX_WAIT * 0.9 <= seen[2][1] < 1.0
+    assert writers_first._free.is_set()  # released: nobody waits any more
+    started = time.monotonic()
+    writers_first.wait()
+    assert time.monotonic() - started < WritersFirst.MAX_WAIT / 2
+
+
+def test_a_gate_that_fails_holds_nothing_back():
+    from safepassage.core.groupcommit import writers_first
+
+    def failing_gate():
+        raise ConnectionError("database unreachable")
+
+    writers_first.hold()  # another leader holds the turn
+    try:
+        with pytest.raises(ConnectionError):
+            GroupCommit(lambda items: items, gate=failing_gate).submit(1)
+        assert not writers_first._free.is_set()  # the failure did not release the other leader's hold
+    finally:
+        writers_first.release()
+    assert writers_first._free.is_set()

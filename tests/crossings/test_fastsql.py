@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -255,3 +256,38 @@ def test_new_instance_builds_what_the_model_builds(checkpoint):
         new_instance(CrossingCount, womens=3)
     with pytest.raises(ValueError, match="must be a Checkpoint instance"):  # as Model(**values) refuses it
         new_instance(CrossingCount, **{**values, "checkpoint": checkpoint.corridor})
+
+
+@pytest.mark.parametrize("at", [AT, datetime(2016, 10, 20, 12, 30, 15, 7, tzinfo=ZoneInfo("Asia/Damascus")),
+                                datetime(2016, 10, 20, 23, 59, tzinfo=ZoneInfo("America/Caracas"))])
+def test_aware_datetimes_are_prepared_as_the_orm_prepares_them(checkpoint, at):
+    from django.db import connection
+
+    count = new_instance(CrossingCount, client_uuid=uuid.uuid4(), checkpoint=checkpoint,
+                         corridor=checkpoint.corridor, direction="out", bucket_start=at, bucket_minutes=15,
+                         flags=[], received_at=at)
+    [(_, params)] = plan_insert([count]).statements
+    field = CrossingCount._meta.get_field("bucket_start")
+    assert params.count(field.get_db_prep_save(at, connection)) == 2  # bucket_start and received_at
+    insert_rows([count])
+    assert CrossingCount.objects.get(pk=count.pk).bucket_start == at
+
+
+def test_new_instance_runs_the_model_init_when_someone_listens_to_it(checkpoint):
+    from django.db.models.signals import post_init
+
+    seen = []
+
+    def listener(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(listener, sender=CrossingCount)
+    try:
+        built = new_instance(CrossingCount, client_uuid=uuid.uuid4(), checkpoint=checkpoint,
+                             corridor=checkpoint.corridor, direction="out", bucket_start=AT, bucket_minutes=15,
+                             flags=[], received_at=AT)
+    finally:
+        post_init.disconnect(listener, sender=CrossingCount)
+    assert seen == [built]
+    assert new_instance(CrossingCount, client_uuid=uuid.uuid4(), checkpoint=checkpoint, direction="out",
+                        bucket_start=AT, bucket_minutes=5, received_at=AT) not in seen

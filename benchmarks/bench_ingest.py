@@ -535,7 +535,7 @@ def bench(kind: str, args) -> dict:
             token, cp = db.objects["token"], db.objects["checkpoint_id"]
             load(server.port, token, make_items(64, cp, datetime(2016, 10, 17, tzinfo=UTC), seed=9), batch=1,
                  clients=args.clients)  # warm-up (its own day)
-            print(f"\n== {kind}: gunicorn {args.workers} workers (a thread per connection), {args.clients} clients "
+            print(f"\n== {kind}: gunicorn {args.workers} workers x 8 threads, {args.clients} clients "
                   f"(load average {loadavg()})", flush=True)
             single_items = make_items(args.single, cp, DAYS["single"], seed=1)
             out["single"] = r = load(server.port, token, single_items, batch=1, clients=args.clients)
@@ -616,7 +616,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (a thread per connection each)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (8 threads each)")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--single", type=int, default=2000, help="single submissions")
     parser.add_argument("--batched", type=int, default=20000, help="submissions sent in batches")

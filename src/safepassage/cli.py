@@ -4,7 +4,7 @@
     safepassage import places FILE --name-field NAME [...]
     safepassage audit verify
     safepassage demo load
-    safepassage serve [--host 127.0.0.1] [--port 8000] [--workers 2] [--connections 1000]
+    safepassage serve [--host 127.0.0.1] [--port 8000] [--workers 2] [--threads 8]
     safepassage <any Django management command>   e.g. migrate, createsuperuser
 """
 
@@ -101,17 +101,15 @@ def _serve_command(argv: Sequence[str]) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=2)
-    # Each connection is served by a thread of its own (safepassage.serving.ConnectionWorker);
-    # concurrent count submissions share a commit (group commit).
-    parser.add_argument("--connections", type=int, default=1000,
-                        help="open client connections per worker at most; more wait to be accepted")
+    # Threads wait on the database most of the time; more of them let concurrent submissions
+    # share a commit (group commit) instead of queueing for the socket.
+    parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args(argv)
     from gunicorn.app.wsgiapp import run
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safepassage.settings")
     sys.argv = ["gunicorn", "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
-                "--worker-class", "safepassage.serving.ConnectionWorker", "--worker-connections",
-                str(args.connections), "--access-logfile", "-",
+                "--threads", str(args.threads), "--access-logfile", "-",
                 "--logger-class", "safepassage.serving.AccessLogger", "safepassage.wsgi:application"]
     print(f"Safe Passage on http://{args.host}:{args.port}/", file=sys.stderr)
     run()

@@ -145,3 +145,16 @@ def test_other_authorisation_headers_are_checked_at_once(actors, checkpoint):
                                                     content_type="application/json")
         assert r.status_code == 401, (header, r.content)
     assert nothing_stored()
+
+
+def test_a_refused_token_comes_before_a_refused_item(actors, checkpoint):
+    revoked = Api(actors["coordinator"].token)
+    revoke(revoked)
+    bad = {"client_uuid": "not-a-uuid", "checkpoint_id": checkpoint.pk, "direction": "sideways"}
+    claims = [TokenClaim(revoked.token, Perm.CROSSINGS_SUBMIT), TokenClaim("sp_unknown", Perm.CROSSINGS_SUBMIT),
+              TokenClaim(actors["field_officer"].token, Perm.CROSSINGS_SUBMIT)]
+    results = services._store_counts([(bad, "api", claim) for claim in claims])
+    assert [type(r.error) for r in results] == [NotAuthenticated, NotAuthenticated, type(results[2].error)]
+    assert results[2].error.status == 422  # a valid token learns what is wrong with its item
+    assert [r.client_uuid for r in results] == ["not-a-uuid"] * 3
+    assert nothing_stored()

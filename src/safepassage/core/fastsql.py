@@ -107,7 +107,7 @@ def plan_insert(objs: Sequence[Model], *, key: str | None = None) -> PlannedInse
                 # anything else as the ORM prepares it
                 if value is None or type(value) is plain:
                     params.append(value)
-                elif plain is _AWARE and type(value) is datetime and value.tzinfo is not None:
+                elif plain is _AWARE and type(value) is datetime and value.utcoffset() is not None:
                     params.append(aware(value))
                 else:
                     params.append(f.get_db_prep_save(value, conn))
@@ -175,10 +175,12 @@ def new_instance(model: type[Model], **values) -> Model:
             args.append(field.get_default())
     if values:
         raise TypeError(f"{model.__name__} has no field(s) {', '.join(sorted(values))}")
-    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+    if (model.__init__ is not Model.__init__ or signals.pre_init.has_listeners(model)
+            or signals.post_init.has_listeners(model)):
         instance = model(*args)
     else:
-        # What `Model.__init__` does with every field given in order and no pre/post_init listener:
+        # What `Model.__init__` does with every field given in order, for a model without an __init__
+        # of its own and with no pre/post_init listener:
         # a fresh state and each value set (a foreign key's `*_id` descriptor on a fresh instance
         # only stores the value), in a third of its time.
         instance = model.__new__(model)
@@ -296,7 +298,7 @@ def _simple_fields(model: type[Model], vendor: str) -> tuple[type | None, ...]:
     """Per inserted field: the exact type of value the ORM would store unchanged (None: always prepare;
     `_AWARE` for a DateTimeField: an aware datetime goes through `_aware_datetime`)."""
     _, fields = _statement(model, vendor, 1)
-    return tuple(_AWARE if f.get_internal_type() == "DateTimeField" else _PASS_THROUGH.get(f.get_internal_type())
+    return tuple(_AWARE if type(f) is models.DateTimeField else _PASS_THROUGH.get(f.get_internal_type())
                  for f in fields)
 
 

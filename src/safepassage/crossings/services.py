@@ -377,12 +377,10 @@ def _store_counts(entries: list[tuple[dict | _Parsed, str, Any]]) -> list[ItemRe
     for claim in claims.values():
         claim.settle_with(reads.token_holders.get(token_digest(claim.token)))
     actors = [_actor(by) for _, _, by in entries]
-    accepted = []
-    for index, p in parsed:
-        if isinstance(actors[index], DomainError):  # the submitter's token was refused: nothing else is judged
-            results[index] = ItemResult(index, str(p.key), "refused", error=actors[index])
-        else:
-            accepted.append((index, p))
+    for index, actor in enumerate(actors):
+        if isinstance(actor, DomainError):  # the submitter's token was refused: nothing else is judged
+            results[index] = ItemResult(index, _sent_uuid(items[index]), "refused", error=actor)
+    accepted = [(index, p) for index, p in parsed if not isinstance(actors[index], DomainError)]
     prepared: list[tuple[int, CrossingCount, dict]] = [
         (index, *_prepare(p, checkpoints=reads.checkpoints, histories=reads.histories, source=entries[index][1],
                           user=_user_of(actors[index])))

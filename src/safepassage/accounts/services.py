@@ -76,40 +76,19 @@ def issue_token(*, user: User, name: str = "default", by) -> str:
 _DIGEST_SENTINEL = "#digest#"
 
 
-@functools.cache
-def _token_query(vendor: str) -> tuple[str, tuple, int, list[str]]:
-    """The token lookup compiled to SQL once per database vendor.
-
-    Every API request runs it; building and compiling the ORM query each time cost more than the
-    query itself (about 1 ms against 0.1 ms), so only the digest changes between runs.
-    """
-    query = User.objects.filter(api_tokens__digest=_DIGEST_SENTINEL, api_tokens__revoked_at__isnull=True,
-                                is_active=True).order_by()[:1].query
-    compiler = query.get_compiler(DEFAULT_DB_ALIAS)
-    sql, params = compiler.as_sql()
-    selected = [col for col, _, _ in compiler.select]
-    return (sql, tuple(params), params.index(_DIGEST_SENTINEL), [col.target.attname for col in selected],
-            compiler, compiler.get_converters(selected))
-
-
 def user_for_token(token: str) -> User | None:
-    """The active user holding this unrevoked token, or None."""
-    sql, params, at, columns, compiler, converters = _token_query(connection.vendor)
-    params = (*params[:at], token_digest(token), *params[at + 1:])
-    rows = run(sql, params)
-    if not rows:
-        return None
-    if converters:  # the ORM's own conversions (aware datetimes on SQLite, ...)
-        rows = list(compiler.apply_converters(rows, converters))
-    return User.from_db(DEFAULT_DB_ALIAS, columns, tuple(rows[0]))
+    """The active user holding this unrevoked token, or None (one compiled statement, `token_holders`)."""
+    statement = token_holders.statement([token])
+    return token_holders.instances(run(*statement), statement).get(token_digest(token))
 
 
 class _TokenHolders:
     """The active users holding any of some unrevoked tokens, each with the digest it was found by.
 
-    The rule of `user_for_token`, for all the tokens of a batch of requests in one statement, compiled
-    once per number of tokens; read with a writer's other reads by `fastsql.fetch_together` (which
-    calls `statement` and `instances`). See `core.principal.TokenClaim`.
+    Every API request with a token runs it (`user_for_token`), and the count intake for all the tokens
+    of a batch of requests at once, with its other reads (`fastsql.fetch_together` calls `statement`
+    and `instances`; see `core.principal.TokenClaim`). Compiled once per number of tokens: building
+    and compiling the ORM query each time cost more than the query itself (about 1 ms against 0.1 ms).
     """
 
     @functools.lru_cache(maxsize=64)  # noqa: B019 - one instance, as long as the process

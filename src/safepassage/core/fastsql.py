@@ -182,7 +182,7 @@ def new_instance(model: type[Model], **values) -> Model:
         # What `Model.__init__` does with every field given in order, for a model without an __init__
         # of its own and with no pre/post_init listener:
         # a fresh state and each value set (a foreign key's `*_id` descriptor on a fresh instance
-        # only stores the value), in a third of its time.
+        # only stores the value).
         instance = model.__new__(model)
         instance._state = ModelState()
         instance.__dict__.update(zip(_attnames(model), args, strict=True))

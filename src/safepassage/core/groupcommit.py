@@ -187,8 +187,9 @@ class WritersFirst:
     turn lasted 1.4 (SQLite) to 2.3 (PostgreSQL) times its own CPU time (bench_ingest, 16 clients).
     So a request starting while a leader of its process holds the turn waits until the turn is left,
     at most `MAX_WAIT` seconds: it would only join the next batch anyway, which cannot start before
-    this one has committed. Measured in paired runs (`safepassage serve`, wrk, 16 clients): 14 % more
-    single submissions per second on PostgreSQL, 1-10 % on SQLite.
+    this one has committed. Measured in paired runs (wrk, 16 clients, with a gunicorn worker that had
+    a thread per connection, since reverted): 14 % more single submissions per second on PostgreSQL,
+    1-10 % on SQLite; not measured in pairs with the gthread worker that `safepassage serve` runs.
     """
 
     MAX_WAIT = 0.02

@@ -142,6 +142,10 @@ NINJA_PAGINATION_MAX_LIMIT = 1000
 # Without it, plans run on the district graph built from the areas in the database.
 SAFEPASSAGE_ROAD_NETWORK = os.environ.get("SAFEPASSAGE_ROAD_NETWORK", "")
 
+# The intake lane answers plain single count submissions without Django's per-request work
+# (safepassage.crossings.lane); "off" sends them through Django like every other request.
+SAFEPASSAGE_INTAKE_LANE = os.environ.get("SAFEPASSAGE_INTAKE_LANE", "on") != "off"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

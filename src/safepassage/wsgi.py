@@ -11,10 +11,15 @@ from safepassage.core.groupcommit import writers_first
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safepassage.settings")
 _django = get_wsgi_application()
 
+from safepassage.crossings.lane import CountLane  # noqa: E402 - needs the apps loaded above
+
+# Plain single count submissions are answered by the intake lane, everything else by Django.
+_served = CountLane(_django)
+
 
 def application(environ, start_response):
     writers_first.wait()  # a group-commit leader of this process holding the write turn goes first
-    return _django(environ, start_response)
+    return _served(environ, start_response)
 
 
 # Garbage collection, tuned for a server process (measured with benchmarks/bench_ingest.py):

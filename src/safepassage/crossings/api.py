@@ -58,14 +58,31 @@ def count_read(c: CrossingCount, *, duplicate: bool = False) -> dict:
     }
 
 
+def _answer(result: services.Submitted) -> tuple[int, dict]:
+    return (200 if result.duplicate else 201), count_read(result.count, duplicate=result.duplicate)
+
+
 def _submitted(result: services.Submitted):
-    body = count_read(result.count, duplicate=result.duplicate)
-    return Status(200 if result.duplicate else 201, body)
+    return Status(*_answer(result))
+
+
+SUBMIT_PERM = Perm.CROSSINGS_SUBMIT
+
+
+def submit_one(body: CrossingCountCreate, by) -> tuple[int, dict]:
+    """Store one submission: (201, the count) or, for a retry, (200, the stored count with duplicate=true).
+
+    Shared by the route below and the intake lane (`crossings.lane`), which answers the plain case of
+    this route without the framework's per-request work.
+    """
+    data = body.dict()
+    counts = {f: data.pop(f) for f in COUNT_FIELDS}
+    return _answer(services.submit_crossing_count(**data, counts=counts, source=Source.API, by=by))
 
 
 # The token is checked with the group commit's reads, one query per batch instead of one per request
 # (`TokenClaim`); a refusal of any kind still answers 401/403 first.
-@op(router.post, "/crossings/counts", perm=Perm.CROSSINGS_SUBMIT, defer_token=True,
+@op(router.post, "/crossings/counts", perm=SUBMIT_PERM, defer_token=True,
     response={200: CrossingCountRead, 201: CrossingCountRead})
 def submit_count(request, body: CrossingCountCreate):
     """Submit a count (201); a retry with the same client_uuid and payload answers 200 with duplicate=true.
@@ -73,10 +90,7 @@ def submit_count(request, body: CrossingCountCreate):
     The same client_uuid with a different payload is refused with 409 naming the field. A count outside
     the corridor's status, hours, direction or eligible groups is stored and flagged for review.
     """
-    data = body.dict()
-    counts = {f: data.pop(f) for f in COUNT_FIELDS}
-    result = services.submit_crossing_count(**data, counts=counts, source=Source.API, by=request.auth)
-    return _submitted(result)
+    return Status(*submit_one(body, request.auth))
 
 
 @op(router.post, "/crossings/counts/batch", perm=Perm.CROSSINGS_SUBMIT, response=BatchRead)

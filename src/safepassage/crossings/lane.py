@@ -1,0 +1,176 @@
+"""The count intake's lane: plain single submissions answered without the framework's per-request work.
+
+`POST /api/crossings/counts` is the hot route: every checkpoint device sends each count on its own,
+thousands a minute after a network cut. Through Django and ninja a submission cost about 0.5 ms of
+CPU in the request (the request and response objects, nine middlewares, URL resolving twice, the
+operation's checks) on top of the count's own work, about a third of the server's CPU per submission
+under load (benchmarks/bench_ingest.py, RESULTS.md).
+
+This WSGI layer answers the plain case itself, with the route's own parts: the same request schema
+(`CrossingCountCreate`), the same deferred token check (`TokenClaim`, settled in the group commit
+with the batch's reads), the same service (`_submit_one`) and the same response schema
+(`CrossingCountRead`) and renderer, with the headers the middleware would add. The plain case is:
+`POST` to exactly that path with no query string, a JSON body of a known length within the upload
+limit, `Authorization: Bearer <token>`, an allowed host, no cookie and no Accept-Language (so no
+session, CSRF or language negotiation is involved), and an answer of "stored" (201) or "duplicate"
+(200).
+
+Everything else goes to the framework, unchanged. That includes every refusal: invalid input, a
+refused token, a conflicting resubmission, a database error. A refusal found after the submission
+was tried is answered by the framework trying it again with the same body. That is safe by the
+intake's design: a submission carries its client UUID, so a second try is a retry, which stores
+nothing twice (a refused submission stored nothing). tests/crossings/test_lane.py checks that both
+paths give the same status, headers and body for each case.
+
+The lane switches itself off (everything goes to the framework) when the settings change what the
+middleware adds to an API answer: a different middleware list, HTTPS redirects or HSTS, a proxy's
+scheme header, blocked user agents.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core import signals
+from django.http.request import split_domain_port, validate_host
+from pydantic import ValidationError
+
+from safepassage.core.errors import DomainError
+
+PATH = "/api/crossings/counts"
+
+# The middleware list the lane's headers were written for (safepassage.settings); see `_answer_headers`.
+EXPECTED_MIDDLEWARE = (
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "safepassage.core.middleware.PageMessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+)
+
+WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
+
+
+class Fallback(Exception):
+    """The request is not the lane's plain case: the framework answers it."""
+
+
+log = logging.getLogger(__name__)
+# What the framework answers with a refusal (4xx): expected, not logged here.
+_REFUSALS = (Fallback, ValueError, ValidationError, DomainError)
+
+
+def lane_enabled() -> bool:
+    """Whether the lane is on (SAFEPASSAGE_INTAKE_LANE) and the settings leave an API answer's headers
+    as `_answer_headers` writes them."""
+    return (settings.SAFEPASSAGE_INTAKE_LANE and tuple(settings.MIDDLEWARE) == EXPECTED_MIDDLEWARE and not settings.SECURE_SSL_REDIRECT
+            and not settings.SECURE_HSTS_SECONDS and not settings.SECURE_PROXY_SSL_HEADER
+            and not settings.USE_X_FORWARDED_HOST and not settings.DISALLOWED_USER_AGENTS and settings.USE_I18N)
+
+
+def _answer_headers() -> list[tuple[str, str]]:
+    """The headers the middleware adds to this route's answer, given no cookie and no Accept-Language.
+
+    LocaleMiddleware: the default language, and Vary on Accept-Language; SecurityMiddleware: nosniff,
+    the referrer and opener policies; XFrameOptionsMiddleware: the frame policy. The session, CSRF,
+    common and message middlewares add nothing to such an answer.
+    """
+    headers = [("X-Frame-Options", settings.X_FRAME_OPTIONS), ("Vary", "Accept-Language"),
+               ("Content-Language", settings.LANGUAGE_CODE)]
+    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
+        headers.append(("X-Content-Type-Options", "nosniff"))
+    policy = settings.SECURE_REFERRER_POLICY
+    if policy:
+        headers.append(("Referrer-Policy", policy if isinstance(policy, str) else ",".join(policy)))
+    if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
+        headers.append(("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY))
+    return headers
+
+
+_REASONS = {200: "200 OK", 201: "201 Created"}
+
+
+class CountLane:
+    """WSGI middleware: plain single count submissions here, everything else to `framework`."""
+
+    def __init__(self, framework: WsgiApp):
+        self.framework = framework
+        self.enabled = lane_enabled()
+        self.answered = 0  # submissions this lane answered itself (tests, diagnostics)
+        self._headers = _answer_headers()
+        from safepassage.api import api
+        from safepassage.crossings.api import SUBMIT_PERM, submit_one
+        from safepassage.crossings.schemas import CrossingCountCreate, CrossingCountRead
+
+        self._submit, self._perm, self._renderer = submit_one, SUBMIT_PERM, api.renderer
+        self._create, self._read = CrossingCountCreate, CrossingCountRead
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if not (self.enabled and environ.get("PATH_INFO") == PATH and environ.get("REQUEST_METHOD") == "POST"):
+            return self.framework(environ, start_response)
+        try:
+            token, length = self._plain(environ)
+        except Fallback:
+            return self.framework(environ, start_response)
+        body = environ["wsgi.input"].read(length)
+        signals.request_started.send(sender=self.__class__, environ=environ)
+        try:
+            status, content = self._answer(body, token)
+        except _REFUSALS:
+            status = None
+        except Exception:  # noqa: BLE001 - every error is the framework's to answer too (see above)
+            log.warning("intake lane: the framework answers a submission the lane failed on", exc_info=True)
+            status = None
+        finally:
+            signals.request_finished.send(sender=self.__class__)
+        if status is None:
+            return self.framework({**environ, "wsgi.input": io.BytesIO(body)}, start_response)
+        self.answered += 1
+        start_response(_REASONS[status], [("Content-Type", "application/json; charset=utf-8"),
+                                          ("Content-Length", str(len(content))), *self._headers])
+        return [content]
+
+    @staticmethod
+    def _plain(environ: dict) -> tuple[str, int]:
+        """The bearer token and body length of a plain request; `Fallback` for anything else."""
+        get = environ.get
+        if get("QUERY_STRING") or get("HTTP_COOKIE") or get("HTTP_ACCEPT_LANGUAGE"):
+            raise Fallback
+        if not (get("CONTENT_TYPE") or "").lower().startswith("application/json"):
+            raise Fallback
+        try:
+            length = int(get("CONTENT_LENGTH") or "")
+        except ValueError:
+            raise Fallback from None
+        if not 0 < length <= (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or length):
+            raise Fallback
+        scheme, _, token = (get("HTTP_AUTHORIZATION") or "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise Fallback
+        host = get("HTTP_HOST") or get("SERVER_NAME") or ""
+        domain, _port = split_domain_port(host)
+        if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+            raise Fallback
+        return token, length
+
+    def _answer(self, body: bytes, token: str) -> tuple[int, bytes]:
+        """Validate, submit and render as the route does: (status, JSON body)."""
+        from safepassage.core.principal import TokenClaim
+
+        data = json.loads(body)
+        if type(data) is not dict:
+            raise Fallback
+        status, answer = self._submit(self._create.model_validate(data), TokenClaim(token, self._perm))
+        # as ninja answers: validated by the response schema, dumped, then the API's renderer
+        rendered = self._read.model_validate(answer).model_dump()
+        return status, self._renderer.render(None, rendered, response_status=status).encode()
+

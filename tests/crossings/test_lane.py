@@ -55,6 +55,7 @@ def send(app, body: bytes | dict, *, token: str | None, method: str = "POST", **
     if token is not None:
         env["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     env.update(environ)
+    env = {k: v for k, v in env.items() if v is not None}  # None: leave the key out
     answered = []
     chunks = app(env, lambda status, headers, exc_info=None: answered.append((status, headers)))
     content = b"".join(chunks)
@@ -62,6 +63,21 @@ def send(app, body: bytes | dict, *, token: str | None, method: str = "POST", **
         chunks.close()
     status, headers = answered[0]
     return int(status.split()[0]), sorted(headers), content
+
+
+def count_tries(monkeypatch) -> dict:
+    """Count the calls of the intake service (by the lane or by the route)."""
+    from safepassage.crossings import services
+
+    tries = {"n": 0}
+    real = services.submit_crossing_count
+
+    def counted(**kwargs):
+        tries["n"] += 1
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "submit_crossing_count", counted)
+    return tries
 
 
 def without_identity(content: bytes) -> dict:
@@ -107,6 +123,7 @@ def _conflict(checkpoint, token, lane):
 # name -> (body maker, token maker, extra environ, expected status)
 REFUSED = {
     "invalid input": (lambda cp, *_: payload(cp, women=-1), "field_officer", {}, 422),
+    "not of the schema": (lambda cp, *_: payload(cp, direction="sideways"), "field_officer", {}, 422),
     "not json": (lambda cp, *_: b"{not json", "field_officer", {}, None),
     "a json list": (lambda cp, *_: b"[1, 2]", "field_officer", {}, None),
     "unknown checkpoint": (lambda cp, *_: payload(cp, checkpoint_id=99_999), "field_officer", {}, None),
@@ -118,11 +135,16 @@ REFUSED = {
     "not a bearer token": (lambda cp, *_: payload(cp), None, {"HTTP_AUTHORIZATION": "Token abc"}, 401),
     "no token": (lambda cp, *_: payload(cp), None, {}, 401),
     "a host not allowed": (lambda cp, *_: payload(cp), "field_officer", {"HTTP_HOST": "evil.example"}, 400),
+    "an empty host": (lambda cp, *_: payload(cp), "field_officer", {"HTTP_HOST": ""}, 400),
 }
 
 
+TRIED_BY_THE_LANE = {"invalid input", "unknown checkpoint", "future bucket", "same uuid, other payload", "revoked token",
+                     "role without the permission", "unknown token"}
+
+
 @pytest.mark.parametrize("case", list(REFUSED))
-def test_every_refusal_is_django_s_answer(stacks, actors, checkpoint, case):
+def test_every_refusal_is_django_s_answer(stacks, actors, checkpoint, case, monkeypatch):
     lane, framework = stacks
     make_body, who, environ, expected = REFUSED[case]
     if who == "revoked":
@@ -132,12 +154,16 @@ def test_every_refusal_is_django_s_answer(stacks, actors, checkpoint, case):
         token = {"unknown": "no-such-token", None: None}.get(who) or (actors[who].token if who else None)
     body = make_body(checkpoint, token, lane)
     before = (CrossingCount.objects.count(), AuditEntry.objects.count())
+    tries = count_tries(monkeypatch)
 
     by_lane = send(lane, body, token=token, **environ)
+    tried_by_lane = tries["n"]
     by_django = send(framework.django, body, token=token, **environ)
     assert by_lane == by_django
     assert by_lane[0] >= 400 and (expected is None or by_lane[0] == expected), by_lane
     assert lane.answered == 0
+    # the lane tried it once (valid input, a bearer token, an allowed host) and Django did not try again
+    assert tried_by_lane == (1 if case in TRIED_BY_THE_LANE else 0)
     assert (CrossingCount.objects.count(), AuditEntry.objects.count()) == before  # nothing stored
 
 
@@ -179,29 +205,31 @@ def test_other_routes_and_methods_go_to_django(stacks, actors, checkpoint):
     assert (lane.answered, framework.calls) == (0, 2)
 
 
-def test_a_submission_that_failed_in_the_lane_is_stored_once_by_django(stacks, actors, checkpoint, monkeypatch):
-    """The lane's try fails after nothing was stored (the database went away): Django's try stores it."""
+def test_a_submission_that_failed_in_the_lane_is_answered_by_django_without_a_second_try(
+        stacks, actors, checkpoint, monkeypatch):
+    """The database went away during the lane's try: Django answers that failure (500), and tries nothing."""
     lane, framework = stacks
-    failing = {"left": 1}
+    tries = count_tries(monkeypatch)
     real_submit = lane._submit
 
-    def submit_once_failing(body, by):
-        if failing["left"]:
-            failing["left"] -= 1
-            raise OperationalError("server closed the connection unexpectedly")
-        return real_submit(body, by)
+    def submit_failing(body, by):
+        raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(lane, "_submit", submit_once_failing)
-    status, _headers, content = send(lane, payload(checkpoint), token=actors["field_officer"].token)
-    assert status == 201 and json.loads(content)["duplicate"] is False
-    assert (lane.answered, framework.calls) == (0, 1)
+    monkeypatch.setattr(lane, "_submit", submit_failing)
+    body = payload(checkpoint)
+    status, _headers, _content = send(lane, body, token=actors["field_officer"].token)
+    assert status == 500 and framework.calls == 1 and tries["n"] == 0
+    assert not CrossingCount.objects.exists()
+
+    monkeypatch.setattr(lane, "_submit", real_submit)  # the device retries
+    status, _headers, content = send(lane, body, token=actors["field_officer"].token)
+    assert status == 201 and json.loads(content)["duplicate"] is False and tries["n"] == 1
     assert CrossingCount.objects.count() == 1
     assert AuditEntry.objects.filter(action="crossing_count.submitted").count() == 1
 
 
-def test_a_submission_stored_before_the_lane_failed_is_answered_as_a_duplicate(stacks, actors, checkpoint,
-                                                                                monkeypatch, caplog):
-    """The lane fails after storing (say, while rendering): Django's try is a retry, answered as such."""
+def test_a_submission_stored_before_the_lane_failed_is_stored_once(stacks, actors, checkpoint, monkeypatch):
+    """The lane fails after the commit (say, while rendering): the answer is an error, the retry a duplicate."""
     lane, framework = stacks
     real_submit = lane._submit
 
@@ -210,9 +238,11 @@ def test_a_submission_stored_before_the_lane_failed_is_answered_as_a_duplicate(s
         raise RuntimeError("failed after the commit")
 
     monkeypatch.setattr(lane, "_submit", submit_then_fail)
-    status, _headers, content = send(lane, payload(checkpoint), token=actors["field_officer"].token)
+    body = payload(checkpoint)
+    assert send(lane, body, token=actors["field_officer"].token)[0] == 500
+    monkeypatch.setattr(lane, "_submit", real_submit)
+    status, _headers, content = send(lane, body, token=actors["field_officer"].token)
     assert status == 200 and json.loads(content)["duplicate"] is True
-    assert "the lane failed on" in caplog.text  # an error, unlike a refusal, is logged
     assert CrossingCount.objects.count() == 1
     assert AuditEntry.objects.filter(action="crossing_count.submitted").count() == 1
 
@@ -224,11 +254,47 @@ def test_a_submission_stored_before_the_lane_failed_is_answered_as_a_duplicate(s
     {"SECURE_SSL_REDIRECT": True},
     {"SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https")},
     {"USE_X_FORWARDED_HOST": True},
+    {"PREPEND_WWW": True},
 ])
 def test_the_lane_is_off_when_switched_off_or_when_the_middleware_would_answer_otherwise(change):
     assert lane_enabled()
     with override_settings(**change):
         assert not lane_enabled()
+
+
+def test_the_lane_is_off_with_a_transaction_per_request(monkeypatch):
+    from django.conf import settings
+
+    monkeypatch.setitem(settings.DATABASES["default"], "ATOMIC_REQUESTS", True)
+    assert not lane_enabled()
+
+
+@pytest.mark.parametrize("change", [
+    {"X_FRAME_OPTIONS": "sameorigin"},
+    {"SECURE_REFERRER_POLICY": "same-origin, strict-origin"},
+    {"SECURE_REFERRER_POLICY": ["no-referrer", "origin"]},
+    {"SECURE_REFERRER_POLICY": None},
+    {"SECURE_CONTENT_TYPE_NOSNIFF": False},
+    {"SECURE_CROSS_ORIGIN_OPENER_POLICY": None},
+    {"LANGUAGE_CODE": "en-us"},
+    {"LANGUAGE_CODE": "fr"},
+])
+def test_the_lane_writes_the_headers_as_the_middleware_does_whatever_the_settings(actors, checkpoint, change):
+    with override_settings(**change):
+        framework = Framework()
+        lane = CountLane(framework)
+        token = actors["field_officer"].token
+        by_lane = send(lane, payload(checkpoint), token=token)
+        by_django = send(framework.django, payload(checkpoint), token=token)
+    assert lane.answered == 1 and by_lane[0] == by_django[0] == 201
+    assert [h for h in by_lane[1] if h[0] != "Content-Length"] == [h for h in by_django[1] if h[0] != "Content-Length"]
+
+
+def test_a_request_without_a_host_header_goes_to_django(stacks, actors, checkpoint):
+    lane, framework = stacks
+    env = {"HTTP_HOST": None}
+    status = send(lane, payload(checkpoint), token=actors["field_officer"].token, **env)[0]
+    assert (lane.answered, framework.calls) == (0, 1) and status == 201
 
 
 def test_the_lane_is_off_when_switched_off_and_django_answers(actors, checkpoint):

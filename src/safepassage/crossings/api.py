@@ -67,6 +67,9 @@ def _submitted(result: services.Submitted):
 
 
 SUBMIT_PERM = Perm.CROSSINGS_SUBMIT
+# The WSGI environ key under which the intake lane hands a submission it tried and that failed to
+# this route, which raises it (not a header: a client cannot set it). See `crossings.lane`.
+LANE_FAILURE = "safepassage.intake_lane.failure"
 
 
 def submit_one(body: CrossingCountCreate, by) -> tuple[int, dict]:
@@ -90,6 +93,9 @@ def submit_count(request, body: CrossingCountCreate):
     The same client_uuid with a different payload is refused with 409 naming the field. A count outside
     the corridor's status, hours, direction or eligible groups is stored and flagged for review.
     """
+    failed = request.META.get(LANE_FAILURE)
+    if failed is not None:  # tried by the intake lane already: answer its failure, do not try again
+        raise failed
     return Status(*submit_one(body, request.auth))
 
 

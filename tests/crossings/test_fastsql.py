@@ -18,7 +18,10 @@ from safepassage.core.fastsql import (
     insert_rows,
     new_instance,
     plan_insert,
+    run,
+    run_at_commit,
     run_together,
+    with_commit,
 )
 from safepassage.corridors.models import Checkpoint, CorridorStatusChange
 from safepassage.crossings.models import CrossingCount
@@ -291,3 +294,76 @@ def test_new_instance_runs_the_model_init_when_someone_listens_to_it(checkpoint)
     assert seen == [built]
     assert new_instance(CrossingCount, client_uuid=uuid.uuid4(), checkpoint=checkpoint, direction="out",
                         bucket_start=AT, bucket_minutes=5, received_at=AT) not in seen
+
+
+# --- writes sent with the commit (with_commit / run_at_commit) ----------------------------------------
+
+def _audit_row(seq: int) -> tuple[str, list]:
+    sql = ("INSERT INTO audit_auditentry (seq, at, actor_label, action, object_type, object_id, prev_hash, hash) "
+           "VALUES (%s, %s, 'system', 'crossing_count.submitted', 'test', %s, '', %s)")
+    return sql, [10_000 + seq, AT, str(seq), f"h{seq}"]  # clear of the seqs of the fixtures' own entries
+
+
+def _held_rows() -> list[int]:
+    return sorted(int(i) for i in AuditEntry.objects.filter(object_type="test").values_list("object_id", flat=True))
+
+
+@pytest.fixture
+def commits_spied(monkeypatch):
+    from safepassage.core import fastsql
+
+    sent: list[list] = []
+    real = fastsql._send_and_commit
+
+    def spy(conn, statements):
+        sent.append(list(statements))
+        return real(conn, statements)
+
+    monkeypatch.setattr(fastsql, "_send_and_commit", spy)
+    return sent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_held_writes_go_with_the_commit_on_postgresql(commits_spied):
+    from django.db import connection
+
+    with transaction.atomic(), with_commit():
+        run_at_commit([_audit_row(1), _audit_row(2)])
+    assert _held_rows() == [1, 2]
+    # on PostgreSQL both rows and the COMMIT went in one round trip; on SQLite they ran at once
+    assert len(commits_spied) == (1 if connection.vendor == "postgresql" else 0)
+    assert not connection.in_atomic_block and connection.get_autocommit()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_held_write_is_seen_by_the_next_statement_of_the_transaction(commits_spied):
+    with transaction.atomic(), with_commit():
+        run_at_commit([_audit_row(1)])
+        assert run("SELECT object_id FROM audit_auditentry WHERE object_type = 'test'", []) == [("1",)]
+        run_at_commit([_audit_row(2)])
+    assert _held_rows() == [1, 2]
+    assert [len(s) for s in commits_spied] in ([], [1])  # only the second waited for the commit
+
+
+@pytest.mark.django_db(transaction=True)
+def test_held_writes_are_dropped_with_a_failed_transaction(commits_spied):
+    with pytest.raises(RuntimeError), transaction.atomic(), with_commit():
+        run_at_commit([_audit_row(1)])
+        raise RuntimeError("the batch failed")
+    with transaction.atomic(), with_commit():
+        run_at_commit([_audit_row(2)])
+        transaction.set_rollback(True)  # as the group commit marks a failed batch
+    assert _held_rows() == [] and commits_spied == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_held_write_that_fails_at_the_commit_rolls_the_transaction_back(checkpoint):
+    with pytest.raises(IntegrityError), transaction.atomic(), with_commit():
+        insert_rows([count(checkpoint)])
+        run_at_commit([_audit_row(1), _audit_row(1)])  # the same seq twice: refused at the commit
+    assert _held_rows() == [] and not CrossingCount.objects.exists()
+
+
+def test_outside_a_commit_block_a_held_write_runs_at_once():
+    run_at_commit([_audit_row(1)])
+    assert _held_rows() == [1]

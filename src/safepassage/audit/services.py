@@ -16,7 +16,7 @@ from django.db import connection, transaction
 
 from safepassage.audit import actions
 from safepassage.audit.models import AuditEntry, AuditHead
-from safepassage.core.fastsql import CompiledLookup, new_instance, plan_insert, run_together
+from safepassage.core.fastsql import CompiledLookup, new_instance, plan_insert, run_at_commit, run_together
 from safepassage.core.timeutil import now
 
 GENESIS = "0" * 64
@@ -96,13 +96,17 @@ def _locked_head() -> AuditHead:
     return head
 
 
-def record_many(entries: Iterable[Mapping[str, Any]], *, head: AuditHead | None = None) -> list[AuditEntry]:
+def record_many(entries: Iterable[Mapping[str, Any]], *, head: AuditHead | None = None,
+                at_commit: bool = False) -> list[AuditEntry]:
     """Append several entries, in order, in the caller's transaction: one lock, one insert, one head update.
 
     Each mapping holds `record`'s keyword arguments (actor, action, obj or object_type/object_id,
     before, after); each entry is chained and hashed exactly as `record` would, so a mix of both
     calls forms one chain that `verify_chain` checks. `head`: the tip as locked by the caller in
-    this transaction (`head_lookup`); without it, it is read and locked here.
+    this transaction (`head_lookup`); without it, it is read and locked here. `at_commit`: the
+    entries are written with the transaction's commit where it can (`fastsql.run_at_commit`; a later
+    `record_many` or any statement of `fastsql` still sees them first), and are returned without
+    their primary keys.
     """
     prepared = [_fields(**entry) for entry in entries]  # refuse unknown actions before taking the lock
     if not transaction.get_connection().in_atomic_block:
@@ -127,7 +131,10 @@ def record_many(entries: Iterable[Mapping[str, Any]], *, head: AuditHead | None 
         (insert, params), (update, update_params) = planned.statements[0], head_update
         statement = (f"WITH entries AS ({insert}), tip AS ({update}) SELECT * FROM entries ORDER BY 1",
                      [*params, *update_params])
-        planned.apply(run_together([statement]))
+        if at_commit:
+            run_at_commit([statement])
+        else:
+            planned.apply(run_together([statement]))
     else:
         planned.apply(run_together([*planned.statements, head_update])[:-1])
     head.seq, head.last_hash = seq, prev

@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 
 from django.db import InterfaceError, OperationalError, connection, transaction
 
-from safepassage.core.fastsql import run
+from safepassage.core.fastsql import run, with_commit
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -247,7 +247,8 @@ def serialised_writes() -> Iterator[None]:
     PostgreSQL: the enclosed block is one transaction, whose first statement takes a transaction-level
     advisory lock (sent with the BEGIN, released by the commit or rollback: no round trip of its own),
     so that the next batch forms while its leader waits (the audit chain's head row would serialise
-    these transactions anyway, but only once they have started). Re-entrant within a thread; a no-op
+    these transactions anyway, but only once they have started); writes nobody reads back
+    (`fastsql.run_at_commit`: the audit entries) go with its COMMIT, in one round trip. Re-entrant within a thread; a no-op
     inside a transaction (see below).
     """
     if getattr(_held, "yes", False) or connection.in_atomic_block:
@@ -261,7 +262,8 @@ def serialised_writes() -> Iterator[None]:
             run("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
             _held.yes = True
             try:
-                yield
+                with with_commit():  # writes nobody reads back (the audit entries) go with the COMMIT
+                    yield
             finally:
                 _held.yes = False
         return

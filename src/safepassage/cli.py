@@ -109,7 +109,8 @@ def _serve_command(argv: Sequence[str]) -> int:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safepassage.settings")
     sys.argv = ["gunicorn", "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
-                "--threads", str(args.threads), "--access-logfile", "-",
+                "--threads", str(args.threads), "--worker-class", "safepassage.serving.BalancedThreadWorker",
+                "--access-logfile", "-",
                 "--logger-class", "safepassage.serving.AccessLogger", "safepassage.wsgi:application"]
     print(f"Safe Passage on http://{args.host}:{args.port}/", file=sys.stderr)
     run()

@@ -1,15 +1,130 @@
-"""Gunicorn settings of `safepassage serve`: a cheaper access log.
+"""Gunicorn settings of `safepassage serve`: connections spread evenly over the workers, a cheaper access log.
 
-Gunicorn's own access logger builds a dictionary of some thirty "atoms" for every request (all the
-headers included) before formatting one line; at a thousand count submissions a second that was
-about a tenth of the server's time. This logger writes the same combined-log line (the default
-format) from the few values it needs.
+`BalancedThreadWorker`: gunicorn's threaded worker (gthread) leaves the spread of connections over
+the workers to chance: each worker accepts whatever it wakes up for first. Devices keep their
+connection open (keep-alive), so when many connect at once (checkpoint devices back online after a
+network cut, or a load test's sixteen clients) one worker may get most or all of them. It then
+serves them under its one interpreter lock, on one CPU, while the others idle: in one run in three
+of `benchmarks/bench_ingest.py`, all sixteen connections went to one of the two workers, and the
+server answered 600-690 single submissions a second instead of 1,000-1,290, with 43 % of the CPUs
+idle. Here a worker holding more connections than another leaves a new one to it, for at most
+`MAX_DEFER` seconds (so a stuck worker cannot keep connections waiting).
+
+`AccessLogger`: gunicorn's own access logger builds a dictionary of some thirty "atoms" for every
+request (all the headers included) before formatting one line; at a thousand count submissions a
+second that was about a tenth of the server's time. This logger writes the same combined-log line
+(the default format) from the few values it needs.
 """
 
 import logging
+import multiprocessing
+import os
+import time
+from multiprocessing import sharedctypes
 
 from gunicorn import glogging
 from gunicorn.config import AccessLogFormat
+from gunicorn.workers.gthread import ThreadWorker
+
+
+class ConnectionTable:
+    """How many connections each worker holds, in memory the master's workers share.
+
+    Made when the master imports this module (it loads the worker class before it forks), so every
+    worker inherits the same table. A slot is a worker's pid and its count; a slot whose pid is gone
+    (a worker killed) is freed by whoever finds it.
+    """
+
+    def __init__(self, slots: int = 64):
+        self._cells = sharedctypes.RawArray("q", 2 * slots)  # pid, connections; per slot
+        self._lock = multiprocessing.Lock()
+        self.slots = slots
+
+    def claim(self, pid: int) -> int:
+        with self._lock:
+            for slot in range(self.slots):
+                owner = self._cells[2 * slot]
+                if owner == 0 or owner == pid or not _alive(owner):
+                    self._cells[2 * slot], self._cells[2 * slot + 1] = pid, 0
+                    return slot
+        raise RuntimeError(f"more than {self.slots} workers")
+
+    def release(self, slot: int) -> None:
+        with self._lock:
+            self._cells[2 * slot] = self._cells[2 * slot + 1] = 0
+
+    def publish(self, slot: int, connections: int) -> None:
+        self._cells[2 * slot + 1] = connections  # one aligned word: read whole by the others
+
+    def fewest_elsewhere(self, slot: int) -> int | None:
+        """The fewest connections another live worker holds (None: no other worker)."""
+        fewest = None
+        for other in range(self.slots):
+            pid = self._cells[2 * other]
+            if other == slot or pid == 0:
+                continue
+            if not _alive(pid):
+                with self._lock:
+                    if self._cells[2 * other] == pid:
+                        self._cells[2 * other] = self._cells[2 * other + 1] = 0
+                continue
+            count = self._cells[2 * other + 1]
+            fewest = count if fewest is None else min(fewest, count)
+        return fewest
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_table = ConnectionTable()
+
+
+class BalancedThreadWorker(ThreadWorker):
+    """gthread, but a worker holding more connections than another leaves new ones to it (see above)."""
+
+    MAX_DEFER = 0.05  # seconds a waiting connection is left to the other workers, at most
+    table = _table
+
+    def init_process(self):
+        self._slot = self.table.claim(os.getpid())
+        self._deferring_since: float | None = None
+        self._deferred_at = 0.0
+        super().init_process()
+
+    def run(self):
+        try:
+            super().run()
+        finally:
+            self.table.release(self._slot)
+
+    def notify(self):
+        super().notify()  # once per turn of the worker's event loop
+        self.table.publish(self._slot, self.nr_conns)
+
+    def accept(self, server, listener):
+        if self._leave_to_others():
+            time.sleep(0.001)  # the listener stays readable: let another worker take it
+            return
+        super().accept(server, listener)
+        self.table.publish(self._slot, self.nr_conns)
+
+    def _leave_to_others(self) -> bool:
+        fewest = self.table.fewest_elsewhere(self._slot)
+        now = time.monotonic()
+        if fewest is None or fewest >= self.nr_conns:
+            self._deferring_since = None
+            return False
+        if self._deferring_since is None or now - self._deferred_at > 0.01:  # a new connection waiting
+            self._deferring_since = now
+        self._deferred_at = now
+        return now - self._deferring_since < self.MAX_DEFER
 
 
 class AccessLogger(glogging.Logger):

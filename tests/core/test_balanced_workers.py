@@ -1,0 +1,129 @@
+"""`safepassage serve` spreads keep-alive connections evenly over its workers (serving.BalancedThreadWorker)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from safepassage.serving import BalancedThreadWorker, ConnectionTable
+
+
+def a_dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_the_table_counts_per_worker_and_frees_the_slots_of_dead_workers():
+    table = ConnectionTable(slots=3)
+    mine, parent = table.claim(os.getpid()), table.claim(os.getppid())
+    assert mine != parent and table.fewest_elsewhere(mine) == 0
+    table.publish(parent, 5)
+    assert table.fewest_elsewhere(mine) == 5 and table.fewest_elsewhere(parent) == 0
+    dead = table.claim(a_dead_pid())
+    table.publish(dead, 0)
+    assert table.fewest_elsewhere(mine) == 5  # a dead worker's slot does not count, and is freed
+    assert table.claim(4_000_000) == dead  # so it can be claimed again
+    table.release(parent)
+    table.release(dead)
+    assert table.fewest_elsewhere(mine) is None
+
+
+class FakeWorker(BalancedThreadWorker):
+    def __init__(self, table: ConnectionTable, slot: int, connections: int):  # no gunicorn set-up
+        self.table, self._slot, self.nr_conns = table, slot, connections
+        self._deferring_since, self._deferred_at = None, 0.0
+
+
+def test_a_worker_with_more_connections_leaves_a_new_one_to_the_others_for_a_while():
+    table = ConnectionTable(slots=2)
+    busy = FakeWorker(table, table.claim(os.getpid()), connections=3)
+    other = table.claim(os.getppid())
+    table.publish(other, 3)
+    assert not busy._leave_to_others()  # as many as the other: accept
+    table.publish(other, 2)
+    assert busy._leave_to_others()  # the other has fewer: leave it to the other
+    deadline = time.monotonic() + 1
+    while busy._leave_to_others():  # ... but not forever (the other may be stuck)
+        time.sleep(0.001)
+        assert time.monotonic() < deadline
+    assert time.monotonic() < deadline
+
+
+def worker_pids(master: int) -> list[int]:
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def established_inodes(port: int) -> set[str]:
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":  # local port, ESTABLISHED
+                inodes.add(fields[9])
+    return inodes
+
+
+def connections_of(pid: int, inodes: set[str]) -> int:
+    held = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:[") and target[8:-1] in inodes:
+            held += 1
+    return held
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("rounds", [3])
+def test_sixteen_devices_connecting_at_once_are_spread_over_the_workers(tmp_path, rounds):
+    port = free_port()
+    env = {**os.environ, "SAFEPASSAGE_DATA_DIR": str(tmp_path), "SAFEPASSAGE_DEBUG": "0",
+           "DJANGO_SETTINGS_MODULE": "safepassage.settings"}
+    env.pop("DATABASE_URL", None)
+    server = subprocess.Popen([str(Path(sys.executable).with_name("safepassage")), "serve", "--port", str(port),
+                               "--workers", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while len(worker_pids(server.pid)) < 2 or not _answers(port):
+            assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
+            time.sleep(0.1)
+        time.sleep(0.5)  # every worker up and polling
+        for _ in range(rounds):  # each round: sixteen connections at once, kept open
+            sockets = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
+            for s in sockets:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            for s in sockets:
+                assert s.recv(1024).startswith(b"HTTP/1.1 200")
+            inodes = established_inodes(port)
+            held = sorted(connections_of(pid, inodes) for pid in worker_pids(server.pid))
+            for s in sockets:
+                s.close()
+            assert sum(held) == 16 and held[-1] - held[0] <= 2, held
+            time.sleep(0.3)  # the workers notice the closed connections
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            return s.recv(64).startswith(b"HTTP/1.1 200")
+    except OSError:
+        return False

@@ -90,6 +90,12 @@ def _database_config() -> dict:
         options = config.setdefault("OPTIONS", {})
         options["server_side_binding"] = True
         options["prepare_threshold"] = None if os.environ.get("SAFEPASSAGE_PG_PREPARE") == "off" else 5
+        # ...but each run planned for its own values (custom plans). PostgreSQL otherwise settles on a
+        # generic plan after five runs of a prepared statement, chosen for the table as it was then: a
+        # sequential scan while the counts table was small, kept as it grew (the intake's look-up of
+        # stored twins read 12-15 million rows in 20 s of benchmarks/bench_ingest.py's load, and the
+        # database's CPU per submission rose from 0.42 to 0.63-0.74 ms). Statements are still parsed once.
+        options["options"] = " ".join(filter(None, [options.get("options"), "-c plan_cache_mode=force_custom_plan"]))
         return config
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {

@@ -367,3 +367,34 @@ def test_a_held_write_that_fails_at_the_commit_rolls_the_transaction_back(checkp
 def test_outside_a_commit_block_a_held_write_runs_at_once():
     run_at_commit([_audit_row(1)])
     assert _held_rows() == [1]
+
+
+# --- plans on PostgreSQL --------------------------------------------------------------------------------
+
+def _seq_scans_of_counts() -> int:
+    [(scans,)] = run("SELECT coalesce(sum(seq_scan), 0) FROM pg_stat_xact_user_tables "
+                     "WHERE relname = 'crossings_crossingcount'", [])
+    return int(scans)
+
+
+def test_the_intake_look_up_uses_its_index_after_the_table_grew(checkpoint):
+    """A prepared statement's plan follows the table: planned for its values on each run (settings.py),
+    never a generic plan made while the table was small (a sequential scan, kept as the table grew)."""
+    from django.db import connection
+
+    from safepassage.crossings.services import _COUNTS_BY_UUID_OR_CORRECTING as lookup
+
+    if connection.vendor != "postgresql":  # no plan cache: SQLite plans each statement as it runs
+        assert lookup.fetch([uuid.uuid4()]) == []
+        return
+    assert run("SHOW plan_cache_mode", []) == [("force_custom_plan",)]
+    insert_rows([count(checkpoint) for _ in range(20)])
+    run("ANALYZE crossings_crossingcount", [])  # a small table, as the statistics say
+    keys = [uuid.uuid4() for _ in range(3)]
+    for _ in range(15):  # prepared by psycopg after five runs, then run again and again
+        lookup.fetch(keys)
+    for _ in range(3):
+        insert_rows([count(checkpoint) for _ in range(1000)])
+    before = _seq_scans_of_counts()
+    lookup.fetch(keys)
+    assert _seq_scans_of_counts() == before  # read through the index

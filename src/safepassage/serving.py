@@ -17,9 +17,9 @@ second that was about a tenth of the server's time. This logger writes the same 
 """
 
 import logging
-import multiprocessing
 import os
 import time
+from collections.abc import Callable
 from multiprocessing import sharedctypes
 
 from gunicorn import glogging
@@ -31,42 +31,47 @@ class ConnectionTable:
     """How many connections each worker holds, in memory the master's workers share.
 
     Made when the master imports this module (it loads the worker class before it forks), so every
-    worker inherits the same table. A slot is a worker's pid and its count; a slot whose pid is gone
-    (a worker killed) is freed by whoever finds it.
+    worker inherits the same table. A slot is a worker's pid and its count. The master, which builds
+    each worker object before forking it, one at a time, picks the slot (`reserve`: a free one, or one
+    whose worker is gone); the worker writes its pid when it starts serving (`open`) and clears it when
+    it stops (`release`). No lock is shared between processes: a worker killed while holding one would
+    stop all the others.
     """
+
+    RESERVED = -1  # chosen by the master; the worker has not started serving yet
 
     def __init__(self, slots: int = 64):
         self._cells = sharedctypes.RawArray("q", 2 * slots)  # pid, connections; per slot
-        self._lock = multiprocessing.Lock()
         self.slots = slots
 
-    def claim(self, pid: int) -> int:
-        with self._lock:
-            for slot in range(self.slots):
-                owner = self._cells[2 * slot]
-                if owner == 0 or owner == pid or not _alive(owner):
-                    self._cells[2 * slot], self._cells[2 * slot + 1] = pid, 0
-                    return slot
-        raise RuntimeError(f"more than {self.slots} workers")
+    def reserve(self, gone: Callable[[int], bool] = lambda slot: False) -> int | None:
+        """In the master: a slot for the next worker (None: all taken; that worker is not balanced).
+
+        `gone(slot)`: whether the worker a reserved slot was picked for is gone without serving.
+        """
+        for slot in range(self.slots):
+            owner = self._cells[2 * slot]
+            if owner == 0 or (owner > 0 and not _alive(owner)) or (owner == self.RESERVED and gone(slot)):
+                self._cells[2 * slot], self._cells[2 * slot + 1] = self.RESERVED, 0
+                return slot
+        return None
+
+    def open(self, slot: int, pid: int) -> None:
+        self._cells[2 * slot + 1] = 0
+        self._cells[2 * slot] = pid
 
     def release(self, slot: int) -> None:
-        with self._lock:
-            self._cells[2 * slot] = self._cells[2 * slot + 1] = 0
+        self._cells[2 * slot] = self._cells[2 * slot + 1] = 0
 
     def publish(self, slot: int, connections: int) -> None:
         self._cells[2 * slot + 1] = connections  # one aligned word: read whole by the others
 
     def fewest_elsewhere(self, slot: int) -> int | None:
-        """The fewest connections another live worker holds (None: no other worker)."""
+        """The fewest connections another serving worker holds (None: no other worker)."""
         fewest = None
         for other in range(self.slots):
             pid = self._cells[2 * other]
-            if other == slot or pid == 0:
-                continue
-            if not _alive(pid):
-                with self._lock:
-                    if self._cells[2 * other] == pid:
-                        self._cells[2 * other] = self._cells[2 * other + 1] = 0
+            if other == slot or pid <= 0 or not _alive(pid):
                 continue
             count = self._cells[2 * other + 1]
             fewest = count if fewest is None else min(fewest, count)
@@ -74,6 +79,8 @@ class ConnectionTable:
 
 
 def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -92,39 +99,53 @@ class BalancedThreadWorker(ThreadWorker):
     MAX_DEFER = 0.05  # seconds a waiting connection is left to the other workers, at most
     table = _table
 
-    def init_process(self):
-        self._slot = self.table.claim(os.getpid())
+    _picked: dict[int, "BalancedThreadWorker"] = {}  # in the master: slot -> the worker it was picked for
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # In the master, one worker at a time (gunicorn sets `pid` on the object once it has forked).
+        self._slot = self.table.reserve(gone=lambda slot: not _alive(getattr(self._picked.get(slot), "pid", 0)))
+        if self._slot is not None:
+            self._picked[self._slot] = self
         self._deferring_since: float | None = None
-        self._deferred_at = 0.0
-        super().init_process()
 
     def run(self):
+        if self._slot is None:  # more workers than slots: accept as gthread does
+            return super().run()
+        self.table.open(self._slot, os.getpid())  # from now on it accepts
         try:
-            super().run()
+            return super().run()
         finally:
             self.table.release(self._slot)
 
     def notify(self):
         super().notify()  # once per turn of the worker's event loop
-        self.table.publish(self._slot, self.nr_conns)
+        if self._slot is not None:
+            self.table.publish(self._slot, self.nr_conns)
 
     def accept(self, server, listener):
         if self._leave_to_others():
             time.sleep(0.001)  # the listener stays readable: let another worker take it
             return
         super().accept(server, listener)
-        self.table.publish(self._slot, self.nr_conns)
+        if self._slot is not None:
+            self.table.publish(self._slot, self.nr_conns)
 
     def _leave_to_others(self) -> bool:
-        fewest = self.table.fewest_elsewhere(self._slot)
-        now = time.monotonic()
+        """Whether to leave the waiting connection to a worker holding fewer: for `MAX_DEFER` at most,
+        counted from the first time it was left (only accepting it, or no longer holding more than
+        another, starts the count anew)."""
+        fewest = None if self._slot is None else self.table.fewest_elsewhere(self._slot)
         if fewest is None or fewest >= self.nr_conns:
             self._deferring_since = None
             return False
-        if self._deferring_since is None or now - self._deferred_at > 0.01:  # a new connection waiting
+        now = time.monotonic()
+        if self._deferring_since is None:
             self._deferring_since = now
-        self._deferred_at = now
-        return now - self._deferring_since < self.MAX_DEFER
+        if now - self._deferring_since < self.MAX_DEFER:
+            return True
+        self._deferring_since = None  # accepted now
+        return False
 
 
 class AccessLogger(glogging.Logger):

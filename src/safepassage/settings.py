@@ -95,7 +95,10 @@ def _database_config() -> dict:
         # sequential scan while the counts table was small, kept as it grew (the intake's look-up of
         # stored twins read 12-15 million rows in 20 s of benchmarks/bench_ingest.py's load, and the
         # database's CPU per submission rose from 0.42 to 0.63-0.74 ms). Statements are still parsed once.
-        options["options"] = " ".join(filter(None, [options.get("options"), "-c plan_cache_mode=force_custom_plan"]))
+        # PgBouncer refuses this startup option unless told to ignore it: behind it, set
+        # SAFEPASSAGE_PG_PREPARE=off (then nothing is prepared, and every run is planned anyway).
+        if options["prepare_threshold"] is not None:
+            options["options"] = " ".join(filter(None, [options.get("options"), "-c plan_cache_mode=force_custom_plan"]))
         return config
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {

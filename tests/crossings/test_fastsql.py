@@ -398,3 +398,33 @@ def test_the_intake_look_up_uses_its_index_after_the_table_grew(checkpoint):
     before = _seq_scans_of_counts()
     lookup.fetch(keys)
     assert _seq_scans_of_counts() == before  # read through the index
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_savepoint_starts_after_the_held_writes_and_takes_only_its_own_along(commits_spied):
+    with transaction.atomic(), with_commit():
+        run_at_commit([_audit_row(1)])
+        with pytest.raises(RuntimeError), transaction.atomic():  # a savepoint
+            run_at_commit([_audit_row(2)])
+            raise RuntimeError("the savepoint is rolled back")
+    assert _held_rows() == [1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_nothing_is_held_when_the_block_is_not_the_outermost_transaction(commits_spied):
+    with transaction.atomic(), transaction.atomic(), with_commit():
+        run_at_commit([_audit_row(1)])
+        assert run("SELECT count(*) FROM audit_auditentry WHERE object_type = 'test'", []) == [(1,)]
+    assert _held_rows() == [1] and commits_spied == []
+
+
+def test_the_plan_option_is_asked_only_with_prepared_statements(monkeypatch):
+    import safepassage.settings as settings_module
+
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@h:5432/d?options=-c%20statement_timeout%3D5000")
+    monkeypatch.delenv("SAFEPASSAGE_PG_PREPARE", raising=False)
+    prepared = settings_module._database_config()["OPTIONS"]
+    assert prepared["options"] == "-c statement_timeout=5000 -c plan_cache_mode=force_custom_plan"
+    monkeypatch.setenv("SAFEPASSAGE_PG_PREPARE", "off")  # behind PgBouncer
+    unprepared = settings_module._database_config()["OPTIONS"]
+    assert unprepared.get("options") == "-c statement_timeout=5000" and unprepared["prepare_threshold"] is None

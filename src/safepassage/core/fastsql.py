@@ -308,8 +308,8 @@ def run_at_commit(statements: Sequence[Statement], conn=None) -> None:
     the transaction reads through this module, if at all (the audit entries and the chain's head).
     """
     held = getattr(_tail, "held", None)
-    if held is None:
-        run_together(statements, conn)
+    if held is None or any((conn or connections[DEFAULT_DB_ALIAS]).savepoint_ids):
+        run_together(statements, conn)  # (inside a savepoint: its rollback must take them along)
     else:
         held.extend(statements)
 
@@ -324,13 +324,17 @@ def with_commit(conn=None) -> Iterator[None]:
     interpreter lock. Django's commit that follows (leaving `atomic`) finds nothing left to commit;
     its on-commit hooks still run after it. On an error, or when the transaction is marked for
     rollback, the held statements are dropped and the transaction rolls back as usual. Elsewhere
-    (SQLite, nested, or when Django must see every statement) nothing is held back.
+    (SQLite, not directly in the outermost `atomic`, inside a savepoint, or when Django must see every
+    statement) nothing is held back. A held write that fails fails the commit, and so the whole
+    transaction (for the group commit: every item of the batch, not item by item).
     """
     conn = conn or connections[DEFAULT_DB_ALIAS]
-    if conn.vendor != "postgresql" or getattr(_tail, "held", None) is not None:
+    outermost = len(conn.atomic_blocks) == 1 and not any(conn.savepoint_ids)
+    if conn.vendor != "postgresql" or getattr(_tail, "held", None) is not None or not outermost:
         yield
         return
     _tail.held = []
+    conn.savepoint = functools.partial(_savepoint_after_held, conn, conn.savepoint)  # this block only
     try:
         yield
         held = _take_held()
@@ -342,6 +346,15 @@ def with_commit(conn=None) -> Iterator[None]:
                 run_together(held, conn)
     finally:
         _tail.held = None
+        del conn.savepoint  # the class's own again
+
+
+def _savepoint_after_held(conn, savepoint: Callable[[], str]) -> str:
+    """A savepoint starts after the held writes: its rollback must not take them along."""
+    held = _take_held()
+    if held:
+        run_together(held, conn)
+    return savepoint()
 
 
 def _send_and_commit(conn, statements: list[Statement]) -> None:

@@ -53,6 +53,12 @@ class DictSchema(Schema):
         return handler(DjangoGetter(values, cls, info.context))
 
 
+def bearer_token(authorization: str) -> str | None:
+    """The token of a well-formed `Authorization: Bearer <token>` header value, else None."""
+    scheme, _, token = authorization.partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
 class PrincipalAuth(HttpBearer):
     """Bearer token, else the Django session (CSRF-checked for writes), else the public.
 
@@ -79,9 +85,7 @@ class PrincipalAuth(HttpBearer):
 
     @staticmethod
     def _bearer_token(request: HttpRequest) -> str | None:
-        """The token of a well-formed `Authorization: Bearer <token>` header, else None."""
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        return (token.strip() or None) if scheme.lower() == "bearer" else None
+        return bearer_token(request.headers.get("Authorization", ""))
 
     def _identify(self, request: HttpRequest) -> Principal:
         header = request.headers.get("Authorization")

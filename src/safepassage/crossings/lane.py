@@ -43,6 +43,7 @@ from django.http.request import split_domain_port, validate_host
 from django.utils.translation import get_supported_language_variant
 
 from safepassage.api import api
+from safepassage.core.api import bearer_token
 from safepassage.core.principal import TokenClaim
 from safepassage.crossings.api import LANE_FAILURE, SUBMIT_PERM, submit_one
 from safepassage.crossings.schemas import CrossingCountCreate, CrossingCountRead
@@ -162,9 +163,8 @@ class CountLane:
             raise Fallback from None
         if not 0 < length <= (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or length):
             raise Fallback
-        scheme, _, token = (get("HTTP_AUTHORIZATION") or "").partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
+        token = bearer_token(get("HTTP_AUTHORIZATION") or "")  # as the route's authentication reads it
+        if token is None:
             raise Fallback
         # Django reads the Host header whenever there is one, empty or not; without one, leave it to Django.
         domain, _port = split_domain_port(get("HTTP_HOST") or "")

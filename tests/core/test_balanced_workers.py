@@ -91,6 +91,30 @@ def connections_of(pid: int, inodes: set[str]) -> int:
     return held
 
 
+def listening_inode(port: int) -> int | None:
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":  # local port, LISTEN
+                return int(fields[9])
+    return None
+
+
+def polls_listener(pid: int, inode: int | None) -> bool:
+    """Whether the worker watches the listening socket (gthread registers it as its loop starts, after
+    loading the application and after `BalancedThreadWorker.run` opened its slot)."""
+    if inode is None:
+        return False
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            if os.readlink(fd) == "anon_inode:[eventpoll]" and f"ino:{inode:x}" in Path(
+                    f"/proc/{pid}/fdinfo/{fd.name}").read_text():
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -107,10 +131,11 @@ def test_sixteen_devices_connecting_at_once_are_spread_over_the_workers(tmp_path
                                "--workers", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
-        while len(worker_pids(server.pid)) < 2 or not _answers(port):
+        # Every worker up and polling (one may load the application for seconds after the other answers).
+        while (len(pids := worker_pids(server.pid)) < 2 or not _answers(port)
+               or not all(polls_listener(pid, listening_inode(port)) for pid in pids)):
             assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
             time.sleep(0.1)
-        time.sleep(0.5)  # every worker up and polling
         for _ in range(rounds):  # each round: sixteen connections at once, kept open
             sockets = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
             for s in sockets:

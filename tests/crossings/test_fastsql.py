@@ -428,3 +428,72 @@ def test_the_plan_option_is_asked_only_with_prepared_statements(monkeypatch):
     monkeypatch.setenv("SAFEPASSAGE_PG_PREPARE", "off")  # behind PgBouncer
     unprepared = settings_module._database_config()["OPTIONS"]
     assert unprepared.get("options") == "-c statement_timeout=5000" and unprepared["prepare_threshold"] is None
+
+
+# --- the write turn's plans on PostgreSQL (fastsql.cached_plans) -----------------------------------------
+
+def _item(checkpoint, key: uuid.UUID, supersedes: uuid.UUID | None = None) -> dict:
+    return {"client_uuid": str(key), "checkpoint_id": checkpoint.pk, "direction": "out",
+            "bucket_start": datetime(2016, 10, 20, 9, 0, tzinfo=UTC), "bucket_minutes": 15,
+            "counts": {"women": 3}, "supersedes_uuid": str(supersedes) if supersedes else None}
+
+
+def _prepared_statements() -> list[str]:
+    return [sql for (sql,) in run("SELECT statement FROM pg_prepared_statements", [])]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_write_turn_uses_cached_plans_and_plans_the_counts_table_on_each_run(checkpoint):
+    """In the intake's write turn PostgreSQL may use its cached plans; what reads or updates the growing
+    counts table is never prepared (planned for the table as it is); after the turn, every run is
+    planned again (settings.py)."""
+    from django.db import connection
+
+    from safepassage.core.groupcommit import serialised_writes
+    from safepassage.crossings.services import submit_crossing_counts
+    from tests.conftest import SYSTEM
+
+    if connection.vendor != "postgresql":  # no plan cache: the turn's statements are SQLite's as they were
+        with serialised_writes():
+            assert submit_crossing_counts(items=[_item(checkpoint, uuid.uuid4())], by=SYSTEM)[0].status == "stored"
+        return
+    with serialised_writes():
+        mode = run("SHOW plan_cache_mode", [])
+    after = run("SHOW plan_cache_mode", [])
+    assert (mode, after) == ([("auto",)], [("force_custom_plan",)])
+    keys = [uuid.uuid4() for _ in range(12)]
+    for i, key in enumerate(keys):  # stored, then retried, then corrected: every path of the turn, 12 times
+        assert submit_crossing_counts(items=[_item(checkpoint, key)], by=SYSTEM)[0].status == "stored"
+        assert submit_crossing_counts(items=[_item(checkpoint, key)], by=SYSTEM)[0].status == "duplicate"
+        correction = submit_crossing_counts(items=[_item(checkpoint, uuid.uuid4(), supersedes=key)], by=SYSTEM)
+        assert correction[0].status == "stored", (i, correction)
+    assert CrossingCount.objects.filter(client_uuid__in=keys, is_current=False).count() == len(keys)  # relinked
+    prepared = _prepared_statements()
+    assert any("pg_advisory_xact_lock" in sql for sql in prepared)  # the turn's other statements are
+    table = '"crossings_crossingcount"'
+    on_counts = [sql for sql in prepared if table in sql and not sql.startswith("INSERT")]
+    assert on_counts == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_in_the_write_turn_the_twins_look_up_reads_a_grown_table_through_its_index(checkpoint):
+    from django.db import connection
+
+    from safepassage.core.groupcommit import serialised_writes
+    from safepassage.crossings.services import _COUNTS_BY_UUID_OR_CORRECTING as lookup
+
+    if connection.vendor != "postgresql":
+        return  # no plan cache (the SQLite side of the intake is tested throughout)
+    insert_rows([count(checkpoint) for _ in range(20)])
+    run("ANALYZE crossings_crossingcount", [])  # a small table, as the statistics say
+    keys = [uuid.uuid4() for _ in range(3)]
+    for _ in range(15):  # enough runs for a generic plan, were it prepared
+        with serialised_writes():
+            lookup.fetch(keys)
+    for _ in range(3):
+        insert_rows([count(checkpoint) for _ in range(1000)])
+    with serialised_writes():
+        before = _seq_scans_of_counts()
+        lookup.fetch(keys)
+        assert _seq_scans_of_counts() == before  # read through the index
+    CrossingCount.objects.all().delete()

@@ -274,16 +274,50 @@ def run_together(statements: Sequence[Statement], conn=None) -> list[list[tuple]
         pg = conn.connection
         begins = not pg.autocommit and pg.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
         if len(statements) == 1 and not begins:  # (a pipeline sends the transaction's BEGIN along)
-            cursor = psycopg.RawCursor(pg)
-            cursor.execute(_numbered(statements[0][0]), statements[0][1])
-            return [_rows(cursor)]
-        cursors = []
+            return [_rows(_execute(pg, *statements[0]))]
         with pg.pipeline():
-            for sql, params in statements:
-                cursor = psycopg.RawCursor(pg)
-                cursor.execute(_numbered(sql), params)
-                cursors.append(cursor)
+            cursors = [_execute(pg, sql, params) for sql, params in statements]
         return [_rows(cursor) for cursor in cursors]
+
+
+class EachRun(str):
+    """A statement PostgreSQL plans for its values on each run: never prepared (see `cached_plans`)."""
+
+    __slots__ = ()
+
+
+def _execute(pg: psycopg.Connection, sql: str, params: Sequence) -> psycopg.RawCursor:
+    cursor = psycopg.RawCursor(pg)
+    cursor.execute(_numbered(sql), params, prepare=False if type(sql) is EachRun else None)
+    return cursor
+
+
+# --- plans ------------------------------------------------------------------------------------------------
+
+_CACHED_PLANS = ("SELECT set_config('plan_cache_mode', 'auto', true)", [])  # until the transaction ends
+
+
+def _custom_plans_by_default(conn) -> bool:
+    """Whether the connection plans every run of a prepared statement anew (settings.py's startup option)."""
+    return conn.vendor == "postgresql" and "plan_cache_mode=force_custom_plan" in str(
+        conn.settings_dict.get("OPTIONS", {}).get("options", ""))
+
+
+def cached_plans(conn=None) -> None:
+    """For the rest of the current PostgreSQL transaction, prepared statements may use the plans
+    PostgreSQL caches (`plan_cache_mode=auto`, its default), foreign-key checks included.
+
+    The connection otherwise plans every run of a prepared statement for its values (settings.py): a
+    generic plan made while a table was small is kept as it grows. A transaction that calls this must
+    send its statements on a table that grows as `EachRun` (`CompiledLookup(plan_each_run=True)`,
+    `run(EachRun(sql), …)`); any other statement may get a generic plan. The count intake's write
+    turn does (groupcommit.serialised_writes): planning each run was a third of the database's work
+    in the turn, the serial section of the server. Inside `with_commit`, the setting goes with the
+    transaction's next statement, without a round trip of its own.
+    """
+    conn = conn or connections[DEFAULT_DB_ALIAS]
+    if conn.in_atomic_block and _custom_plans_by_default(conn) and _plain(conn):  # (Django's cursor prepares all)
+        run_at_commit([_CACHED_PLANS], conn)
 
 
 # --- writes sent with the commit ------------------------------------------------------------------------
@@ -363,7 +397,7 @@ def _send_and_commit(conn, statements: list[Statement]) -> None:
         pg = conn.connection
         with pg.pipeline():
             for sql, params in statements:
-                psycopg.RawCursor(pg).execute(_numbered(sql), params)
+                _execute(pg, sql, params)
             pg.commit()  # queued in the pipeline: sent with the statements, answered at its end
 
 
@@ -428,14 +462,18 @@ class CompiledLookup:
     `for_update` locks the rows read (`SELECT … FOR UPDATE`); `key_share`, on PostgreSQL, takes the
     lock a foreign key to them takes at commit (`FOR KEY SHARE`: their deletion or key change waits,
     their other updates do not), so that a writer can take it early, in its own lock order.
+    `plan_each_run`: the statement is never prepared, so that PostgreSQL plans each run for the table
+    as it is then (for a table that grows; see `cached_plans`).
     """
 
-    def __init__(self, model: type[Model], *paths: str, for_update: bool = False, key_share: bool = False):
+    def __init__(self, model: type[Model], *paths: str, for_update: bool = False, key_share: bool = False,
+                 plan_each_run: bool = False):
         if not paths:
             raise TypeError("CompiledLookup needs at least one field")
         if for_update and key_share:
             raise TypeError("CompiledLookup: for_update or key_share, not both")
         self.model, self.paths, self.for_update, self.key_share = model, paths, for_update, key_share
+        self.plan_each_run = plan_each_run
         targets = [_target(model, p) for p in paths]
         if len({f.get_internal_type() for f in targets}) != 1:
             raise TypeError("CompiledLookup: the fields must hold the same type")
@@ -482,7 +520,7 @@ class CompiledLookup:
         prepared = [self.field.get_db_prep_value(value, conn, prepared=False) for value in values]
         for pos, i in slots:
             params[pos] = prepared[i]
-        return sql, params
+        return (EachRun(sql) if self.plan_each_run else sql), params
 
     def instances(self, rows: list[tuple], statement: Statement | None) -> list[Model]:
         """The model instances of the rows that `statement` returned (each row once)."""

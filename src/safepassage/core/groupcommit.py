@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 
 from django.db import InterfaceError, OperationalError, connection, transaction
 
-from safepassage.core.fastsql import run, with_commit
+from safepassage.core.fastsql import cached_plans, run, with_commit
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -257,13 +257,15 @@ def serialised_writes() -> Iterator[None]:
         yield
         return
     if connection.vendor == "postgresql":
-        with transaction.atomic():
+        # Writes nobody reads back (the audit entries) go with the COMMIT; the database's cached plans
+        # are used (`fastsql.cached_plans`: the intake sends its statements on the counts table as EachRun).
+        with transaction.atomic(), with_commit():
+            cached_plans()
             # The transaction's first statement (its BEGIN goes with it); released by the commit.
             run("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
             _held.yes = True
             try:
-                with with_commit():  # writes nobody reads back (the audit entries) go with the COMMIT
-                    yield
+                yield
             finally:
                 _held.yes = False
         return

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from safepassage.audit.services import record
 from safepassage.core.errors import InvalidInput, NotFound
+from safepassage.core.fastsql import CompiledLookup
 from safepassage.core.permissions import Perm
 from safepassage.crossings.crypto import decrypt
 from safepassage.crossings.models import (
@@ -43,18 +44,24 @@ def counts(*, checkpoint_id: int | None = None, corridor_id: int | None = None, 
     return qs.order_by("-bucket_start", "-id")
 
 
+# Both keys are unique. Planned on each run (`fastsql.cached_plans`): the intake relinks corrections in
+# its write turn, and the counts table grows.
+_BY_UUID = CompiledLookup(CrossingCount, "client_uuid", plan_each_run=True)
+_BY_SUPERSEDED = CompiledLookup(CrossingCount, "supersedes_uuid", plan_each_run=True)
+
+
 def history(count: CrossingCount) -> list[CrossingCount]:
     """Every stored version of the chain through `count`, oldest first."""
     chain, seen, cur = [count], {count.client_uuid}, count
     while cur.supersedes_uuid and cur.supersedes_uuid not in seen:
-        prev = CrossingCount.objects.filter(client_uuid=cur.supersedes_uuid).first()
+        prev = next(iter(_BY_UUID.fetch([cur.supersedes_uuid])), None)
         if prev is None:
             break
         chain.insert(0, prev)
         seen.add(prev.client_uuid)
         cur = prev
     cur = count
-    while (nxt := CrossingCount.objects.filter(supersedes_uuid=cur.client_uuid).first()) is not None:
+    while (nxt := next(iter(_BY_SUPERSEDED.fetch([cur.client_uuid])), None)) is not None:
         if nxt.client_uuid in seen:
             break
         chain.append(nxt)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import uuid as uuidlib
@@ -9,14 +10,21 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from safepassage.accounts.models import User
 from safepassage.accounts.services import token_digest, token_holders
 from safepassage.audit.models import AuditHead
 from safepassage.audit.services import head_lookup, record, record_many
 from safepassage.core.errors import DomainError, InvalidInput, NotFound, StateConflict, VersionConflict
-from safepassage.core.fastsql import CompiledLookup, fetch_together, insert_new_rows, new_instance
+from safepassage.core.fastsql import (
+    CompiledLookup,
+    EachRun,
+    fetch_together,
+    insert_new_rows,
+    new_instance,
+    run,
+)
 from safepassage.core.groupcommit import GroupCommit, holds_write_turn, serialised_writes
 from safepassage.core.models import snapshot
 from safepassage.core.principal import TokenClaim
@@ -114,10 +122,12 @@ def _counts(counts: dict[str, Any]) -> dict[str, int]:
 _CHECKPOINTS_BY_ID = CompiledLookup(Checkpoint, "id", key_share=True)
 _CORRIDORS_BY_CHECKPOINT = CompiledLookup(Corridor, "checkpoints__id", key_share=True)
 _STATUS_CHANGES_BY_CHECKPOINT = CompiledLookup(CorridorStatusChange, "corridor__checkpoints__id")
-_COUNTS_BY_UUID = CompiledLookup(CrossingCount, "client_uuid")
-_COUNTS_BY_SUPERSEDED = CompiledLookup(CrossingCount, "supersedes_uuid")
+# The counts table grows by thousands of rows a minute: what reads or updates it in the write turn is
+# planned for it as it is then (`fastsql.cached_plans`).
+_COUNTS_BY_UUID = CompiledLookup(CrossingCount, "client_uuid", plan_each_run=True)
+_COUNTS_BY_SUPERSEDED = CompiledLookup(CrossingCount, "supersedes_uuid", plan_each_run=True)
 # Stored twins of new submissions (retries) and stored corrections of them (arrived first), at once.
-_COUNTS_BY_UUID_OR_CORRECTING = CompiledLookup(CrossingCount, "client_uuid", "supersedes_uuid")
+_COUNTS_BY_UUID_OR_CORRECTING = CompiledLookup(CrossingCount, "client_uuid", "supersedes_uuid", plan_each_run=True)
 
 
 @dataclass
@@ -231,8 +241,16 @@ def _relink(count: CrossingCount) -> None:
     for i, member in enumerate(chain):
         version, current = first + i, i == len(chain) - 1
         if (member.version, member.is_current) != (version, current):
-            CrossingCount.objects.filter(pk=member.pk).update(version=version, is_current=current)
+            run(_relink_sql(), [version, current, member.pk])
             member.version, member.is_current = version, current
+
+
+@functools.cache
+def _relink_sql() -> EachRun:
+    """`CrossingCount.objects.filter(pk=…).update(version=…, is_current=…)`, planned on each run."""
+    q = connection.ops.quote_name
+    return EachRun(f"UPDATE {q(CrossingCount._meta.db_table)} SET {q('version')} = %s, {q('is_current')} = %s "
+                   f"WHERE {q('id')} = %s")
 
 
 MAX_BATCH = 500
@@ -413,8 +431,7 @@ def _store_counts(entries: list[tuple[dict | _Parsed, str, Any]]) -> list[ItemRe
     inserted = {r.count.client_uuid: r.count for r in results.values() if r.status == "stored"}
     for index, count, data in later:
         try:
-            existing = inserted.get(count.client_uuid) or (
-                CrossingCount.objects.filter(client_uuid=count.client_uuid).order_by().first())
+            existing = inserted.get(count.client_uuid) or next(iter(_COUNTS_BY_UUID.fetch([count.client_uuid])), None)
             if existing is not None:
                 result = _same_or_conflict(existing, data)
             elif count.checkpoint_id is None:

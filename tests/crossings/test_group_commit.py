@@ -326,3 +326,91 @@ def test_a_gate_that_fails_holds_nothing_back():
     finally:
         writers_first.release()
     assert writers_first._free.is_set()
+
+
+# --- a failed commit; a twin stored meanwhile ------------------------------------------------------------------------
+
+def _failing_commits(failures: list, error: BaseException):
+    """A gate whose end (the commit) raises `error` while `failures` holds anything."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def gate():
+        yield
+        if failures:
+            failures.pop()
+            raise error
+
+    return gate
+
+
+def test_a_batch_whose_commit_fails_is_run_again_item_by_item_even_a_batch_of_one():
+    from django.db import IntegrityError
+
+    runs: list[list[int]] = []
+    gc = GroupCommit(lambda items: (runs.append(list(items)), [i * 10 for i in items])[1],
+                     gate=_failing_commits([1], IntegrityError("a row clashed at the commit")))
+    assert gc.submit(7) == 70
+    assert runs == [[7], [7]]  # the failed commit, then its item on its own
+
+
+def test_a_commit_that_keeps_failing_answers_its_error_after_one_retry():
+    from django.db import IntegrityError
+
+    runs: list[list[int]] = []
+    gc = GroupCommit(lambda items: (runs.append(list(items)), [i for i in items])[1],
+                     gate=_failing_commits([1, 1], IntegrityError("the commit failed")))
+    with pytest.raises(IntegrityError):
+        gc.submit(1)
+    assert runs == [[1], [1]]
+    assert gc.submit(2) == 2  # and the lead is not lost
+
+
+def test_a_commit_failing_because_the_database_is_gone_is_not_retried():
+    from django.db import OperationalError
+
+    runs: list[list[int]] = []
+    gc = GroupCommit(lambda items: (runs.append(list(items)), [i for i in items])[1],
+                     gate=_failing_commits([1], OperationalError("server closed the connection")))
+    with pytest.raises(OperationalError):
+        gc.submit(1)
+    assert runs == [[1]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_twin_stored_by_an_ungated_writer_while_the_turn_ran_makes_the_count_a_duplicate(checkpoint, monkeypatch):
+    """The turn's reads find no twin; before its insert, a writer outside the write turn (in its own
+    transaction) stores one. The count is then answered as a duplicate, stored once (its insert skips
+    the clash, which is then judged on its own)."""
+    from django.db import transaction
+
+    from safepassage.core.fastsql import insert_rows
+
+    if connection.vendor != "postgresql":
+        return  # SQLite: the turn's transaction holds the database's write lock from its BEGIN (IMMEDIATE)
+    real_read = services._read_for
+    twins: list[CrossingCount] = []
+
+    def read_then_store_a_twin(parsed, *args, **kwargs):
+        reads = real_read(parsed, *args, **kwargs)
+        if not twins:
+            twin, _ = services._prepare(parsed[0], checkpoints=reads.checkpoints, histories=reads.histories,
+                                        source="api", user=None)
+            twins.append(twin)
+
+            def store() -> None:
+                with transaction.atomic():
+                    insert_rows([twin])
+                connection.close()
+
+            other = threading.Thread(target=store)
+            other.start()
+            other.join(10)
+        return reads
+
+    monkeypatch.setattr(services, "_read_for", read_then_store_a_twin)
+    sent = item(checkpoint.pk, 5)
+    answer = services.submit_crossing_count(**sent, by=SYSTEM)
+    assert answer.duplicate and answer.count.pk == twins[0].pk
+    assert CrossingCount.objects.filter(client_uuid=sent["client_uuid"]).count() == 1
+    assert not AuditEntry.objects.filter(action="crossing_count.submitted").exists()  # the twin's writer audits its own

@@ -94,13 +94,23 @@ class GroupCommit(Generic[T, R]):
                 # arrive while the leader waits for its turn join its batch instead of waiting longer.
                 # Answers go out only once the gate is left: when the gate is the transaction itself
                 # (PostgreSQL), leaving it is the commit.
-                with self._writing_turn():
-                    batch = self._take()
-                    outcome = self._attempt(batch)
+                try:
+                    with self._writing_turn():
+                        batch = self._take()
+                        outcome = self._attempt(batch)
+                except Exception as exc:  # noqa: BLE001 - with a batch taken: leaving the turn (its commit) failed
+                    if not batch:
+                        raise
+                    outcome = self._failed_commit(exc)
                 if outcome.retry:  # an error one item may have caused: run each on its own, in its own turn
                     for ticket in batch:
-                        with self._gate():
-                            single = self._attempt([ticket])
+                        try:
+                            with self._gate():
+                                single = self._attempt([ticket])
+                        except Exception as exc:  # noqa: BLE001 - its commit failed
+                            if isinstance(exc, (OperationalError, InterfaceError)):
+                                raise
+                            single = _Outcome(error=exc)
                         self._settle([ticket], single)
                 else:
                     self._settle(batch, outcome)
@@ -161,6 +171,15 @@ class GroupCommit(Generic[T, R]):
             retry = len(batch) > 1 and isinstance(exc, Exception) and not isinstance(
                 exc, (OperationalError, InterfaceError))
             return _Outcome(error=exc, retry=retry)
+
+    @staticmethod
+    def _failed_commit(exc: Exception) -> "_Outcome":
+        """The batch's commit failed: an item may have caused it (the checks deferred to the commit, such
+        as a foreign key to a submitter deleted meanwhile, or a write sent with it, `fastsql.run_at_commit`),
+        so each item runs again on its own, even a batch of one. Not when the database is locked or gone."""
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            raise exc
+        return _Outcome(error=exc, retry=True)
 
     def _settle(self, batch: list[_Ticket], outcome: "_Outcome") -> None:
         if outcome.error is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -105,10 +106,15 @@ def polls_listener(pid: int, inode: int | None) -> bool:
     loading the application and after `BalancedThreadWorker.run` opened its slot)."""
     if inode is None:
         return False
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
+    watched = re.compile(rf"\bino:{inode:x}\b")  # the watched file's inode, in hex
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:  # the worker is gone (restarted): not polling
+        return False
+    for fd in fds:
         try:
-            if os.readlink(fd) == "anon_inode:[eventpoll]" and f"ino:{inode:x}" in Path(
-                    f"/proc/{pid}/fdinfo/{fd.name}").read_text():
+            if os.readlink(fd) == "anon_inode:[eventpoll]" and watched.search(
+                    Path(f"/proc/{pid}/fdinfo/{fd.name}").read_text()):
                 return True
         except OSError:
             continue
@@ -133,7 +139,7 @@ def test_sixteen_devices_connecting_at_once_are_spread_over_the_workers(tmp_path
         deadline = time.monotonic() + 60
         # Every worker up and polling (one may load the application for seconds after the other answers).
         while (len(pids := worker_pids(server.pid)) < 2 or not _answers(port)
-               or not all(polls_listener(pid, listening_inode(port)) for pid in pids)):
+               or not all(polls_listener(pid, inode) for inode in [listening_inode(port)] for pid in pids)):
             assert time.monotonic() < deadline and server.poll() is None, "the server did not start"
             time.sleep(0.1)
         for _ in range(rounds):  # each round: sixteen connections at once, kept open

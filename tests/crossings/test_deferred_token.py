@@ -158,3 +158,18 @@ def test_a_refused_token_comes_before_a_refused_item(actors, checkpoint):
     assert results[2].error.status == 422  # a valid token learns what is wrong with its item
     assert [r.client_uuid for r in results] == ["not-a-uuid"] * 3
     assert nothing_stored()
+
+
+def test_a_batch_run_again_reads_its_tokens_again(actors, checkpoint):
+    """After a failed commit the group commit runs each item again: a claim settled in the transaction
+    that was rolled back is read anew (here: its token revoked in between, so 401, nothing stored)."""
+    field = actors["field_officer"]
+    claim = TokenClaim(field.token, Perm.CROSSINGS_SUBMIT)
+    entries = [(services._parse(item(checkpoint.pk, 5)), "api", claim)]
+    assert claim.settle().user.pk == field.principal.user.pk  # settled by a first run
+    revoke(field)
+    [result] = services._submit_together(entries)
+    assert result.status == "refused" and isinstance(result.error, NotAuthenticated)
+    with pytest.raises(NotAuthenticated):
+        claim.settle()
+    assert not CrossingCount.objects.exists()

@@ -377,6 +377,16 @@ def test_a_commit_failing_because_the_database_is_gone_is_not_retried():
     assert runs == [[1]]
 
 
+def test_an_error_of_something_else_than_the_database_as_the_turn_ends_is_not_retried():
+    runs: list[list[int]] = []
+    gc = GroupCommit(lambda items: (runs.append(list(items)), [i for i in items])[1],
+                     gate=_failing_commits([1], RuntimeError("an on-commit hook failed")))
+    with pytest.raises(RuntimeError):
+        gc.submit(1)
+    assert runs == [[1]]  # stored once: not run again
+    assert gc.submit(2) == 2
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_twin_stored_by_an_ungated_writer_while_the_turn_ran_makes_the_count_a_duplicate(checkpoint, monkeypatch):
     """The turn's reads find no twin; before its insert, a writer outside the write turn (in its own

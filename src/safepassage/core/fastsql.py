@@ -304,8 +304,9 @@ def _custom_plans_by_default(conn) -> bool:
 
 
 def cached_plans(conn=None) -> None:
-    """For the rest of the current PostgreSQL transaction, prepared statements may use the plans
-    PostgreSQL caches (`plan_cache_mode=auto`, its default), foreign-key checks included.
+    """From the current PostgreSQL transaction's next statement through this module to its end,
+    prepared statements may use the plans PostgreSQL caches (`plan_cache_mode=auto`, its default),
+    foreign-key checks included (ORM statements sent before that keep planning each run).
 
     The connection otherwise plans every run of a prepared statement for its values (settings.py): a
     generic plan made while a table was small is kept as it grows. A transaction that calls this must
@@ -360,7 +361,7 @@ def with_commit(conn=None) -> Iterator[None]:
     rollback, the held statements are dropped and the transaction rolls back as usual. Elsewhere
     (SQLite, not directly in the outermost `atomic`, inside a savepoint, or when Django must see every
     statement) nothing is held back. A held write that fails fails the commit, and so the whole
-    transaction (for the group commit: every item of the batch, not item by item).
+    transaction (the group commit then runs each item of the batch again on its own).
     """
     conn = conn or connections[DEFAULT_DB_ALIAS]
     outermost = len(conn.atomic_blocks) == 1 and not any(conn.savepoint_ids)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 
 from safepassage.core.fastsql import cached_plans, run, with_commit
 
@@ -49,7 +49,8 @@ class GroupCommit(Generic[T, R]):
     `serialised_writes`, so that a batch grows while its leader waits for the database).
 
     `run_batch` must be all-or-nothing (one transaction). If it raises for a batch of several
-    items, each item is run again on its own, so one bad item cannot fail its neighbours.
+    items, each item is run again on its own, so one bad item cannot fail its neighbours; so too,
+    even for a batch of one, when the database refuses the commit as the gate is left.
     """
 
     def __init__(self, run_batch: Callable[[list[T]], Sequence[R]], *, max_batch: int = 64,
@@ -98,7 +99,7 @@ class GroupCommit(Generic[T, R]):
                     with self._writing_turn():
                         batch = self._take()
                         outcome = self._attempt(batch)
-                except Exception as exc:  # noqa: BLE001 - with a batch taken: leaving the turn (its commit) failed
+                except DatabaseError as exc:  # with a batch taken: leaving the turn (its commit) failed
                     if not batch:
                         raise
                     outcome = self._failed_commit(exc)
@@ -107,7 +108,7 @@ class GroupCommit(Generic[T, R]):
                         try:
                             with self._gate():
                                 single = self._attempt([ticket])
-                        except Exception as exc:  # noqa: BLE001 - its commit failed
+                        except DatabaseError as exc:  # its commit failed
                             if isinstance(exc, (OperationalError, InterfaceError)):
                                 raise
                             single = _Outcome(error=exc)
@@ -173,10 +174,13 @@ class GroupCommit(Generic[T, R]):
             return _Outcome(error=exc, retry=retry)
 
     @staticmethod
-    def _failed_commit(exc: Exception) -> "_Outcome":
-        """The batch's commit failed: an item may have caused it (the checks deferred to the commit, such
-        as a foreign key to a submitter deleted meanwhile, or a write sent with it, `fastsql.run_at_commit`),
-        so each item runs again on its own, even a batch of one. Not when the database is locked or gone."""
+    def _failed_commit(exc: DatabaseError) -> "_Outcome":
+        """The batch's commit failed, as the gate was left (PostgreSQL: the gate is the transaction; on
+        SQLite the commit is inside `run_batch`, whose errors `_attempt` judges). An item may have caused
+        it (a check deferred to the commit, such as a foreign key to a submitter deleted meanwhile, or a
+        write sent with it, `fastsql.run_at_commit`), so each item runs again on its own, even a batch of
+        one: it reads everything again, its tokens included. Not when the database is locked or gone;
+        errors that are not the database's (an on-commit hook) are not retried either: the batch is stored."""
         if isinstance(exc, (OperationalError, InterfaceError)):
             raise exc
         return _Outcome(error=exc, retry=True)
@@ -264,7 +268,8 @@ def serialised_writes() -> Iterator[None]:
     SQLite: an exclusive lock file next to the database. Processes then queue on the kernel's lock
     (woken at once on release) rather than in SQLite's busy handler (sleeping and polling).
     PostgreSQL: the enclosed block is one transaction, whose first statement takes a transaction-level
-    advisory lock (sent with the BEGIN, released by the commit or rollback: no round trip of its own),
+    advisory lock (sent with the BEGIN and the plan setting, `fastsql.cached_plans`; released by the
+    commit or rollback: no round trip of its own),
     so that the next batch forms while its leader waits (the audit chain's head row would serialise
     these transactions anyway, but only once they have started); writes nobody reads back
     (`fastsql.run_at_commit`: the audit entries) go with its COMMIT, in one round trip. Re-entrant within a thread; a no-op
@@ -280,7 +285,7 @@ def serialised_writes() -> Iterator[None]:
         # are used (`fastsql.cached_plans`: the intake sends its statements on the counts table as EachRun).
         with transaction.atomic(), with_commit():
             cached_plans()
-            # The transaction's first statement (its BEGIN goes with it); released by the commit.
+            # With the transaction's first statements (its BEGIN and the plan setting); released by the commit.
             run("SELECT pg_advisory_xact_lock(%s)", [_PG_LOCK_KEY])
             _held.yes = True
             try:

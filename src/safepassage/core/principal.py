@@ -70,7 +70,9 @@ class TokenClaim:
         return self._principal is not None or self._refusal is not None
 
     def settle_with(self, user: Any | None) -> None:
-        """Settle with the token's holder as read by the caller (None: unknown, revoked or inactive)."""
+        """Settle with the token's holder as read by the caller (None: unknown, revoked or inactive);
+        again when read again (a batch run once more reads its tokens once more)."""
+        self._principal = self._refusal = None
         if user is None:
             self._refusal = NotAuthenticated("the API token is unknown or revoked")
             return

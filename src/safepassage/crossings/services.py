@@ -248,9 +248,9 @@ def _relink(count: CrossingCount) -> None:
 @functools.cache
 def _relink_sql() -> EachRun:
     """`CrossingCount.objects.filter(pk=…).update(version=…, is_current=…)`, planned on each run."""
-    q = connection.ops.quote_name
-    return EachRun(f"UPDATE {q(CrossingCount._meta.db_table)} SET {q('version')} = %s, {q('is_current')} = %s "
-                   f"WHERE {q('id')} = %s")
+    q, meta = connection.ops.quote_name, CrossingCount._meta
+    version, current = q(meta.get_field("version").column), q(meta.get_field("is_current").column)
+    return EachRun(f"UPDATE {q(meta.db_table)} SET {version} = %s, {current} = %s WHERE {q(meta.pk.column)} = %s")
 
 
 MAX_BATCH = 500
@@ -383,7 +383,9 @@ def _store_counts(entries: list[tuple[dict | _Parsed, str, Any]]) -> list[ItemRe
     if len(entries) > MAX_BATCH:
         raise InvalidInput(f"send at most {MAX_BATCH} submissions at once", field="items")
     items = [item for item, _, _ in entries]
-    claims = {id(by): by for _, _, by in entries if isinstance(by, TokenClaim) and not by.settled}
+    # Every run reads the tokens again: a batch run once more after a failed commit must not keep a
+    # holder read in the transaction that was rolled back (revoked or deleted meanwhile).
+    claims = {id(by): by for _, _, by in entries if isinstance(by, TokenClaim)}
     results: dict[int, ItemResult] = {}
     parsed: list[tuple[int, _Parsed]] = []
     for index, item in enumerate(items):

@@ -646,9 +646,13 @@ def main() -> int:
             print(f"  {res['db']:8s} batches of {b['size']}: {o['rate']:.0f}/s p99 {o['p99']:.1f} ms per request → "
                   f"{'MET' if o['rate'] >= 1000 and o['p99'] <= 50 else 'NOT MET'}")
         for b in res["paced"]:
+            # Offered at the target rate, the measured rate is the target less the last request's latency
+            # over the run (999.6/s for 1,000/s): the server kept up when it is within 1 % of it.
             o = b["ours"]
-            print(f"  {res['db']:8s} paced {b['ours']['target']:.0f}/s, batches of {b['size']}: {o['rate']:.0f}/s p99 "
-                  f"{o['p99']:.1f} ms per request → {'MET' if o['rate'] >= 1000 and o['p99'] <= 50 else 'NOT MET'}")
+            kept_up = o["rate"] >= 0.99 * o["target"]
+            print(f"  {res['db']:8s} paced {o['target']:.0f}/s, batches of {b['size']}: {o['rate']:.0f}/s p99 "
+                  f"{o['p99']:.1f} ms per request → "
+                  f"{'MET' if o['target'] >= 1000 and kept_up and o['p99'] <= 50 else 'NOT MET'}")
     print("Goal 2: replay with kill -9 of the server")
     for res in results:
         print(f"  {res['db']:8s} {'MET' if res['replay_ok'] else 'NOT MET'}")

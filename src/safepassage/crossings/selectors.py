@@ -44,24 +44,24 @@ def counts(*, checkpoint_id: int | None = None, corridor_id: int | None = None, 
     return qs.order_by("-bucket_start", "-id")
 
 
-# Both keys are unique. Planned on each run (`fastsql.cached_plans`): the intake relinks corrections in
-# its write turn, and the counts table grows.
-_BY_UUID = CompiledLookup(CrossingCount, "client_uuid", plan_each_run=True)
-_BY_SUPERSEDED = CompiledLookup(CrossingCount, "supersedes_uuid", plan_each_run=True)
+# A count by either of its unique keys; also the intake's, in its write turn. Planned on each run
+# (`fastsql.cached_plans`): the counts table grows.
+COUNT_BY_UUID = CompiledLookup(CrossingCount, "client_uuid", plan_each_run=True)
+COUNT_BY_SUPERSEDED = CompiledLookup(CrossingCount, "supersedes_uuid", plan_each_run=True)
 
 
 def history(count: CrossingCount) -> list[CrossingCount]:
     """Every stored version of the chain through `count`, oldest first."""
     chain, seen, cur = [count], {count.client_uuid}, count
     while cur.supersedes_uuid and cur.supersedes_uuid not in seen:
-        prev = next(iter(_BY_UUID.fetch([cur.supersedes_uuid])), None)
+        prev = next(iter(COUNT_BY_UUID.fetch([cur.supersedes_uuid])), None)
         if prev is None:
             break
         chain.insert(0, prev)
         seen.add(prev.client_uuid)
         cur = prev
     cur = count
-    while (nxt := next(iter(_BY_SUPERSEDED.fetch([cur.client_uuid])), None)) is not None:
+    while (nxt := next(iter(COUNT_BY_SUPERSEDED.fetch([cur.client_uuid])), None)) is not None:
         if nxt.client_uuid in seen:
             break
         chain.append(nxt)

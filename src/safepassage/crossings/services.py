@@ -48,7 +48,7 @@ from safepassage.crossings.models import (
     Source,
     Triage,
 )
-from safepassage.crossings.selectors import history
+from safepassage.crossings.selectors import COUNT_BY_SUPERSEDED, COUNT_BY_UUID, history
 from safepassage.places.models import Place
 
 BUCKET_MINUTES = (5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720, 1440)
@@ -124,8 +124,6 @@ _CORRIDORS_BY_CHECKPOINT = CompiledLookup(Corridor, "checkpoints__id", key_share
 _STATUS_CHANGES_BY_CHECKPOINT = CompiledLookup(CorridorStatusChange, "corridor__checkpoints__id")
 # The counts table grows by thousands of rows a minute: what reads or updates it in the write turn is
 # planned for it as it is then (`fastsql.cached_plans`).
-_COUNTS_BY_UUID = CompiledLookup(CrossingCount, "client_uuid", plan_each_run=True)
-_COUNTS_BY_SUPERSEDED = CompiledLookup(CrossingCount, "supersedes_uuid", plan_each_run=True)
 # Stored twins of new submissions (retries) and stored corrections of them (arrived first), at once.
 _COUNTS_BY_UUID_OR_CORRECTING = CompiledLookup(CrossingCount, "client_uuid", "supersedes_uuid", plan_each_run=True)
 
@@ -325,11 +323,11 @@ def _insert(count: CrossingCount, data: dict) -> Submitted:
 
 def _clashed(count: CrossingCount, data: dict) -> Submitted:
     """Why a count was not inserted: its UUID is stored already, or what it corrects is corrected already."""
-    existing = _COUNTS_BY_UUID.fetch([count.client_uuid])
+    existing = COUNT_BY_UUID.fetch([count.client_uuid])
     if existing:
         return _same_or_conflict(existing[0], data)
     if data["supersedes_uuid"] is not None:
-        other = _COUNTS_BY_SUPERSEDED.fetch([data["supersedes_uuid"]])
+        other = COUNT_BY_SUPERSEDED.fetch([data["supersedes_uuid"]])
         if other:
             raise StateConflict(
                 f"submission {data['supersedes_uuid']} was already corrected by {other[0].client_uuid}; "
@@ -433,7 +431,7 @@ def _store_counts(entries: list[tuple[dict | _Parsed, str, Any]]) -> list[ItemRe
     inserted = {r.count.client_uuid: r.count for r in results.values() if r.status == "stored"}
     for index, count, data in later:
         try:
-            existing = inserted.get(count.client_uuid) or next(iter(_COUNTS_BY_UUID.fetch([count.client_uuid])), None)
+            existing = inserted.get(count.client_uuid) or next(iter(COUNT_BY_UUID.fetch([count.client_uuid])), None)
             if existing is not None:
                 result = _same_or_conflict(existing, data)
             elif count.checkpoint_id is None:

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 
 from safepassage.audit.models import AuditEntry
 from safepassage.core.groupcommit import GroupCommit, serialised_writes
@@ -344,46 +344,46 @@ def _failing_commits(failures: list, error: BaseException):
     return gate
 
 
+class Recorded:
+    """A run_batch that records the items of each run and answers `answer(item)` for each."""
+
+    def __init__(self, answer=lambda item: item):
+        self.runs: list[list[int]] = []
+        self.answer = answer
+
+    def __call__(self, items: list[int]) -> list[int]:
+        self.runs.append(list(items))
+        return [self.answer(item) for item in items]
+
+
 def test_a_batch_whose_commit_fails_is_run_again_item_by_item_even_a_batch_of_one():
     from django.db import IntegrityError
 
-    runs: list[list[int]] = []
-    gc = GroupCommit(lambda items: (runs.append(list(items)), [i * 10 for i in items])[1],
-                     gate=_failing_commits([1], IntegrityError("a row clashed at the commit")))
+    run = Recorded(lambda i: i * 10)
+    gc = GroupCommit(run, gate=_failing_commits([1], IntegrityError("a row clashed at the commit")))
     assert gc.submit(7) == 70
-    assert runs == [[7], [7]]  # the failed commit, then its item on its own
+    assert run.runs == [[7], [7]]  # the failed commit, then its item on its own
 
 
 def test_a_commit_that_keeps_failing_answers_its_error_after_one_retry():
     from django.db import IntegrityError
 
-    runs: list[list[int]] = []
-    gc = GroupCommit(lambda items: (runs.append(list(items)), [i for i in items])[1],
-                     gate=_failing_commits([1, 1], IntegrityError("the commit failed")))
+    run = Recorded()
+    gc = GroupCommit(run, gate=_failing_commits([1, 1], IntegrityError("the commit failed")))
     with pytest.raises(IntegrityError):
         gc.submit(1)
-    assert runs == [[1], [1]]
+    assert run.runs == [[1], [1]]
     assert gc.submit(2) == 2  # and the lead is not lost
 
 
-def test_a_commit_failing_because_the_database_is_gone_is_not_retried():
-    from django.db import OperationalError
-
-    runs: list[list[int]] = []
-    gc = GroupCommit(lambda items: (runs.append(list(items)), [i for i in items])[1],
-                     gate=_failing_commits([1], OperationalError("server closed the connection")))
-    with pytest.raises(OperationalError):
+@pytest.mark.parametrize("error", [OperationalError("server closed the connection"),  # the database is gone
+                                   RuntimeError("an on-commit hook failed")])  # not the database's: stored
+def test_a_failure_as_the_turn_ends_that_no_item_caused_is_not_retried(error):
+    run = Recorded()
+    gc = GroupCommit(run, gate=_failing_commits([1], error))
+    with pytest.raises(type(error)):
         gc.submit(1)
-    assert runs == [[1]]
-
-
-def test_an_error_of_something_else_than_the_database_as_the_turn_ends_is_not_retried():
-    runs: list[list[int]] = []
-    gc = GroupCommit(lambda items: (runs.append(list(items)), [i for i in items])[1],
-                     gate=_failing_commits([1], RuntimeError("an on-commit hook failed")))
-    with pytest.raises(RuntimeError):
-        gc.submit(1)
-    assert runs == [[1]]  # stored once: not run again
+    assert run.runs == [[1]]  # run once: not again
     assert gc.submit(2) == 2
 
 

@@ -2,14 +2,17 @@
 
 Goal: the dashboard's figures (GET /api/crossings/dashboard for that day) in ≤ 200 ms, on SQLite and
 on PostgreSQL (a fresh database bench_safepassage_<pid>, created and dropped). The day holds 100,000
-records (2 % superseded, 1 % rejected, 8 % pending review) and each neighbouring day 20,000 more,
-which the query must skip. The answer's totals are checked against the ground truth computed here.
+records (2 % superseded, 1 % rejected, 8 % pending review); each neighbouring day holds 20,000 more,
+and so does each of the 30 days before (`--earlier-days`): a month of counts, which the query must
+skip, so that a time growing with the table rather than with the day shows. The answer's totals are
+checked against the ground truth computed here.
 
 Peers measured in the same run, on the same database: the same aggregate in raw SQL through the
 driver (sqlite3 / psycopg), a naive Python sum over the day's rows fetched through the driver, and
 the server's health check (the floor for one request through the stack).
 
     .venv/bin/python benchmarks/bench_dashboard.py [--db sqlite|postgres|both] [--records 100000] [--runs 30]
+        [--earlier-days 30]
 """
 
 from __future__ import annotations
@@ -44,8 +47,8 @@ def ts(db: Database, when: datetime):
     return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if db.kind == "sqlite" else when
 
 
-def fill(db: Database, records: int) -> dict:
-    """Insert the day's records and the neighbouring days' through the driver; return the ground truth."""
+def fill(db: Database, records: int, earlier_days: int) -> dict:
+    """Insert the day's records and the other days' through the driver; return the ground truth."""
     cp = db.objects["checkpoint_id"]
     corridor = db.query("SELECT corridor_id FROM corridors_checkpoint WHERE id = %s", (cp,))[0][0]
     rnd = random.Random(20161020)
@@ -72,7 +75,7 @@ def fill(db: Database, records: int) -> dict:
 
     for i in range(records):
         add(DAY + timedelta(seconds=(i * 86_400) // records), i, True)
-    for d in (-1, 1):
+    for d in (-1, 1, *range(-1 - earlier_days, -1)):
         for i in range(records // 5):
             add(DAY + timedelta(days=d, seconds=(i * 86_400) // (records // 5)), i, False)
     ph = ", ".join(["%s" if db.kind == "postgres" else "?"] * len(COLS))
@@ -82,7 +85,7 @@ def fill(db: Database, records: int) -> dict:
     if db.kind == "postgres":
         with conn.transaction(), conn.cursor() as cur:
             cur.executemany(sql, rows)
-        conn.execute("ANALYZE crossings_crossingcount")  # as autovacuum would after a load this size
+        conn.execute("VACUUM ANALYZE crossings_crossingcount")  # as autovacuum would after a load this size
     else:
         conn.execute("BEGIN")
         conn.executemany(sql, rows)
@@ -109,7 +112,7 @@ def bench(kind: str, args) -> dict:
         db = Database(kind, tmp)
         server = Server(db, 2)
         try:
-            truth = fill(db, args.records)
+            truth = fill(db, args.records, args.earlier_days)
             server.start()
             client = Client(server.port, db.objects["token"])
             path = f"/api/crossings/dashboard?day={DAY:%Y-%m-%d}&tz=UTC"
@@ -129,7 +132,7 @@ def bench(kind: str, args) -> dict:
             p = "%s" if kind == "postgres" else "?"
             agg_sql = ("SELECT corridor_id, direction, " + ", ".join(f"SUM({c})" for c in (*COUNT_COLS, "total_persons"))
                        + ", COUNT(id), SUM(CASE WHEN review_status = 'pending' THEN total_persons ELSE 0 END) "
-                       f"FROM crossings_crossingcount WHERE is_current AND review_status <> 'rejected' AND "
+                       f"FROM crossings_crossingcount WHERE is_current = TRUE AND review_status <> 'rejected' AND "
                        f"bucket_start >= {p} AND bucket_start < {p} GROUP BY corridor_id, direction ORDER BY 1, 2")
             raw, raw_rows = timed(lambda: conn.execute(agg_sql, (since, until)).fetchall(), args.runs)
             raw_total = sum(r[2 + len(COUNT_COLS)] for r in raw_rows)
@@ -160,6 +163,8 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--earlier-days", type=int, default=30,
+                        help="days before the day's eve holding a fifth of its records each")
     args = parser.parse_args()
     print(f"bench_dashboard {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {loadavg()}")
     ok = True

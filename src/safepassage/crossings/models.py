@@ -88,7 +88,8 @@ class CrossingCount(models.Model):
             # dashboard: current counts in a time window, by corridor
             models.Index(fields=["is_current", "bucket_start", "corridor"], name="crossing_current_bucket"),
             models.Index(fields=["checkpoint", "bucket_start"], name="crossing_checkpoint_bucket"),
-            models.Index(fields=["review_status", "bucket_start"], name="crossing_review"),
+            # the review queue, and the dashboard's count of it read from the index alone
+            models.Index(fields=["review_status", "is_current", "bucket_start"], name="crossing_review_current"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(bucket_minutes__gte=1, bucket_minutes__lte=1440),

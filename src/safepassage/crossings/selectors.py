@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum, Value
 
 from safepassage.audit.services import record
 from safepassage.core.errors import InvalidInput, NotFound
@@ -22,7 +22,11 @@ from safepassage.crossings.models import (
     Triage,
 )
 
-COUNTED = Q(is_current=True) & ~Q(review_status=ReviewStatus.REJECTED)
+# Written `is_current = true`: for `is_current=True` Django writes the bare column, which SQLite cannot
+# match to an index, so it walked the whole table (through the corridor index) for a day's figures,
+# and their time grew with the table instead of with the day (crossing_current_bucket is for this).
+CURRENT = Q(is_current=Value(True))
+COUNTED = CURRENT & ~Q(review_status=ReviewStatus.REJECTED)
 
 
 def counts(*, checkpoint_id: int | None = None, corridor_id: int | None = None, since: datetime | None = None,
@@ -30,7 +34,7 @@ def counts(*, checkpoint_id: int | None = None, corridor_id: int | None = None, 
            current_only: bool = True) -> QuerySet[CrossingCount]:
     qs = CrossingCount.objects.select_related("checkpoint")
     if current_only:
-        qs = qs.filter(is_current=True)
+        qs = qs.filter(CURRENT)
     if checkpoint_id:
         qs = qs.filter(checkpoint_id=checkpoint_id)
     if corridor_id:
@@ -106,7 +110,7 @@ def arrivals(*, corridor_ids: list[int], direction: str, since: datetime, until:
 
 
 def pending_review_count() -> int:
-    return CrossingCount.objects.filter(is_current=True, review_status=ReviewStatus.PENDING).count()
+    return CrossingCount.objects.filter(CURRENT, review_status=ReviewStatus.PENDING).count()
 
 
 # --- medical evacuations -------------------------------------------------------------------------

@@ -642,9 +642,11 @@ def main() -> int:
             print(f"  {res['db']:8s} single (wrk): {w['rate']:.0f}/s p99 {w['p99']:.1f} ms → "
                   f"{'MET' if w['rate'] >= 1000 and w['p99'] <= 50 and not w['errors'] else 'NOT MET'}")
         for b in res["batches"]:
+            # Saturated: 16 clients each send their next batch as soon as the last is answered, so a
+            # request's latency is the queue (16 × the batch / the rate); the paced runs measure latency.
             o = b["ours"]
-            print(f"  {res['db']:8s} batches of {b['size']}: {o['rate']:.0f}/s p99 {o['p99']:.1f} ms per request → "
-                  f"{'MET' if o['rate'] >= 1000 and o['p99'] <= 50 else 'NOT MET'}")
+            print(f"  {res['db']:8s} batches of {b['size']}, saturated: {o['rate']:.0f}/s → rate "
+                  f"{'MET' if o['rate'] >= 1000 else 'NOT MET'} (p99 {o['p99']:.1f} ms per request: the queue)")
         for b in res["paced"]:
             # Offered at the target rate, the measured rate is the target less the last request's latency
             # over the run (999.6/s for 1,000/s): the server kept up when it is within 1 % of it.

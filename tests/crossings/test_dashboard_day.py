@@ -43,8 +43,6 @@ def test_summary_of_a_100k_record_day_is_exact(checkpoint, open_corridor, actors
     assert r.status_code == 200 and r.json()["crossings"]["overall"]["total_persons"] == expected
 
 
-
-
 def _reads(corridor_id: int) -> dict:
     """The dashboard's reads of the counts table: each with the index it must use, and how on SQLite."""
     since, until = selectors.day_window(DAY.date(), "UTC")

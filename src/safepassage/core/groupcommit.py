@@ -30,6 +30,9 @@ from safepassage.core.fastsql import cached_plans, run, with_commit
 T = TypeVar("T")
 R = TypeVar("R")
 
+# The database is locked or gone: nothing one item could cause, so running items again cannot help.
+_UNAVAILABLE = (OperationalError, InterfaceError)
+
 
 class _Ticket:
     __slots__ = ("item", "ready", "result", "error", "lead")
@@ -109,7 +112,7 @@ class GroupCommit(Generic[T, R]):
                             with self._gate():
                                 single = self._attempt([ticket])
                         except DatabaseError as exc:  # its commit failed
-                            if isinstance(exc, (OperationalError, InterfaceError)):
+                            if isinstance(exc, _UNAVAILABLE):
                                 raise
                             single = _Outcome(error=exc)
                         self._settle([ticket], single)
@@ -169,8 +172,7 @@ class GroupCommit(Generic[T, R]):
                 transaction.set_rollback(True)  # the gate's transaction: nothing of the batch is kept
             # Nothing one item could cause (the database is locked or gone): running each on its own
             # would only hold the write turn for as many timeouts.
-            retry = len(batch) > 1 and isinstance(exc, Exception) and not isinstance(
-                exc, (OperationalError, InterfaceError))
+            retry = len(batch) > 1 and isinstance(exc, Exception) and not isinstance(exc, _UNAVAILABLE)
             return _Outcome(error=exc, retry=retry)
 
     @staticmethod
@@ -181,7 +183,7 @@ class GroupCommit(Generic[T, R]):
         write sent with it, `fastsql.run_at_commit`), so each item runs again on its own, even a batch of
         one: it reads everything again, its tokens included. Not when the database is locked or gone;
         errors that are not the database's (an on-commit hook) are not retried either: the batch is stored."""
-        if isinstance(exc, (OperationalError, InterfaceError)):
+        if isinstance(exc, _UNAVAILABLE):
             raise exc
         return _Outcome(error=exc, retry=True)
 

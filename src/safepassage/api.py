@@ -11,25 +11,12 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from safepassage import __version__
 from safepassage.core.api import PrincipalAuth
-from safepassage.core.errors import DomainError, NotAuthenticated, PermissionDenied
-from safepassage.core.principal import TokenClaim
+from safepassage.core.errors import DomainError
 
 log = logging.getLogger(__name__)
 
 
-class SafePassageAPI(NinjaAPI):
-    def on_exception(self, request, exc: Exception):
-        """Settle a deferred token (`TokenClaim`) before any refusal: its 401 or 403 comes first."""
-        claim = getattr(request, "auth", None)
-        if isinstance(claim, TokenClaim):
-            try:
-                request.auth = claim.settle()
-            except (NotAuthenticated, PermissionDenied) as refusal:
-                exc = refusal
-        return super().on_exception(request, exc)
-
-
-api = SafePassageAPI(
+api = NinjaAPI(
     title="Safe Passage API",
     version=__version__,
     description=(
@@ -98,9 +85,7 @@ def _register_routers() -> None:
     from safepassage.servicepoints.api import router as servicepoints
     from safepassage.web.api import router as web
 
-    # Crossings first: Django resolves a path by trying the routes in order, and the count intake
-    # (thousands of submissions a minute from the checkpoints) is the busiest route by far.
-    for router in (crossings, accounts, places, corridors, pauses, incidents, audit, web, deconfliction, convoys,
+    for router in (accounts, places, corridors, pauses, incidents, audit, web, deconfliction, convoys, crossings,
                    servicepoints, plans):
         api.add_router("/", router)
 

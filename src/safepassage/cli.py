@@ -97,21 +97,20 @@ def _demo_command(argv: Sequence[str]) -> int:
 
 
 def _serve_command(argv: Sequence[str]) -> int:
-    parser = argparse.ArgumentParser(prog="safepassage serve", description="Serve on this machine only.")
+    parser = argparse.ArgumentParser(
+        prog="safepassage serve",
+        description="Serve with gunicorn (threaded workers). In production run it behind a reverse proxy.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--workers", type=int, default=2)
-    # Threads wait on the database most of the time; more of them let concurrent submissions
-    # share a commit (group commit) instead of queueing for the socket.
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args(argv)
     from gunicorn.app.wsgiapp import run
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safepassage.settings")
     sys.argv = ["gunicorn", "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),
-                "--threads", str(args.threads), "--worker-class", "safepassage.serving.BalancedThreadWorker",
-                "--access-logfile", "-",
-                "--logger-class", "safepassage.serving.AccessLogger", "safepassage.wsgi:application"]
+                "--threads", str(args.threads), "--worker-class", "gthread", "--access-logfile", "-",
+                "safepassage.wsgi:application"]
     print(f"Safe Passage on http://{args.host}:{args.port}/", file=sys.stderr)
     run()
     return 0

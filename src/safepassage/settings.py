@@ -47,7 +47,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "safepassage.core.middleware.PageMessageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -82,23 +82,6 @@ def _database_config() -> dict:
         # One test database per checkout, so two checkouts on one server never drop each other's.
         checkout = hashlib.sha256(str(PACKAGE_DIR).encode()).hexdigest()[:8]
         config["TEST"] = {"NAME": f"test_safepassage_{checkout}"}
-        # Parameters bound by the server (psycopg 3), and statements prepared once they have run
-        # five times on a connection (Django turns psycopg's preparing off unless told): the count
-        # intake's statements are planned once rather than on every run, which halved the server's
-        # time per statement in benchmarks/bench_ingest.py. Behind a pooler in transaction mode,
-        # use PgBouncer 1.21 or later (it tracks prepared statements), or SAFEPASSAGE_PG_PREPARE=off.
-        options = config.setdefault("OPTIONS", {})
-        options["server_side_binding"] = True
-        options["prepare_threshold"] = None if os.environ.get("SAFEPASSAGE_PG_PREPARE") == "off" else 5
-        # ...but each run planned for its own values (custom plans). PostgreSQL otherwise settles on a
-        # generic plan after five runs of a prepared statement, chosen for the table as it was then: a
-        # sequential scan while the counts table was small, kept as it grew (the intake's look-up of
-        # stored twins read 12-15 million rows in 20 s of benchmarks/bench_ingest.py's load, and the
-        # database's CPU per submission rose from 0.42 to 0.63-0.74 ms). Statements are still parsed once.
-        # PgBouncer refuses this startup option unless told to ignore it: behind it, set
-        # SAFEPASSAGE_PG_PREPARE=off (then nothing is prepared, and every run is planned anyway).
-        if options["prepare_threshold"] is not None:
-            options["options"] = " ".join(filter(None, [options.get("options"), "-c plan_cache_mode=force_custom_plan"]))
         return config
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     return {
@@ -115,8 +98,7 @@ def _database_config() -> dict:
         # acknowledgements, retries) see one database, as the real server does.
         # One per test process, so that two runs in one checkout never share it.
         "TEST": {"NAME": str(DATA_DIR / f"test-safepassage-{os.getpid()}.sqlite3")},
-        # Keep each server thread's connection (as for PostgreSQL): opening one and running the
-        # PRAGMAs cost more than a whole count submission.
+        # Keep each server thread's connection, as for PostgreSQL: opening one runs the PRAGMAs again.
         "CONN_MAX_AGE": 600,
         "CONN_HEALTH_CHECKS": True,
     }
@@ -150,10 +132,6 @@ NINJA_PAGINATION_MAX_LIMIT = 1000
 # Road network for planning: an .osm.pbf, a GeoJSON of lines, or a cached network file.
 # Without it, plans run on the district graph built from the areas in the database.
 SAFEPASSAGE_ROAD_NETWORK = os.environ.get("SAFEPASSAGE_ROAD_NETWORK", "")
-
-# The intake lane answers plain single count submissions without Django's per-request work
-# (safepassage.crossings.lane); "off" sends them through Django like every other request.
-SAFEPASSAGE_INTAKE_LANE = os.environ.get("SAFEPASSAGE_INTAKE_LANE", "on") != "off"
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,4 @@
-"""API tokens: the lookup that every API request runs (compiled once, see accounts.services)."""
+"""API tokens: the look-up that every API request with a bearer token runs."""
 
 import pytest
 

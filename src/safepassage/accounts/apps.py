@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "safepassage.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        from safepassage.accounts.services import user_for_token
+        from safepassage.core.api import set_token_lookup
+
+        set_token_lookup(user_for_token)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -12,11 +11,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from safepassage.audit import actions
 from safepassage.audit.models import AuditEntry, AuditHead
-from safepassage.core.fastsql import CompiledLookup, new_instance, plan_insert, run_at_commit, run_together
 from safepassage.core.timeutil import now
 
 GENESIS = "0" * 64
@@ -69,74 +67,34 @@ def _fields(*, actor: Any = None, action: str, obj: Any = None, object_type: str
     }
 
 
-@functools.cache
-def _head_update_sql() -> str:
-    """Built once the database (and its quoting) is known."""
-    q = connection.ops.quote_name
-    return f"UPDATE {q(AuditHead._meta.db_table)} SET {q('seq')} = %s, {q('last_hash')} = %s WHERE {q('id')} = 1"
-
-
-_HEAD_BY_ID = CompiledLookup(AuditHead, "id", for_update=True)  # every audited write reads it
-
-
-def head_lookup() -> tuple[CompiledLookup, list[int]]:
-    """The read locking the chain's tip until the transaction ends, for `fastsql.fetch_together`.
-
-    A writer may send it with its own reads (one round trip) and pass the head it gets, if any, to
-    `record_many(head=…)`.
-    """
-    return _HEAD_BY_ID, [1]
-
-
-def _locked_head() -> AuditHead:
-    """The chain's tip, locked until the caller's transaction ends (created on first use)."""
-    head = next(iter(_HEAD_BY_ID.fetch([1])), None)
-    if head is None:
-        head, _ = AuditHead.objects.select_for_update().get_or_create(id=1, defaults={"last_hash": GENESIS})
+def lock_chain() -> AuditHead:
+    """Lock the chain's tip until the caller's transaction ends; writers that audit take turns here."""
+    head, _ = AuditHead.objects.select_for_update().get_or_create(id=1, defaults={"last_hash": GENESIS})
     return head
 
 
-def record_many(entries: Iterable[Mapping[str, Any]], *, head: AuditHead | None = None,
-                at_commit: bool = False) -> list[AuditEntry]:
+def record_many(entries: Iterable[Mapping[str, Any]]) -> list[AuditEntry]:
     """Append several entries, in order, in the caller's transaction: one lock, one insert, one head update.
 
-    Each mapping holds `record`'s keyword arguments (actor, action, obj or object_type/object_id,
-    before, after); each entry is chained and hashed exactly as `record` would, so a mix of both
-    calls forms one chain that `verify_chain` checks. `head`: the tip as locked by the caller in
-    this transaction (`head_lookup`); without it, it is read and locked here. `at_commit`: the
-    entries are written with the transaction's commit where it can (`fastsql.run_at_commit`; a later
-    `record_many` or any statement of `fastsql` still sees them first), and are returned without
-    their primary keys.
+    Each mapping holds `record`'s keyword arguments; the entries are chained and hashed exactly as
+    `record` would, so a mix of both calls forms one chain that `verify_chain` checks.
     """
     prepared = [_fields(**entry) for entry in entries]  # refuse unknown actions before taking the lock
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run inside the transaction of the change it records")
     if not prepared:
         return []
-    head = head or _locked_head()
+    head = lock_chain()
     seq, prev = head.seq, head.last_hash
     rows = []
     for user, fields in prepared:
         seq += 1
         at = now()
         digest = _digest(seq=seq, at=at.isoformat(), prev_hash=prev, **fields)
-        rows.append(new_instance(AuditEntry, seq=seq, at=at, actor=user, prev_hash=prev, hash=digest, **fields))
+        rows.append(AuditEntry(seq=seq, at=at, actor=user, prev_hash=prev, hash=digest, **fields))
         prev = digest
-    planned = plan_insert(rows)  # the entries and the new tip, in one round trip
-    head_update = (_head_update_sql(), [seq, prev])
-    if connection.vendor == "postgresql" and len(planned.statements) == 1:
-        # In one statement: the tip's update rides along with the insert as a data-modifying WITH
-        # (run exactly once, whether or not its output is read); the entries' ids, drawn from their
-        # sequence row by row, come back in ascending order, which is the order of the rows.
-        (insert, params), (update, update_params) = planned.statements[0], head_update
-        statement = (f"WITH entries AS ({insert}), tip AS ({update}) SELECT * FROM entries ORDER BY 1",
-                     [*params, *update_params])
-        if at_commit:
-            run_at_commit([statement])
-        else:
-            planned.apply(run_together([statement]))
-    else:
-        planned.apply(run_together([*planned.statements, head_update])[:-1])
+    AuditEntry.objects.bulk_create(rows)
+    AuditHead.objects.filter(id=1).update(seq=seq, last_hash=prev)
     head.seq, head.last_hash = seq, prev
     return rows
 

@@ -6,14 +6,13 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Schema
-from ninja.schema import DjangoGetter
 from ninja.security import HttpBearer
 from ninja.utils import check_csrf
-from pydantic import AfterValidator, create_model, model_validator
+from pydantic import AfterValidator, create_model
 
 from safepassage.core.errors import NotAuthenticated
 from safepassage.core.permissions import Perm
-from safepassage.core.principal import PUBLIC, Principal, TokenClaim, principal_for_user
+from safepassage.core.principal import PUBLIC, Principal, principal_for_user
 
 MAX_ID = 2_147_483_647  # fits every database's integer key
 
@@ -32,31 +31,27 @@ ShortText = Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
-class DictSchema(Schema):
-    """A schema validated straight from a plain dict (a JSON body, or a `*_read` function's answer).
-
-    ninja wraps whatever a Schema validates in a `DjangoGetter`, which resolves ORM managers, query
-    sets, files and callables attribute by attribute; for a dict of plain values that changes nothing
-    but costs several times the validation itself (about 35 µs per count submission, measured). A dict
-    goes to pydantic as it is, unless the schema has `resolve_*` methods; anything else (a model
-    instance) still goes through the getter.
-    """
-
-    @model_validator(mode="wrap")
-    @classmethod
-    def _run_root_validator(cls, values: Any, handler, info):  # replaces Schema's validator of that name
-        if type(values) is dict and not cls._ninja_resolvers:
-            return handler(values)
-        # as ninja's Schema does
-        if cls.model_config.get("extra") == "forbid" or cls.model_config.get("validate_assignment", False):
-            handler(values)
-        return handler(DjangoGetter(values, cls, info.context))
-
-
 def bearer_token(authorization: str) -> str | None:
     """The token of a well-formed `Authorization: Bearer <token>` header value, else None."""
     scheme, _, token = authorization.partition(" ")
     return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
+# The look-up of a bearer token's holder, set by the accounts app (core imports no app).
+_token_holder: Callable[[str], Any] | None = None
+
+
+def set_token_lookup(lookup: Callable[[str], Any]) -> None:
+    """Register the function that finds the active user holding an API token (or None)."""
+    global _token_holder
+    _token_holder = lookup
+
+
+def user_for_token(token: str) -> Any:
+    """Return the active user holding this API token, or None."""
+    if _token_holder is None:
+        raise RuntimeError("no token look-up registered (the accounts app registers it when Django starts)")
+    return _token_holder(token)
 
 
 class PrincipalAuth(HttpBearer):
@@ -66,34 +61,23 @@ class PrincipalAuth(HttpBearer):
     not use a route learns nothing about its inputs (401 for the public, 403 otherwise).
     """
 
-    def __init__(self, perm: Perm | None = None, *, defer: bool = False):
+    def __init__(self, perm: Perm | None = None):
         super().__init__()
-        if defer and perm is None:
-            raise TypeError("PrincipalAuth(defer=True) needs the permission the claim is settled against")
         self.perm = perm
-        self.defer = defer  # a bearer token becomes a TokenClaim, settled later (see TokenClaim)
 
-    def __call__(self, request: HttpRequest) -> Principal | TokenClaim:
-        if self.defer:
-            token = self._bearer_token(request)
-            if token is not None:
-                return TokenClaim(token, self.perm)
+    def __call__(self, request: HttpRequest) -> Principal:
         principal = self._identify(request)
         if self.perm is not None:
             principal.require(self.perm)
         return principal
 
-    @staticmethod
-    def _bearer_token(request: HttpRequest) -> str | None:
-        return bearer_token(request.headers.get("Authorization", ""))
-
     def _identify(self, request: HttpRequest) -> Principal:
         header = request.headers.get("Authorization")
         if header:
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
+            token = bearer_token(header)
+            if token is None:
                 raise NotAuthenticated("the Authorization header must be 'Bearer <token>'")
-            return self.authenticate(request, token.strip())
+            return self.authenticate(request, token)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             if request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request) is not None:
@@ -102,30 +86,24 @@ class PrincipalAuth(HttpBearer):
         return PUBLIC
 
     def authenticate(self, request: HttpRequest, token: str) -> Principal:
-        from safepassage.accounts.services import user_for_token
-
         user = user_for_token(token)
         if user is None:
             raise NotAuthenticated("the API token is unknown or revoked")
         return principal_for_user(user, via="token")
 
 
-def op(method: Callable[..., Callable], path: str, *, perm: Perm, defer_token: bool = False,
-       **kwargs: Any) -> Callable:
+def op(method: Callable[..., Callable], path: str, *, perm: Perm, **kwargs: Any) -> Callable:
     """Declare a route with the permission it needs; checked before anything else runs.
 
     The permission is also published in the OpenAPI document as `x-permission`, which the
     authorisation matrix test reads, so a route without a rule cannot slip in.
-
-    `defer_token`: a bearer token reaches the view as a `TokenClaim`, which the view's writer settles
-    with its own reads; any refusal settles it first (`safepassage.api`), so the rule above holds.
     """
     extra = {**kwargs.pop("openapi_extra", {}), "x-permission": perm.value}
     responses = kwargs.pop("response", None)
     if responses is not None:
         # Every guarded route can answer with the standard error body.
         responses = {**ERRORS, **(responses if isinstance(responses, dict) else {200: responses})}
-    return method(path, auth=PrincipalAuth(perm, defer=defer_token), openapi_extra=extra, response=responses, **kwargs)
+    return method(path, auth=PrincipalAuth(perm), openapi_extra=extra, response=responses, **kwargs)
 
 
 _PAGE_MODELS: dict[type, type] = {}

@@ -1,4 +1,8 @@
-"""Writers for corridors and checkpoints; each call is one audited transaction."""
+"""Writers for corridors and checkpoints; each call is one audited transaction.
+
+Corridors and checkpoints are locked FOR NO KEY UPDATE: crossing counts that refer to them check
+their foreign keys (FOR KEY SHARE) while holding the audit chain's lock, which these writers take next.
+"""
 
 from __future__ import annotations
 
@@ -92,7 +96,7 @@ def create_corridor(*, name: str, geometry: dict, direction: str, eligible_group
 @transaction.atomic
 def update_corridor(*, corridor_id: int, expected_version: int, changes: dict, by) -> Corridor:
     """Apply changes to a corridor's description (not its status); refuses stale versions."""
-    corridor = Corridor.objects.select_for_update().get(pk=corridor_id)
+    corridor = Corridor.objects.select_for_update(no_key=True).get(pk=corridor_id)
     corridor.check_version(expected_version)
     before = snapshot(corridor, CORRIDOR_FIELDS)
     if changes.get("name") is not None:
@@ -135,7 +139,7 @@ def set_corridor_status(*, corridor_id: int, status: str, reason: str, by, at: d
     if not reason or not reason.strip():
         raise InvalidInput("give the reason for the change; it is published with the status", field="reason")
     at = require_aware(at, "at") if at is not None else now()
-    corridor = Corridor.objects.select_for_update().get(pk=corridor_id)
+    corridor = Corridor.objects.select_for_update(no_key=True).get(pk=corridor_id)
     if expected_version is not None:
         corridor.check_version(expected_version)
     if corridor.status == status:
@@ -171,7 +175,7 @@ def add_checkpoint(*, corridor: Corridor, name: str, lon: float, lat: float, nam
 
 @transaction.atomic
 def update_checkpoint(*, checkpoint_id: int, expected_version: int, changes: dict, by) -> Checkpoint:
-    cp = Checkpoint.objects.select_for_update().get(pk=checkpoint_id)
+    cp = Checkpoint.objects.select_for_update(no_key=True).get(pk=checkpoint_id)
     cp.check_version(expected_version)
     before = snapshot(cp, CHECKPOINT_FIELDS)
     for key in ("name", "name_ar", "lon", "lat", "inspects_cargo"):

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Body, File, Path, Query, Router, Status
 from ninja.files import UploadedFile
 
-from safepassage.core.api import ERRORS, DbId, Page, PageParams, PrincipalAuth, op, page
+from safepassage.core.api import ERRORS, DbId, Page, PageParams, PrincipalAuth, op, page, user_for_token
 from safepassage.core.errors import DomainError, InvalidInput
 from safepassage.core.permissions import Perm
 from safepassage.core.principal import PUBLIC, Principal, principal_for_user
@@ -58,45 +58,22 @@ def count_read(c: CrossingCount, *, duplicate: bool = False) -> dict:
     }
 
 
-def _answer(result: services.Submitted) -> tuple[int, dict]:
-    return (200 if result.duplicate else 201), count_read(result.count, duplicate=result.duplicate)
-
-
 def _submitted(result: services.Submitted):
-    return Status(*_answer(result))
+    return Status(200 if result.duplicate else 201, count_read(result.count, duplicate=result.duplicate))
 
 
-SUBMIT_PERM = Perm.CROSSINGS_SUBMIT
-# The WSGI environ key under which the intake lane hands a submission it tried and that failed to
-# this route, which raises it (not a header: a client cannot set it). See `crossings.lane`.
-LANE_FAILURE = "safepassage.intake_lane.failure"
-
-
-def submit_one(body: CrossingCountCreate, by) -> tuple[int, dict]:
-    """Store one submission: (201, the count) or, for a retry, (200, the stored count with duplicate=true).
-
-    Shared by the route below and the intake lane (`crossings.lane`), which answers the plain case of
-    this route without the framework's per-request work.
-    """
-    data = body.dict()
-    counts = {f: data.pop(f) for f in COUNT_FIELDS}
-    return _answer(services.submit_crossing_count(**data, counts=counts, source=Source.API, by=by))
-
-
-# The token is checked with the group commit's reads, one query per batch instead of one per request
-# (`TokenClaim`); a refusal of any kind still answers 401/403 first.
-@op(router.post, "/crossings/counts", perm=SUBMIT_PERM, defer_token=True,
+@op(router.post, "/crossings/counts", perm=Perm.CROSSINGS_SUBMIT,
     response={200: CrossingCountRead, 201: CrossingCountRead})
 def submit_count(request, body: CrossingCountCreate):
     """Submit a count (201); a retry with the same client_uuid and payload answers 200 with duplicate=true.
 
     The same client_uuid with a different payload is refused with 409 naming the field. A count outside
     the corridor's status, hours, direction or eligible groups is stored and flagged for review.
+    Devices sending queued counts should use the batch route.
     """
-    failed = request.META.get(LANE_FAILURE)
-    if failed is not None:  # tried by the intake lane already: answer its failure, do not try again
-        raise failed
-    return Status(*submit_one(body, request.auth))
+    data = body.dict()
+    counts = {f: data.pop(f) for f in COUNT_FIELDS}
+    return _submitted(services.submit_crossing_count(**data, counts=counts, source=Source.API, by=request.auth))
 
 
 @op(router.post, "/crossings/counts/batch", perm=Perm.CROSSINGS_SUBMIT, response=BatchRead)
@@ -195,8 +172,6 @@ class FieldAuth(PrincipalAuth):
             username, _, token = base64.b64decode(value.strip()).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError, ValueError):
             return PUBLIC
-        from safepassage.accounts.services import user_for_token
-
         user = user_for_token(token) if token else None
         if user is None or user.get_username() != username:
             return PUBLIC

@@ -6,13 +6,13 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
-from safepassage.core.api import DbId, DictSchema, ShortText, Text
+from safepassage.core.api import DbId, ShortText, Text
 
 DirectionT = Literal["out", "in"]
 Count = int  # validated in the service, so a bad count names its field with a clear reason
 
 
-class Counts(DictSchema):
+class Counts(Schema):
     women: Count = 0
     men: Count = 0
     children: Count = Field(0, description="under 18")
@@ -35,16 +35,16 @@ class CrossingCountCreate(Counts):
     note: Text = Field("", max_length=2000)
 
 
-class BatchCreate(DictSchema):
+class BatchCreate(Schema):
     items: list[CrossingCountCreate] = Field(..., min_length=1, max_length=500)
 
 
-class ErrorItemRead(DictSchema):
+class ErrorItemRead(Schema):
     field: str
     reason: str
 
 
-class BatchItemRead(DictSchema):
+class BatchItemRead(Schema):
     index: int
     client_uuid: str
     status: Literal["stored", "duplicate", "refused"]
@@ -54,14 +54,14 @@ class BatchItemRead(DictSchema):
     errors: list[ErrorItemRead] = []
 
 
-class BatchRead(DictSchema):
+class BatchRead(Schema):
     stored: int
     duplicates: int
     refused: int
     results: list[BatchItemRead]
 
 
-class Flag(DictSchema):
+class Flag(Schema):
     code: str
     reason: str
 

@@ -10,7 +10,6 @@ from django.db.models import Count, Q, QuerySet, Sum, Value
 
 from safepassage.audit.services import record
 from safepassage.core.errors import InvalidInput, NotFound
-from safepassage.core.fastsql import CompiledLookup
 from safepassage.core.permissions import Perm
 from safepassage.crossings.crypto import decrypt
 from safepassage.crossings.models import (
@@ -48,24 +47,18 @@ def counts(*, checkpoint_id: int | None = None, corridor_id: int | None = None, 
     return qs.order_by("-bucket_start", "-id")
 
 
-# A count by either of its unique keys; also the intake's, in its write turn. Planned on each run
-# (`fastsql.cached_plans`): the counts table grows.
-COUNT_BY_UUID = CompiledLookup(CrossingCount, "client_uuid", plan_each_run=True)
-COUNT_BY_SUPERSEDED = CompiledLookup(CrossingCount, "supersedes_uuid", plan_each_run=True)
-
-
 def history(count: CrossingCount) -> list[CrossingCount]:
     """Every stored version of the chain through `count`, oldest first."""
     chain, seen, cur = [count], {count.client_uuid}, count
     while cur.supersedes_uuid and cur.supersedes_uuid not in seen:
-        prev = next(iter(COUNT_BY_UUID.fetch([cur.supersedes_uuid])), None)
+        prev = CrossingCount.objects.filter(client_uuid=cur.supersedes_uuid).first()
         if prev is None:
             break
         chain.insert(0, prev)
         seen.add(prev.client_uuid)
         cur = prev
     cur = count
-    while (nxt := next(iter(COUNT_BY_SUPERSEDED.fetch([cur.client_uuid])), None)) is not None:
+    while (nxt := CrossingCount.objects.filter(supersedes_uuid=cur.client_uuid).first()) is not None:
         if nxt.client_uuid in seen:
             break
         chain.append(nxt)

@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import secrets
 import uuid as uuidlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 
-from safepassage.accounts.models import User
-from safepassage.accounts.services import token_digest, token_holders
-from safepassage.audit.models import AuditHead
-from safepassage.audit.services import head_lookup, record, record_many
+from safepassage.audit.services import lock_chain, record, record_many
+from safepassage.core.api import MAX_ID
 from safepassage.core.errors import DomainError, InvalidInput, NotFound, StateConflict, VersionConflict
-from safepassage.core.fastsql import (
-    CompiledLookup,
-    EachRun,
-    fetch_together,
-    insert_new_rows,
-    new_instance,
-    run,
-)
-from safepassage.core.groupcommit import GroupCommit, holds_write_turn, serialised_writes
 from safepassage.core.models import snapshot
-from safepassage.core.principal import TokenClaim
 from safepassage.core.timeutil import now, require_aware
 from safepassage.corridors.models import Checkpoint, Corridor, CorridorStatus, CorridorStatusChange
 from safepassage.corridors.selectors import within_hours
@@ -48,7 +36,7 @@ from safepassage.crossings.models import (
     Source,
     Triage,
 )
-from safepassage.crossings.selectors import COUNT_BY_SUPERSEDED, COUNT_BY_UUID, history
+from safepassage.crossings.selectors import history
 from safepassage.places.models import Place
 
 BUCKET_MINUTES = (5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720, 1440)
@@ -113,51 +101,6 @@ def _counts(counts: dict[str, Any]) -> dict[str, int]:
     return out
 
 
-# The intake's lookups, compiled once (core.fastsql): at thousands of submissions a minute,
-# building and compiling these queries cost several times what the database spends on them.
-# The checkpoints and corridors a count refers to are read with the lock its foreign keys take at
-# commit (FOR KEY SHARE), before the audit head: in the order of their editors, which lock a corridor
-# or checkpoint, then the head (corridors.services). Taken after the head, at commit, it deadlocked
-# with them.
-_CHECKPOINTS_BY_ID = CompiledLookup(Checkpoint, "id", key_share=True)
-_CORRIDORS_BY_CHECKPOINT = CompiledLookup(Corridor, "checkpoints__id", key_share=True)
-_STATUS_CHANGES_BY_CHECKPOINT = CompiledLookup(CorridorStatusChange, "corridor__checkpoints__id")
-# The counts table grows by thousands of rows a minute: what reads or updates it in the write turn is
-# planned for it as it is then (`fastsql.cached_plans`).
-# Stored twins of new submissions (retries) and stored corrections of them (arrived first), at once.
-_COUNTS_BY_UUID_OR_CORRECTING = CompiledLookup(CrossingCount, "client_uuid", "supersedes_uuid", plan_each_run=True)
-
-
-@dataclass
-class _Reads:
-    """What a batch needs from the database, read in one round trip before anything is written."""
-
-    checkpoints: dict[int, Checkpoint]  # by id, each with its corridor loaded
-    histories: dict[int, list[tuple[datetime, str]]]  # by corridor: its status changes, oldest first
-    stored: list[CrossingCount]  # stored counts with one of the batch's UUIDs as client_uuid or supersedes_uuid
-    head: AuditHead | None  # the audit chain's tip, locked until commit
-    token_holders: dict[str, User]  # by token digest: the holders of the batch's unchecked tokens
-
-
-def _read_for(parsed: list[_Parsed], tokens: list[str]) -> _Reads:
-    ids = {p.data["checkpoint_id"] for p in parsed if 0 < p.data["checkpoint_id"] < 2**63}
-    keys = {p.key for p in parsed}
-    # In this order: the submitters' tokens, the rows the counts will refer to, then the audit head
-    # (see above), then what is read under the head's lock (so a correction committed meanwhile by an
-    # ungated writer is seen).
-    holders, checkpoints, corridors, heads, changes, stored = fetch_together(
-        (token_holders, tokens), (_CHECKPOINTS_BY_ID, ids), (_CORRIDORS_BY_CHECKPOINT, ids), head_lookup(),
-        (_STATUS_CHANGES_BY_CHECKPOINT, ids), (_COUNTS_BY_UUID_OR_CORRECTING, keys))
-    by_id = {c.pk: c for c in corridors}
-    for cp in checkpoints:
-        if cp.corridor_id not in by_id:  # moved to another corridor between two of the reads above
-            by_id[cp.corridor_id] = Corridor.objects.get(pk=cp.corridor_id)
-        cp.corridor = by_id[cp.corridor_id]
-    histories: dict[int, list[tuple[datetime, str]]] = {cid: [] for cid in by_id}
-    for change in sorted(changes, key=lambda c: (c.corridor_id, c.at, c.pk)):
-        histories[change.corridor_id].append((change.at, change.status))
-    return _Reads({cp.pk: cp for cp in checkpoints}, histories, stored, next(iter(heads), None),
-                  holders)
 
 
 def _flags(corridor: Corridor, history: list[tuple[datetime, str]], *, direction: str, start: datetime,
@@ -218,42 +161,29 @@ def _normalise(*, checkpoint_id: int, direction: str, bucket_start: datetime, bu
             "note": (note or "").strip()}
 
 
-def _same_or_conflict(existing: CrossingCount, data: dict) -> Submitted:
+def _same_or_conflict(existing: CrossingCount, data: dict) -> CrossingCount:
+    """Return the stored count when a retry carries the same submission; refuse a reused UUID."""
     for name in PAYLOAD_FIELDS:
         if getattr(existing, name) != data[name]:
             raise StateConflict(
                 f"this client_uuid was already used for a different submission ({name} differs: stored "
                 f"{getattr(existing, name)!s}, sent {data[name]!s}); to change a count, send a correction "
                 "with a new client_uuid and supersedes_uuid set to this one", field=name)
-    return Submitted(existing, duplicate=True)
+    return existing
 
 
 def _relink(count: CrossingCount) -> None:
-    """Number the correction chain through `count` and mark only its last member current.
-
-    Runs after `record`, which holds the audit chain's lock until commit, so concurrent
-    submissions of one chain are linked by whichever transaction commits second.
-    """
+    """Number the correction chain through `count` and mark only its last member current."""
     chain = history(count)
     first = 2 if chain[0].supersedes_uuid else 1  # the original has not arrived yet
     for i, member in enumerate(chain):
         version, current = first + i, i == len(chain) - 1
         if (member.version, member.is_current) != (version, current):
-            run(_relink_sql(), [version, current, member.pk])
+            CrossingCount.objects.filter(pk=member.pk).update(version=version, is_current=current)
             member.version, member.is_current = version, current
 
 
-@functools.cache
-def _relink_sql() -> EachRun:
-    """`CrossingCount.objects.filter(pk=…).update(version=…, is_current=…)`, planned on each run."""
-    q, meta = connection.ops.quote_name, CrossingCount._meta
-    version, current = q(meta.get_field("version").column), q(meta.get_field("is_current").column)
-    return EachRun(f"UPDATE {q(meta.db_table)} SET {version} = %s, {current} = %s WHERE {q(meta.pk.column)} = %s")
-
-
 MAX_BATCH = 500
-ITEM_KEYS = ("client_uuid", "checkpoint_id", "direction", "bucket_start", "bucket_minutes", "counts",
-             "supersedes_uuid", "note")
 
 
 @dataclass(frozen=True)
@@ -267,11 +197,6 @@ class ItemResult:
     error: DomainError | None = None
 
 
-def _judged(index: int, result: Submitted) -> ItemResult:
-    return ItemResult(index, str(result.count.client_uuid), "duplicate" if result.duplicate else "stored",
-                      count=result.count)
-
-
 @dataclass(frozen=True)
 class _Parsed:
     """A submission checked and normalised on its own (no database needed): its UUID and its fields."""
@@ -280,9 +205,7 @@ class _Parsed:
     data: dict
 
 
-def _parse(item: dict | _Parsed) -> _Parsed:
-    if isinstance(item, _Parsed):
-        return item
+def _parse(item: dict) -> _Parsed:
     key = parse_uuid(item.get("client_uuid"), "client_uuid")
     return _Parsed(key, _normalise(
         checkpoint_id=item.get("checkpoint_id"), direction=item.get("direction"),
@@ -291,183 +214,25 @@ def _parse(item: dict | _Parsed) -> _Parsed:
         client_uuid=key))
 
 
-def _sent_uuid(item: dict | _Parsed) -> str:
-    """The client_uuid as the submitter sent it, for the answer to a refused item."""
-    return str(item.key if isinstance(item, _Parsed) else item.get("client_uuid") or "")
-
-
-def _prepare(parsed: _Parsed, *, checkpoints: dict, histories: dict, source: str,
-             user) -> tuple[CrossingCount, dict]:
-    key, data = parsed.key, parsed.data
-    checkpoint = checkpoints.get(data["checkpoint_id"])
-    counts_only = {f: data[f] for f in COUNT_FIELDS}
-    flags = [] if checkpoint is None else _flags(
-        checkpoint.corridor, histories.get(checkpoint.corridor_id, []), direction=data["direction"],
-        start=data["bucket_start"], minutes=data["bucket_minutes"], counts=counts_only)
-    count = new_instance(
-        CrossingCount, client_uuid=key, supersedes_uuid=data["supersedes_uuid"], checkpoint=checkpoint,
-        corridor=checkpoint.corridor if checkpoint else None, direction=data["direction"],
-        bucket_start=data["bucket_start"], bucket_minutes=data["bucket_minutes"], **counts_only,
-        total_persons=sum(data[f] for f in PEOPLE_FIELDS), flags=flags,
-        review_status=ReviewStatus.PENDING if flags else ReviewStatus.NOT_NEEDED, note=data["note"],
-        source=source, submitted_by=user, received_at=now())
-    return count, data
-
-
-def _insert(count: CrossingCount, data: dict) -> Submitted:
-    """Insert one count; a stored twin (a retry, perhaps concurrent) turns it into a duplicate or a conflict."""
-    if insert_new_rows([count], key="client_uuid"):
-        return Submitted(count, duplicate=False)
-    return _clashed(count, data)
-
-
-def _clashed(count: CrossingCount, data: dict) -> Submitted:
-    """Why a count was not inserted: its UUID is stored already, or what it corrects is corrected already."""
-    existing = COUNT_BY_UUID.fetch([count.client_uuid])
-    if existing:
-        return _same_or_conflict(existing[0], data)
-    if data["supersedes_uuid"] is not None:
-        other = COUNT_BY_SUPERSEDED.fetch([data["supersedes_uuid"]])
-        if other:
-            raise StateConflict(
-                f"submission {data['supersedes_uuid']} was already corrected by {other[0].client_uuid}; "
-                "correct the latest version instead", field="supersedes_uuid")
-    raise IntegrityError(f"crossing count {count.client_uuid} clashed with a row that is no longer there")
-
-
-def _insert_fresh(fresh: list[tuple[int, CrossingCount, dict]]) -> dict[int, ItemResult]:
-    """Insert new counts in one statement that skips clashes; then judge each skipped count on its own.
-
-    A clash (a concurrent twin, or two corrections of one count) leaves the transaction intact
-    (`ON CONFLICT DO NOTHING`), so no savepoint is needed, and one skipped count does not stop the rest.
-    """
-    insert_new_rows([count for _, count, _ in fresh], key="client_uuid")
-    out: dict[int, ItemResult] = {}
-    for index, count, data in fresh:
-        if count.pk is not None:
-            out[index] = ItemResult(index, str(count.client_uuid), "stored", count=count)
-            continue
-        try:
-            out[index] = _judged(index, _clashed(count, data))
-        except DomainError as exc:
-            out[index] = ItemResult(index, str(count.client_uuid), "refused", error=exc)
+def _histories(corridor_ids: set[int]) -> dict[int, list[tuple[datetime, str]]]:
+    """Each corridor's status changes, oldest first."""
+    out: dict[int, list[tuple[datetime, str]]] = {cid: [] for cid in corridor_ids}
+    for change in CorridorStatusChange.objects.filter(corridor_id__in=corridor_ids).order_by("at", "pk"):
+        out[change.corridor_id].append((change.at, change.status))
     return out
 
 
-def submit_crossing_counts(*, items: list[dict], source: str = Source.API, by) -> list[ItemResult]:
-    """Store a batch of counts, each exactly once per client UUID, in one transaction (see `_store_counts`)."""
-    with serialised_writes(), transaction.atomic(savepoint=not holds_write_turn()):
-        return _store_counts([(item, source, by) for item in items])
-
-
-def _store_counts(entries: list[tuple[dict | _Parsed, str, Any]]) -> list[ItemResult]:
-    """Store a batch of counts, each exactly once per client UUID, in the current transaction.
-
-    Entries are `(item, source, by)`: each count keeps its own source and submitter (the concurrent
-    requests of a group commit come from many devices). A submitter may be a `TokenClaim`: the
-    tokens are checked with the batch's other reads, and an item whose token is refused is refused
-    with that 401 or 403 before anything else about it is judged.
-
-    Each item is judged on its own: a refused item (bad input, or its UUID reused for a different
-    payload) does not stop the others. Every stored item gets its own audit entry. Retries are found
-    with one query and new items inserted with one statement that skips clashes (each skipped item
-    is then judged on its own, no savepoint needed); then all the audit entries are appended at once
-    (`record_many`: one lock, one insert, one head update), so that concurrent batches queue on the
-    audit chain only briefly.
-    """
-    sources = Source.values  # a list, built on each use
-    if any(source not in sources for _, source, _ in entries):
-        raise InvalidInput("unknown source", field="source")
-    if len(entries) > MAX_BATCH:
-        raise InvalidInput(f"send at most {MAX_BATCH} submissions at once", field="items")
-    items = [item for item, _, _ in entries]
-    # Every run reads the tokens again: a batch run once more after a failed commit must not keep a
-    # holder read in the transaction that was rolled back (revoked or deleted meanwhile).
-    claims = {id(by): by for _, _, by in entries if isinstance(by, TokenClaim)}
-    results: dict[int, ItemResult] = {}
-    parsed: list[tuple[int, _Parsed]] = []
-    for index, item in enumerate(items):
-        try:
-            parsed.append((index, _parse(item)))
-        except DomainError as exc:
-            results[index] = ItemResult(index, _sent_uuid(item), "refused", error=exc)
-    reads = _read_for([p for _, p in parsed], tokens=[claim.token for claim in claims.values()])
-    for claim in claims.values():
-        claim.settle_with(reads.token_holders.get(token_digest(claim.token)))
-    actors = [_actor(by) for _, _, by in entries]
-    for index, actor in enumerate(actors):
-        if isinstance(actor, DomainError):  # the submitter's token was refused: nothing else is judged
-            results[index] = ItemResult(index, _sent_uuid(items[index]), "refused", error=actor)
-    accepted = [(index, p) for index, p in parsed if not isinstance(actors[index], DomainError)]
-    prepared: list[tuple[int, CrossingCount, dict]] = [
-        (index, *_prepare(p, checkpoints=reads.checkpoints, histories=reads.histories, source=entries[index][1],
-                          user=_user_of(actors[index])))
-        for index, p in accepted]
-    # Retries (stored twins) and stored corrections of these counts (sent before them).
-    keys = {count.client_uuid for _, count, _ in prepared}
-    known: dict[uuidlib.UUID, CrossingCount] = {}
-    corrected: set[uuidlib.UUID] = set()
-    for stored_count in reads.stored:
-        if stored_count.client_uuid in keys:
-            known[stored_count.client_uuid] = stored_count
-        if stored_count.supersedes_uuid in keys:
-            corrected.add(stored_count.supersedes_uuid)
-    fresh: dict[uuidlib.UUID, tuple[int, CrossingCount, dict]] = {}
-    later: list[tuple[int, CrossingCount, dict]] = []  # repeated within the batch, or an unknown checkpoint
-    for index, count, data in prepared:
-        existing = known.get(count.client_uuid)
-        if existing is not None:
-            try:
-                result = _same_or_conflict(existing, data)
-            except DomainError as exc:
-                results[index] = ItemResult(index, str(count.client_uuid), "refused", error=exc)
-                continue
-            results[index] = ItemResult(index, str(existing.client_uuid), "duplicate", count=existing)
-        elif count.checkpoint_id is None or count.client_uuid in fresh:
-            later.append((index, count, data))
-        else:
-            fresh[count.client_uuid] = (index, count, data)
-    results.update(_insert_fresh(list(fresh.values())))
-    inserted = {r.count.client_uuid: r.count for r in results.values() if r.status == "stored"}
-    for index, count, data in later:
-        try:
-            existing = inserted.get(count.client_uuid) or next(iter(COUNT_BY_UUID.fetch([count.client_uuid])), None)
-            if existing is not None:
-                result = _same_or_conflict(existing, data)
-            elif count.checkpoint_id is None:
-                raise InvalidInput("unknown checkpoint", field="checkpoint_id")
-            else:
-                result = _insert(count, data)
-        except DomainError as exc:
-            results[index] = ItemResult(index, str(count.client_uuid), "refused", error=exc)
-            continue
-        results[index] = _judged(index, result)
-    # A refused item answers with the client_uuid as sent.
-    ordered = [results[i] if results[i].status != "refused" else
-               replace(results[i], client_uuid=_sent_uuid(items[i])) for i in range(len(items))]
-    stored = [r.count for r in ordered if r.status == "stored"]
-    # With the commit where it can (one round trip less in the write turn); `_relink` below reads
-    # counts only, not audit entries.
-    record_many([{"actor": actors[r.index], "action": "crossing_count.submitted", "obj": r.count,
-                  "after": snapshot(r.count, AUDIT_FIELDS)} for r in ordered if r.status == "stored"],
-                head=reads.head, at_commit=True)
-    # After `record_many`: the audit chain's lock is held until commit, so chains are linked consistently.
-    # Only counts that correct another, or that a stored count already corrects, need relinking (a
-    # correction in this batch relinks its whole chain, the count it corrects included).
-    for count in stored:
-        if count.supersedes_uuid is not None or count.client_uuid in corrected:
-            _relink(count)
-    return ordered
-
-
-def _actor(by: Any) -> Any:
-    """The submitter an entry names: a principal (or user), or the refusal of its unchecked token."""
-    if isinstance(by, TokenClaim):
-        try:
-            return by.settle()  # settled with the batch's reads: no query here
-        except DomainError as refusal:
-            return refusal
-    return by
+def _new_count(parsed: _Parsed, checkpoint: Checkpoint, history: list, *, source: str, user) -> CrossingCount:
+    data = parsed.data
+    counts = {f: data[f] for f in COUNT_FIELDS}
+    flags = _flags(checkpoint.corridor, history, direction=data["direction"], start=data["bucket_start"],
+                   minutes=data["bucket_minutes"], counts=counts)
+    return CrossingCount(
+        client_uuid=parsed.key, supersedes_uuid=data["supersedes_uuid"], checkpoint=checkpoint,
+        corridor=checkpoint.corridor, direction=data["direction"], bucket_start=data["bucket_start"],
+        bucket_minutes=data["bucket_minutes"], **counts, total_persons=sum(data[f] for f in PEOPLE_FIELDS),
+        flags=flags, review_status=ReviewStatus.PENDING if flags else ReviewStatus.NOT_NEEDED, note=data["note"],
+        source=source, submitted_by=user, received_at=now())
 
 
 def _user_of(by: Any):
@@ -475,20 +240,78 @@ def _user_of(by: Any):
     return user if getattr(user, "pk", None) else None
 
 
-def _submit_together(entries: list[tuple[dict, str, Any]]) -> list[ItemResult]:
-    """Store the single submissions of concurrent requests in one transaction (group commit).
+def submit_crossing_counts(*, items: list[dict], source: str = Source.API, by) -> list[ItemResult]:
+    """Store a batch of counts, each exactly once per client UUID, in one transaction.
 
-    Entries are `(item, source, by)`; each keeps its own audit entry naming its submitter.
+    Each item is judged on its own: a refused item (bad input, an unknown checkpoint, its UUID reused
+    for a different payload) does not stop the others, and a retry comes back as a duplicate. Every
+    stored count gets its own audit entry.
     """
-    # The write turn is the group commit's gate (`_single_intake`); on PostgreSQL the turn is a
-    # transaction already, which a failure rolls back whole (the group commit then retries each item).
-    with transaction.atomic(savepoint=not holds_write_turn()):
-        return [replace(result, index=0) for result in _store_counts(entries)]
+    if source not in Source.values:
+        raise InvalidInput("unknown source", field="source")
+    if len(items) > MAX_BATCH:
+        raise InvalidInput(f"send at most {MAX_BATCH} submissions at once", field="items")
+    results: list[ItemResult | None] = [None] * len(items)
+    parsed: list[tuple[int, _Parsed]] = []
+    for index, item in enumerate(items):
+        try:
+            parsed.append((index, _parse(item)))
+        except DomainError as exc:
+            results[index] = ItemResult(index, str(item.get("client_uuid") or ""), "refused", error=exc)
+    with transaction.atomic():
+        # Writers of counts take turns on the audit chain's tip before reading: the twin look-ups
+        # below then see every count committed before, so a retry is never stored twice.
+        lock_chain()
+        results_of = _store(parsed, source=source, user=_user_of(by), by=by)
+    for index, result in results_of.items():
+        results[index] = result
+    return results  # type: ignore[return-value]
 
 
-# One per server process: single submissions arriving together share a transaction.
-_single_intake: GroupCommit[tuple[dict, str, Any], ItemResult] = GroupCommit(_submit_together,
-                                                                            gate=serialised_writes)
+def _store(parsed: list[tuple[int, _Parsed]], *, source: str, user, by) -> dict[int, ItemResult]:
+    """Judge and store parsed items in the caller's transaction, holding the audit chain's lock."""
+    ids = {p.data["checkpoint_id"] for _, p in parsed}
+    checkpoints = Checkpoint.objects.select_related("corridor").in_bulk([i for i in ids if 0 < i <= MAX_ID])
+    histories = _histories({cp.corridor_id for cp in checkpoints.values()})
+    keys = {p.key for _, p in parsed} | {p.data["supersedes_uuid"] for _, p in parsed if p.data["supersedes_uuid"]}
+    stored: dict[uuidlib.UUID, CrossingCount] = {}
+    correcting: dict[uuidlib.UUID, CrossingCount] = {}  # corrected UUID -> the count correcting it
+    for c in CrossingCount.objects.filter(Q(client_uuid__in=keys) | Q(supersedes_uuid__in=keys)):
+        stored[c.client_uuid] = c
+        if c.supersedes_uuid is not None:
+            correcting[c.supersedes_uuid] = c
+    out: dict[int, ItemResult] = {}
+    new: list[CrossingCount] = []
+    for index, p in parsed:
+        try:
+            existing = stored.get(p.key)
+            if existing is not None:
+                out[index] = ItemResult(index, str(p.key), "duplicate", count=_same_or_conflict(existing, p.data))
+                continue
+            checkpoint = checkpoints.get(p.data["checkpoint_id"])
+            if checkpoint is None:
+                raise InvalidInput("unknown checkpoint", field="checkpoint_id")
+            corrects = p.data["supersedes_uuid"]
+            if corrects is not None and corrects in correcting:
+                raise StateConflict(f"submission {corrects} was already corrected by "
+                                    f"{correcting[corrects].client_uuid}; correct the latest version instead",
+                                    field="supersedes_uuid")
+        except DomainError as exc:
+            out[index] = ItemResult(index, str(p.key), "refused", error=exc)
+            continue
+        count = _new_count(p, checkpoint, histories[checkpoint.corridor_id], source=source, user=user)
+        stored[p.key] = count
+        if corrects is not None:
+            correcting[corrects] = count
+        new.append(count)
+        out[index] = ItemResult(index, str(p.key), "stored", count=count)
+    CrossingCount.objects.bulk_create(new)
+    record_many([{"actor": by, "action": "crossing_count.submitted", "obj": count,
+                  "after": snapshot(count, AUDIT_FIELDS)} for count in new])
+    for count in new:  # a correction, or an original whose correction arrived first
+        if count.supersedes_uuid is not None or count.client_uuid in correcting:
+            _relink(count)
+    return out
 
 
 def submit_crossing_count(*, client_uuid: Any, checkpoint_id: int, direction: str, bucket_start: datetime,
@@ -497,16 +320,12 @@ def submit_crossing_count(*, client_uuid: Any, checkpoint_id: int, direction: st
     """Store a count exactly once per client UUID; flag it for review when it breaks a corridor rule.
 
     A retry with the same payload returns the stored row (`duplicate`); the same UUID with a
-    different payload is refused, naming the first field that differs. Concurrent calls share
-    one transaction (`_submit_together`); each returns only after that transaction committed.
+    different payload is refused, naming the first field that differs.
     """
-    if source not in Source.values:
-        raise InvalidInput("unknown source", field="source")
-    # Checked here, in the request's own thread: the shared transaction holds only what needs the database.
-    item = _parse({"client_uuid": client_uuid, "checkpoint_id": checkpoint_id, "direction": direction,
-                   "bucket_start": bucket_start, "bucket_minutes": bucket_minutes, "counts": counts,
-                   "supersedes_uuid": supersedes_uuid, "note": note})
-    result = _single_intake.submit((item, source, by))
+    [result] = submit_crossing_counts(items=[{
+        "client_uuid": client_uuid, "checkpoint_id": checkpoint_id, "direction": direction,
+        "bucket_start": bucket_start, "bucket_minutes": bucket_minutes, "counts": counts,
+        "supersedes_uuid": supersedes_uuid, "note": note}], source=source, by=by)
     if result.error is not None:
         raise result.error
     return Submitted(result.count, duplicate=result.status == "duplicate")

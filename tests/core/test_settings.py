@@ -1,17 +1,18 @@
 """Database settings derived from the environment."""
 
-import pytest
-
 from safepassage import settings
 
 
-@pytest.mark.parametrize("env, threshold", [(None, 5), ("off", None), ("on", 5)])
-def test_postgresql_prepares_statements_unless_told_not_to(monkeypatch, env, threshold):
+def test_database_url_selects_postgresql_with_a_test_database_per_checkout(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://someone@db.example:5432/ops")
-    if env is None:
-        monkeypatch.delenv("SAFEPASSAGE_PG_PREPARE", raising=False)
-    else:
-        monkeypatch.setenv("SAFEPASSAGE_PG_PREPARE", env)
-    options = settings._database_config()["OPTIONS"]
-    assert options["prepare_threshold"] == threshold
-    assert options["server_side_binding"] is True
+    config = settings._database_config()
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert (config["HOST"], config["NAME"]) == ("db.example", "ops")
+    assert config["TEST"]["NAME"].startswith("test_safepassage_")
+
+
+def test_without_database_url_sqlite_runs_in_wal_mode(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    config = settings._database_config()
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert "journal_mode=WAL" in config["OPTIONS"]["init_command"]

@@ -19,8 +19,8 @@ class PlanningInputError(ValueError):
 
     Parameters
     ----------
-    message : str
-        The reason, printed as ``error: <message>`` with exit status 2.
+    *args : str
+        The message (one string): the reason, printed as ``error: <message>`` with exit status 2.
     """
 
 

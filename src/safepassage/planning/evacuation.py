@@ -415,13 +415,13 @@ class EvacuationResult:
         Per origin node (see :meth:`EvacuationProblem.latest_safe_departure`).
     timings : dict
         Seconds spent per stage.
-    stats : dict
-        Work counters (time-expanded network size, Dinic phases, CCRP searches).
     gap : float or None
         ``(exact - heuristic) / exact`` when both methods ran (relative shortfall
         of the heuristic plan), else ``None``.
     heuristic_evacuated : int or None
         People the CCRP plan evacuates, when both methods ran.
+    stats : dict
+        Work counters (time-expanded network size, Dinic phases, CCRP searches).
     """
 
     evacuated: int

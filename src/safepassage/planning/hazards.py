@@ -96,8 +96,8 @@ class HazardInputError(ValueError):
 
     Parameters
     ----------
-    message : str
-        The reason, naming the feature index or hazard id and the field.
+    *args : str
+        The message (one string): the reason, naming the feature index or hazard id and the field.
     """
 
 
@@ -367,6 +367,7 @@ class HazardSet:
         Parameters
         ----------
         hazards : iterable of Hazard
+            Hazards in order; a later one replaces an earlier one with its id.
 
         Returns
         -------
@@ -426,6 +427,7 @@ class HazardSet:
         Parameters
         ----------
         hazard : Hazard
+            The hazard to add.
         """
         self.hazards[hazard.id] = hazard
 
@@ -435,6 +437,7 @@ class HazardSet:
         Parameters
         ----------
         hazard_id : str
+            Id of the hazard to remove.
 
         Returns
         -------
@@ -594,6 +597,7 @@ class Footprint:
         Parameters
         ----------
         hazard : Hazard
+            The hazard whose geometry and buffer to use.
         transformer : pyproj.Transformer
             From WGS84 lon/lat to the network's local metres
             (:meth:`Network.local_transformer`).
@@ -738,6 +742,7 @@ class HazardOverlay:
         Parameters
         ----------
         hazard_id : str
+            Id of a hazard in the overlay.
 
         Returns
         -------
@@ -757,10 +762,12 @@ class HazardOverlay:
         Parameters
         ----------
         hazard_id : str
+            Id of a hazard in the overlay.
 
         Returns
         -------
         Footprint
+            The geometry in local metres, as used for the arc query.
 
         Raises
         ------
@@ -775,6 +782,7 @@ class HazardOverlay:
         Returns
         -------
         int
+            Sum of the arrays' ``nbytes``.
         """
         return int(self.factor.nbytes + sum(a.nbytes for a in self._arcs.values()))
 
@@ -784,6 +792,7 @@ class HazardOverlay:
         Parameters
         ----------
         hazard : Hazard
+            The hazard to add or replace (by id).
 
         Returns
         -------
@@ -811,6 +820,7 @@ class HazardOverlay:
         Parameters
         ----------
         hazard_id : str
+            Id of the hazard to remove.
 
         Returns
         -------
@@ -837,6 +847,7 @@ class HazardOverlay:
         Parameters
         ----------
         hazards : iterable of Hazard
+            Hazards to add or replace (by id).
 
         Returns
         -------

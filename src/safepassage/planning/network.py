@@ -130,8 +130,8 @@ class NetworkInputError(ValueError):
 
     Parameters
     ----------
-    message : str
-        The reason, naming the file, feature or array at fault.
+    *args : str
+        The message (one string): the reason, naming the file, feature or array at fault.
     """
 
 
@@ -494,6 +494,7 @@ class Network:
         Returns
         -------
         int
+            Sum of the arrays' ``nbytes`` (memory-mapped arrays included).
         """
         arrays: list[Any] = [self.lon, self.lat, self.tail, self.head, self.indptr, self.length_m]
         arrays += [self.road_class, self._capacity]
@@ -1200,6 +1201,7 @@ def load_network(path: str | os.PathLike[str]) -> Network:
     Returns
     -------
     Network
+        The network read by the reader of its format.
 
     Raises
     ------

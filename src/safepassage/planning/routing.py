@@ -77,8 +77,8 @@ class RoutingError(ValueError):
 
     Parameters
     ----------
-    message : str
-        The reason, naming the parameter at fault.
+    *args : str
+        The message (one string): the reason, naming the parameter at fault.
     """
 
 
@@ -87,8 +87,8 @@ class NoRouteError(RoutingError):
 
     Parameters
     ----------
-    message : str
-        The two nodes and the likely cause.
+    *args : str
+        The message (one string): the two nodes and the likely cause.
     """
 
 
@@ -275,6 +275,7 @@ class Router:
         Parameters
         ----------
         hazard : Hazard
+            The hazard to add or replace (by id).
 
         Returns
         -------
@@ -291,6 +292,7 @@ class Router:
         Parameters
         ----------
         hazard_id : str
+            Id of the hazard to remove.
 
         Returns
         -------
@@ -383,6 +385,7 @@ class Router:
         Returns
         -------
         int
+            Sum of the arrays' ``nbytes``.
         """
         total = sum(t[0].nbytes for t in self._landmarks.values())
         if self._work is not None:
@@ -508,6 +511,7 @@ class Router:
         Returns
         -------
         Route
+            The best route and its exposure to hazards.
 
         Raises
         ------

@@ -32,6 +32,7 @@ run: demo
 lint: install
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy src/safepassage/planning
 
 test-sqlite: install
 	$(PY) -m pytest -q -p no:cacheprovider

@@ -106,8 +106,9 @@ def run(args: argparse.Namespace) -> int:
             raise PlanningInputError(f"{args.hazards}: {exc}") from exc
     progress(f"network: {network.n_nodes} nodes, {network.n_arcs} arcs")
     try:
-        source = network.nearest_node(*args.origin, mode=args.mode)
-        target = network.nearest_node(*args.destination, mode=args.mode)
+        (o_lon, o_lat), (d_lon, d_lat) = args.origin, args.destination
+        source = network.nearest_node(o_lon, o_lat, mode=args.mode)
+        target = network.nearest_node(d_lon, d_lat, mode=args.mode)
     except ValueError as exc:
         raise PlanningInputError(str(exc)) from exc
     router = Router(network, mode=args.mode, hazards=hazards, at=at, landmarks=0)

@@ -9,15 +9,33 @@ All times are whole minutes and all quantities whole persons (int64).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
 from numba.cpython.unsafe.numbers import leading_zeros
+from numpy.typing import NDArray
 
 INF = np.int64(1) << np.int64(60)
 
+I32 = NDArray[np.int32]
+I64 = NDArray[np.int64]
+Int = NDArray[np.signedinteger[Any]]  # flows and capacities: 16, 32 or 64 bits by instance size
+#: Static description of the implicit time-expanded network (see the layout
+#: comment above ``H_SOURCE``): n, W, lo, hi, fptr, farc, rptr, rarc, tail, head,
+#: tau, cap, exit_cap, exits, star_of, star_node, supply.
+TEStatic = tuple[int, int, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64]
+#: Flow arrays of the implicit network: fl, hold, rel, xfl, sflow.
+TEFlow = tuple[Int, Int, Int, Int, I64]
+#: A plan as flat arrays: group origin, count, depart, arrive, exit, ptr; path arcs
+#: and the minute each is entered.
+Plan = tuple[I64, I64, I64, I64, I64, I64, I64, I64]
+
 
 @njit(cache=True)
-def dial_times(n, indptr, adj_arc, far_end, tau, sources, limit):  # pragma: no cover - compiled
+def dial_times(
+    n: int, indptr: I64, adj_arc: I64, far_end: I64, tau: I64, sources: I64, limit: int
+) -> I64:  # pragma: no cover - compiled
     """Multi-source shortest times (Dial's buckets), integer arc times >= 1.
 
     `indptr`/`adj_arc` is a CSR of arc ids per node; `far_end[e]` the node an arc
@@ -69,14 +87,14 @@ def dial_times(n, indptr, adj_arc, far_end, tau, sources, limit):  # pragma: no 
 
 
 @njit(cache=True)
-def _grow(a, size):  # pragma: no cover
+def _grow(a: NDArray[Any], size: int) -> NDArray[Any]:  # pragma: no cover
     b = np.empty(max(size, 2 * a.shape[0]), dtype=a.dtype)
     b[: a.shape[0]] = a
     return b
 
 
 @njit(cache=True)
-def _latest_free(room, e, nw, t):  # pragma: no cover
+def _latest_free(room: NDArray[np.uint64], e: int, nw: int, t: int) -> int | np.int64:  # pragma: no cover
     """Latest minute <= t at which arc e has room left, or -1.
 
     `room` holds one bit per arc-minute (set: room left), `nw` 64-bit words per
@@ -95,25 +113,26 @@ def _latest_free(room, e, nw, t):  # pragma: no cover
         if w < 0:
             return -1
         x = room[base + w]
-    return w * 64 + 63 - np.int64(leading_zeros(x))
+    # numba intrinsic: its Python signature is the compiler's (typing context, value)
+    return w * 64 + 63 - np.int64(leading_zeros(x))  # type: ignore[call-arg]
 
 
 @njit(cache=True)
 def ccrp(
-    n,
-    rindptr,
-    tail,
-    head,
-    tau,
-    cap,
-    supply,
-    exit_cap,
-    ea0,
-    horizon,
-    stats,
-    avail,
-    cap_max,
-):  # pragma: no cover
+    n: int,
+    rindptr: I64,
+    tail: I32,
+    head: I32,
+    tau: I32,
+    cap: I64,
+    supply: I64,
+    exit_cap: I64,
+    ea0: I64,
+    horizon: int,
+    stats: I64,
+    avail: Int,
+    cap_max: int,
+) -> Plan:  # pragma: no cover
     """Capacity Constrained Route Planner (Lu, George & Shekhar 2005), exit-slot driven.
 
     CCRP repeatedly reserves the route that reaches an exit earliest given the
@@ -137,6 +156,7 @@ def ccrp(
     the warm start of the exact solver then needs more phases.)
     """
     m = tail.shape[0]
+    t: int | np.int64  # a minute; also the result of _latest_free
     width = horizon + 1  # minutes 0..horizon
     # avail[t * m + e]: people who can still enter arc e at minute t; a work array
     # of m * width given by the caller, 16 bits when the capacities fit, else 32
@@ -389,7 +409,7 @@ H_UNWAIT = 7  # (v, t + 1) -> (v, t): hold[idx]
 
 
 @njit(cache=True, inline="always")
-def _visit(level, queue, qt, j, lv):  # pragma: no cover
+def _visit(level: I32, queue: I32, qt: int, j: int, lv: int) -> int:  # pragma: no cover
     if level[j] < 0:
         level[j] = lv
         queue[qt] = j
@@ -398,7 +418,9 @@ def _visit(level, queue, qt, j, lv):  # pragma: no cover
 
 
 @njit(cache=True)
-def te_bfs(g, st, level, queue, n_prev):  # pragma: no cover
+def te_bfs(
+    g: TEStatic, st: TEFlow, level: I32, queue: I32, n_prev: int
+) -> tuple[bool, int]:  # pragma: no cover
     """Distances to the sink in the residual implicit network (backward search).
 
     Stops once the source is labelled (nodes at its distance are not expanded).
@@ -484,7 +506,7 @@ def te_bfs(g, st, level, queue, n_prev):  # pragma: no cover
 
 
 @njit(cache=True, inline="always")
-def _residual(g, st, h):  # pragma: no cover
+def _residual(g: TEStatic, st: TEFlow, h: int) -> np.int64:  # pragma: no cover
     (
         n,
         W,
@@ -523,7 +545,7 @@ def _residual(g, st, h):  # pragma: no cover
 
 
 @njit(cache=True, inline="always")
-def _push(st, h, b):  # pragma: no cover
+def _push(st: TEFlow, h: int, b: int | np.int64) -> None:  # pragma: no cover
     fl, hold, rel, xfl, sflow = st
     kind = h & 7
     idx = h >> 3
@@ -546,7 +568,9 @@ def _push(st, h, b):  # pragma: no cover
 
 
 @njit(cache=True)
-def te_blocking_flow(g, st, level, queue, n_queued, it, nst, hst, budget):  # pragma: no cover
+def te_blocking_flow(
+    g: TEStatic, st: TEFlow, level: I32, queue: I32, n_queued: int, it: I32, nst: I64, hst: I64, budget: int
+) -> np.int64:  # pragma: no cover
     """Augment from the source along the level graph of `te_bfs` (Dinic's blocking flow).
 
     With `budget` > 0 the phase goes on past the blocking flow as in the
@@ -712,7 +736,7 @@ def te_blocking_flow(g, st, level, queue, n_queued, it, nst, hst, budget):  # pr
 
 
 @njit(cache=True)
-def te_cut(g, st, level):  # pragma: no cover
+def te_cut(g: TEStatic, st: TEFlow, level: I32) -> tuple[np.int64, int]:  # pragma: no cover
     """Capacity of the cut (cannot reach the sink | can reach it) after a complete search.
 
     Returns (capacity, number of unlimited arcs across the cut: 0 for a valid search).
@@ -768,7 +792,19 @@ def te_cut(g, st, level):  # pragma: no cover
 
 
 @njit(cache=True)
-def te_size(n, W, lo, hi, tail, head, tau, cap, exit_cap, star_of, n_star):  # pragma: no cover
+def te_size(
+    n: int,
+    W: int,
+    lo: I64,
+    hi: I64,
+    tail: I64,
+    head: I64,
+    tau: I64,
+    cap: I64,
+    exit_cap: I64,
+    star_of: I64,
+    n_star: int,
+) -> tuple[np.int64, np.int64]:  # pragma: no cover
     """Node-minutes and arcs of the pruned time-expanded network (for statistics)."""
     nodes = np.int64(n_star + 2)
     arcs = np.int64(n_star)
@@ -794,8 +830,17 @@ def te_size(n, W, lo, hi, tail, head, tau, cap, exit_cap, star_of, n_star):  # p
 
 @njit(cache=True)
 def te_load_plan(
-    g, st, g_origin, g_count, g_depart, g_arrive, g_exit, g_ptr, p_arc, p_enter
-):  # pragma: no cover
+    g: TEStatic,
+    st: TEFlow,
+    g_origin: I64,
+    g_count: I64,
+    g_depart: I64,
+    g_arrive: I64,
+    g_exit: I64,
+    g_ptr: I64,
+    p_arc: I64,
+    p_enter: I64,
+) -> None:  # pragma: no cover
     """Add a feasible plan's flow to the implicit network's flow arrays (warm start)."""
     (
         n,
@@ -838,7 +883,7 @@ def te_load_plan(
 
 
 @njit(cache=True)
-def te_decompose(g, st):  # pragma: no cover
+def te_decompose(g: TEStatic, st: TEFlow) -> Plan:  # pragma: no cover
     """Decompose the (acyclic) flow into groups; consumes the flow arrays.
 
     Returns group arrays (origin, count, depart, arrive, exit, ptr) and, flat,
@@ -969,7 +1014,7 @@ def te_decompose(g, st):  # pragma: no cover
 
 
 @njit(cache=True)
-def _relabel(g, st, level, cur):  # pragma: no cover
+def _relabel(g: TEStatic, st: TEFlow, level: I32, cur: int) -> tuple[int | np.int64, int]:  # pragma: no cover
     """1 + the least label over residual arcs out of `cur` to labelled nodes (-1: none); and the work."""
     (
         n,
@@ -994,7 +1039,7 @@ def _relabel(g, st, level, cur):  # pragma: no cover
     N0 = n * W
     n_star = star_node.shape[0]
     S = N0 + n_star
-    best = np.int64(2**31 - 1)
+    best: int | np.int64 = np.int64(2**31 - 1)
     work = 0
     if cur == S:
         for k in range(n_star):

@@ -15,10 +15,19 @@ Arcs whose resulting weight is infinite are skipped (closed to the mode).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
+from numpy.typing import NDArray
 
 INF = np.inf
+
+F32 = NDArray[np.float32]
+F64 = NDArray[np.float64]
+I32 = NDArray[np.int32]
+I64 = NDArray[np.int64]
+Index = NDArray[np.signedinteger[Any]]  # CSR offsets: int32 or int64
 
 
 # ------------------------------------------------------------------- heaps
@@ -27,7 +36,9 @@ INF = np.inf
 
 
 @njit(inline="always")
-def _sift_up(hk, hn, pos, i, key, node):  # pragma: no cover - compiled
+def _sift_up(
+    hk: F64, hn: I32, pos: I32, i: int, key: float, node: int
+) -> None:  # pragma: no cover - compiled
     while i > 0:
         parent = (i - 1) >> 1
         pk = hk[parent]
@@ -44,7 +55,9 @@ def _sift_up(hk, hn, pos, i, key, node):  # pragma: no cover - compiled
 
 
 @njit(inline="always")
-def _sift_down(hk, hn, pos, i, size, key, node):  # pragma: no cover - compiled
+def _sift_down(
+    hk: F64, hn: I32, pos: I32, i: int, size: int, key: float, node: int
+) -> None:  # pragma: no cover - compiled
     while True:
         child = 2 * i + 1
         if child >= size:
@@ -67,7 +80,7 @@ def _sift_down(hk, hn, pos, i, size, key, node):  # pragma: no cover - compiled
 
 
 @njit(inline="always")
-def _pop(hk, hn, pos, size):  # pragma: no cover - compiled
+def _pop(hk: F64, hn: I32, pos: I32, size: int) -> tuple[int, float, int]:  # pragma: no cover - compiled
     """Remove the minimum; returns (node, key, new size). The node's pos becomes -1."""
     node = hn[0]
     key = hk[0]
@@ -79,7 +92,7 @@ def _pop(hk, hn, pos, size):  # pragma: no cover - compiled
 
 
 @njit(inline="always")
-def _arc_weight(w, factor, fmode, a):  # pragma: no cover - compiled
+def _arc_weight(w: F64, factor: F64, fmode: int, a: int) -> float:  # pragma: no cover - compiled
     wa = w[a]
     if fmode != 0:
         f = factor[a]
@@ -93,8 +106,19 @@ def _arc_weight(w, factor, fmode, a):  # pragma: no cover - compiled
 # ------------------------------------------------------ landmark distances
 @njit(cache=True, nogil=True)
 def sssp_float32_down(
-    indptr, adj, reverse, far_end, w, factor, fmode, source, out, hk, hn, pos
-):  # pragma: no cover
+    indptr: Index,
+    adj: I32,
+    reverse: bool,
+    far_end: I32,
+    w: F64,
+    factor: F64,
+    fmode: int,
+    source: int,
+    out: F32,
+    hk: F64,
+    hn: I32,
+    pos: I32,
+) -> int:  # pragma: no cover
     """Single-source Dijkstra storing distances in float32, rounded down.
 
     Every relaxation rounds ``out[u] + w`` toward minus infinity, so the
@@ -142,7 +166,9 @@ def sssp_float32_down(
 
 # ------------------------------------------------------------ potentials
 @njit(inline="always")
-def _potential(v, lm, n_lm, act, f_s, f_t, t_s, t_t):  # pragma: no cover - compiled
+def _potential(
+    v: int, lm: F32, n_lm: int, act: I64, f_s: F64, f_t: F64, t_s: F64, t_t: F64
+) -> float:  # pragma: no cover - compiled
     """Average ALT potential p_f(v) = (pi_t(v) - pi_s(v)) / 2 over active landmarks.
 
     ``lm[v, j]`` is the (float32, rounded-down) distance from landmark ``j`` to
@@ -177,7 +203,7 @@ DF, DB, POT = 0, 1, 2
 
 
 @njit(inline="always")
-def _lpush(hk, hn, size, key, node):  # pragma: no cover - compiled
+def _lpush(hk: F64, hn: I32, size: int, key: float, node: int) -> int:  # pragma: no cover - compiled
     """Push onto a binary min-heap without decrease-key (stale entries are skipped on pop)."""
     i = size
     while i > 0:
@@ -194,7 +220,7 @@ def _lpush(hk, hn, size, key, node):  # pragma: no cover - compiled
 
 
 @njit(inline="always")
-def _lpop(hk, hn, size):  # pragma: no cover - compiled
+def _lpop(hk: F64, hn: I32, size: int) -> tuple[int, int]:  # pragma: no cover - compiled
     node = hn[0]
     size -= 1
     if size > 0:
@@ -223,8 +249,26 @@ def _lpop(hk, hn, size):  # pragma: no cover - compiled
 # ----------------------------------------------------------------- query
 @njit(cache=True, nogil=True)
 def bidir_query(
-    indptr, head, rptr, rarc, tail, w, factor, fmode, s, t, lm, act, ints, floats, hk_f, hn_f, hk_b, hn_b, cur
-):  # pragma: no cover - compiled
+    indptr: I64,
+    head: I32,
+    rptr: Index,
+    rarc: I32,
+    tail: I32,
+    w: F64,
+    factor: F64,
+    fmode: int,
+    s: int,
+    t: int,
+    lm: F32,
+    act: I64,
+    ints: I32,
+    floats: F64,
+    hk_f: F64,
+    hn_f: I32,
+    hk_b: F64,
+    hn_b: I32,
+    cur: int,
+) -> tuple[float, int, int]:  # pragma: no cover - compiled
     """Bidirectional A* search with ALT potentials (or plain bidirectional Dijkstra).
 
     Formulation (Goldberg & Harrelson 2005; Ikeda et al. 1994): with lower
@@ -375,7 +419,7 @@ def bidir_query(
 
 
 @njit(cache=True, nogil=True)
-def path_arcs(meet, ints, tail, head):  # pragma: no cover - compiled
+def path_arcs(meet: int, ints: I32, tail: I32, head: I32) -> I64:  # pragma: no cover - compiled
     """Arc ids of the path through ``meet`` found by :func:`bidir_query`, source to target."""
     count_f = 0
     v = meet
@@ -404,7 +448,7 @@ def path_arcs(meet, ints, tail, head):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def sequential_cost(arcs, w, factor, fmode):  # pragma: no cover - compiled
+def sequential_cost(arcs: I64, w: F64, factor: F64, fmode: int) -> float:  # pragma: no cover - compiled
     """Sum of arc weights along a path, added in path order (as Dijkstra does)."""
     total = 0.0
     for i in range(arcs.shape[0]):
@@ -414,7 +458,9 @@ def sequential_cost(arcs, w, factor, fmode):  # pragma: no cover - compiled
 
 # ---------------------------------------------------------- arc grid index
 @njit(cache=True)
-def grid_index(x, y, tail, head, x0, y0, cell, nx, ny):  # pragma: no cover - compiled
+def grid_index(
+    x: F64, y: F64, tail: I32, head: I32, x0: float, y0: float, cell: float, nx: int, ny: int
+) -> tuple[I64, I32]:  # pragma: no cover - compiled
     """Bucket arcs into the grid cells their bounding boxes overlap (CSR of cells)."""
     m = tail.shape[0]
     counts = np.zeros(nx * ny + 1, dtype=np.int64)
@@ -448,7 +494,9 @@ def grid_index(x, y, tail, head, x0, y0, cell, nx, ny):  # pragma: no cover - co
 
 
 @njit(inline="always")
-def _seg_point_dist2(ax, ay, bx, by, px, py):  # pragma: no cover - compiled
+def _seg_point_dist2(
+    ax: float, ay: float, bx: float, by: float, px: float, py: float
+) -> float:  # pragma: no cover - compiled
     dx = bx - ax
     dy = by - ay
     den = dx * dx + dy * dy
@@ -466,7 +514,9 @@ def _seg_point_dist2(ax, ay, bx, by, px, py):  # pragma: no cover - compiled
 
 
 @njit(inline="always")
-def _orient(ax, ay, bx, by, cx, cy):  # pragma: no cover - compiled
+def _orient(
+    ax: float, ay: float, bx: float, by: float, cx: float, cy: float
+) -> int:  # pragma: no cover - compiled
     v = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
     if v > 0.0:
         return 1
@@ -476,7 +526,9 @@ def _orient(ax, ay, bx, by, cx, cy):  # pragma: no cover - compiled
 
 
 @njit(inline="always")
-def _segments_cross(ax, ay, bx, by, cx, cy, dx, dy):  # pragma: no cover - compiled
+def _segments_cross(
+    ax: float, ay: float, bx: float, by: float, cx: float, cy: float, dx: float, dy: float
+) -> bool:  # pragma: no cover - compiled
     o1 = _orient(ax, ay, bx, by, cx, cy)
     o2 = _orient(ax, ay, bx, by, dx, dy)
     o3 = _orient(cx, cy, dx, dy, ax, ay)
@@ -485,7 +537,9 @@ def _segments_cross(ax, ay, bx, by, cx, cy, dx, dy):  # pragma: no cover - compi
 
 
 @njit(inline="always")
-def _seg_seg_dist2(ax, ay, bx, by, cx, cy, dx, dy):  # pragma: no cover - compiled
+def _seg_seg_dist2(
+    ax: float, ay: float, bx: float, by: float, cx: float, cy: float, dx: float, dy: float
+) -> float:  # pragma: no cover - compiled
     if _segments_cross(ax, ay, bx, by, cx, cy, dx, dy):
         return 0.0
     d = _seg_point_dist2(ax, ay, bx, by, cx, cy)
@@ -496,7 +550,7 @@ def _seg_seg_dist2(ax, ay, bx, by, cx, cy, dx, dy):  # pragma: no cover - compil
 
 
 @njit(inline="always")
-def _inside(px, py, ring_ptr, rx, ry):  # pragma: no cover - compiled
+def _inside(px: float, py: float, ring_ptr: I64, rx: F64, ry: F64) -> bool:  # pragma: no cover - compiled
     """Even-odd rule over all rings (holes and several polygons alike)."""
     inside = False
     for r in range(ring_ptr.shape[0] - 1):
@@ -518,8 +572,27 @@ def _inside(px, py, ring_ptr, rx, ry):  # pragma: no cover - compiled
 
 @njit(cache=True, nogil=True)
 def arcs_hit(
-    x, y, tail, head, counts, items, x0, y0, cell, nx, ny, bbox, sx0, sy0, sx1, sy1, ring_ptr, rx, ry, radius
-):  # pragma: no cover - compiled
+    x: F64,
+    y: F64,
+    tail: I32,
+    head: I32,
+    counts: I64,
+    items: I32,
+    x0: float,
+    y0: float,
+    cell: float,
+    nx: int,
+    ny: int,
+    bbox: F64,
+    sx0: F64,
+    sy0: F64,
+    sx1: F64,
+    sy1: F64,
+    ring_ptr: I64,
+    rx: F64,
+    ry: F64,
+    radius: float,
+) -> I64:  # pragma: no cover - compiled
     """Arcs (straight segments) within ``radius`` metres of a footprint.
 
     The footprint is a set of segments ``(sx0, sy0)-(sx1, sy1)`` (points are

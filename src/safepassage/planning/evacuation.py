@@ -29,10 +29,10 @@ network is implicit (node-minute ``(v, t)`` is ``v * (window + 1) + t``, its arc
 are generated from the street arrays, the flow is kept per arc-minute), and
 each phase goes on past the blocking flow with distance-label relabelling (the
 shortest augmenting path algorithm of Ahuja & Orlin 1991, on the nodes the
-phase's search labelled) until a work budget is spent, which cuts the number
-of searches by about three. The minimum cut found when no augmenting path is
-left is recomputed from the arcs and reported as ``upper_bound``: ``evacuated
-== upper_bound`` is the proof of optimality. With ``rel_gap > 0`` the solver may
+phase's search labelled) until a work budget is spent, so that fewer searches
+are needed. The minimum cut found when no augmenting path is left is
+recomputed from the arcs and reported as ``upper_bound``: ``evacuated ==
+upper_bound`` is the proof of optimality. With ``rel_gap > 0`` the solver may
 stop earlier, once the plan is proven within that relative gap of a proven
 upper bound.
 
@@ -116,8 +116,17 @@ class EvacuationProblem:
         People an exit at the node absorbs per minute (0 where no exit; ``inf``
         for unlimited); floored.
     window : int
-        Length of the pause in minutes (``> 0``); absorption counts at minutes
-        ``0 .. window``.
+        Length of the pause in minutes (``> 0``, a whole number); absorption
+        counts at minutes ``0 .. window``.
+    origin_nodes : sequence of int, optional
+        Nodes reported in :meth:`latest_safe_departure` (default: the nodes
+        with people).
+
+    Raises
+    ------
+    ValueError
+        Sizes that do not match, unknown nodes, negative, NaN or fractional
+        people, NaN travel times or a window that is not a positive whole number.
 
     Notes
     -----
@@ -134,7 +143,7 @@ class EvacuationProblem:
         capacity_ppm: ArrayLike,
         supply: ArrayLike,
         exit_capacity: ArrayLike,
-        window: int,
+        window: int | float,
         *,
         origin_nodes: Sequence[int] | None = None,
     ) -> None:
@@ -219,6 +228,20 @@ class EvacuationProblem:
             Pause length in minutes.
         travel_min : array_like, optional
             Minutes per arc; default ``ceil(travel_seconds(mode) / 60)``, at least 1.
+        mode : {"walk", "drive"}
+            Travel mode of the default travel times.
+
+        Returns
+        -------
+        EvacuationProblem
+            Arc capacities from ``network.capacity_ppm``; the origin nodes are
+            those the origins snapped to.
+
+        Raises
+        ------
+        ValueError
+            No origins or exits, an empty network, negative people or exit
+            capacity.
         """
         org = np.asarray(list(origins), dtype=np.float64).reshape(-1, 3)
         exs = np.asarray(list(exits), dtype=np.float64).reshape(-1, 3)
@@ -259,10 +282,22 @@ class EvacuationProblem:
     # ------------------------------------------------------------------ derived data
     @property
     def n_arcs(self) -> int:
+        """Number of arcs.
+
+        Returns
+        -------
+        int
+        """
         return int(self.tail.shape[0])
 
     @property
     def total_people(self) -> int:
+        """People waiting at minute 0, over all nodes.
+
+        Returns
+        -------
+        int
+        """
         return int(self.supply.sum())
 
     def _csr(self, reverse: bool) -> tuple[I64, I64]:
@@ -275,27 +310,41 @@ class EvacuationProblem:
             indptr = np.zeros(self.n_nodes + 1, dtype=np.int64)
             np.cumsum(np.bincount(by, minlength=self.n_nodes), out=indptr[1:])
             self._cache[key] = (indptr, order)
-        return self._cache[key]  # type: ignore[no-any-return]
+        return self._cache[key]
 
     def earliest_arrival(self) -> I64:
-        """Free-flow earliest minute each node can be reached from an origin with people."""
+        """Free-flow earliest minute each node can be reached from an origin with people.
+
+        Returns
+        -------
+        ndarray of int64, shape (n_nodes,)
+            Minutes (Dial's buckets on ``travel_min``); a value above ``window``
+            where a node cannot be reached within the window. Cached.
+        """
         if "ea" not in self._cache:
             indptr, order = self._csr(False)
             src = np.flatnonzero(self.supply > 0).astype(np.int64)
             self._cache["ea"] = _k.dial_times(
                 self.n_nodes, indptr, order, self.head, self.travel_min, src, self.window
             )
-        return self._cache["ea"]  # type: ignore[no-any-return]
+        return self._cache["ea"]
 
     def time_to_exit(self) -> I64:
-        """Free-flow minutes from each node to the nearest exit (``INF`` if above the window)."""
+        """Free-flow minutes from each node to the nearest exit.
+
+        Returns
+        -------
+        ndarray of int64, shape (n_nodes,)
+            Minutes; a value above ``window`` where no exit can be reached
+            within the window. Cached.
+        """
         if "de" not in self._cache:
             indptr, order = self._csr(True)
             ex = np.flatnonzero(self.exit_capacity > 0).astype(np.int64)
             self._cache["de"] = _k.dial_times(
                 self.n_nodes, indptr, order, self.tail, self.travel_min, ex, self.window
             )
-        return self._cache["de"]  # type: ignore[no-any-return]
+        return self._cache["de"]
 
     def latest_safe_departure(self) -> dict[int, int | None]:
         """Latest minute people at each origin node can leave and still get out.
@@ -303,7 +352,12 @@ class EvacuationProblem:
         ``window - time_to_exit(origin)``: leaving later, even on an empty road,
         reaches no exit by the end of the window (a proven limit; whether leaving
         at that minute succeeds also depends on the other groups, see the plan).
-        ``None`` where no exit is reachable within the window.
+
+        Returns
+        -------
+        dict of int to int or None
+            Per origin node, the minute; ``None`` where no exit is reachable
+            within the window.
         """
         de = self.time_to_exit()
         out: dict[int, int | None] = {}
@@ -316,6 +370,11 @@ class EvacuationProblem:
 
         People who can reach an exit in time at all, and the total absorption of
         the exits over the minutes at which anyone can reach them.
+
+        Returns
+        -------
+        int
+            No plan evacuates more people.
         """
         de = self.time_to_exit()
         ea = self.earliest_arrival()
@@ -329,7 +388,9 @@ class EvacuationProblem:
 class EvacuationResult:
     """A plan: groups of people with their route and minutes, and its bounds.
 
-    Attributes
+    Built by :func:`evacuate_exact`, :func:`evacuate_ccrp` and :func:`evacuate`.
+
+    Parameters
     ----------
     evacuated : int
         People absorbed by an exit by the end of the window under this plan.
@@ -346,15 +407,21 @@ class EvacuationResult:
     group_ptr : ndarray
         Group ``g`` uses arcs ``path_arc[group_ptr[g]:group_ptr[g+1]]`` entered at
         minutes ``path_enter[...]`` (waiting at a node is the difference).
+    path_arc, path_enter : ndarray
+        The arcs of all groups, concatenated, and the minute each is entered.
+    head : ndarray
+        Head node of every arc of the problem (to list a group's nodes).
     latest_safe_departure : dict
         Per origin node (see :meth:`EvacuationProblem.latest_safe_departure`).
     timings : dict
         Seconds spent per stage.
-    stats : dict
-        Work counters (time-expanded network size, Dinic phases, CCRP searches).
     gap : float or None
         ``(exact - heuristic) / exact`` when both methods ran (relative shortfall
         of the heuristic plan), else ``None``.
+    heuristic_evacuated : int or None
+        People the CCRP plan evacuates, when both methods ran.
+    stats : dict
+        Work counters (time-expanded network size, Dinic phases, CCRP searches).
     """
 
     evacuated: int
@@ -377,20 +444,36 @@ class EvacuationResult:
 
     @property
     def optimal(self) -> bool:
-        """True when the plan is proven optimal (``evacuated == upper_bound``)."""
+        """Whether the plan is proven optimal.
+
+        Returns
+        -------
+        bool
+            ``evacuated == upper_bound``.
+        """
         return self.evacuated == self.upper_bound
 
     @property
     def n_groups(self) -> int:
+        """Number of groups in the plan.
+
+        Returns
+        -------
+        int
+        """
         return int(self.group_count.shape[0])
 
     @property
     def schedule(self) -> list[dict[str, Any]]:
         """The plan as a list of groups.
 
-        Each group: ``origin``, ``count``, ``depart_min``, ``arrive_min`` (minute
-        absorbed), ``exit``, ``path`` (nodes from origin to exit), ``arcs`` (arc
-        indices) and ``enter_min`` (minute the group enters each arc).
+        Returns
+        -------
+        list of dict
+            Per group: ``origin``, ``count``, ``depart_min``, ``arrive_min``
+            (minute absorbed), ``exit``, ``path`` (nodes from origin to exit),
+            ``arcs`` (arc indices) and ``enter_min`` (minute the group enters
+            each arc).
         """
         out: list[dict[str, Any]] = []
         arcs = self.path_arc.tolist()
@@ -415,7 +498,15 @@ class EvacuationResult:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready summary (the CLI contract keys plus extras)."""
+        """JSON-ready summary (the CLI contract keys plus extras).
+
+        Returns
+        -------
+        dict
+            ``evacuated``, ``upper_bound``, ``optimal``, ``method``, ``gap``,
+            ``heuristic_evacuated``, ``latest_safe_departure``, ``timings_s``,
+            ``stats`` and ``schedule``.
+        """
         return {
             "evacuated": self.evacuated,
             "upper_bound": self.upper_bound,
@@ -458,9 +549,7 @@ def _result(
     )
 
 
-def _implicit_network(
-    problem: EvacuationProblem, ea: I64, de: I64
-) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+def _implicit_network(problem: EvacuationProblem, ea: I64, de: I64) -> tuple[_k.TEStatic, tuple[Any, ...]]:
     """Static description and zero flow of the implicit pruned time-expanded network."""
     n, horizon = problem.n_nodes, problem.window
     width = horizon + 1
@@ -525,6 +614,7 @@ def evacuate_exact(
     Parameters
     ----------
     problem : EvacuationProblem
+        The instance to solve.
     rel_gap : float
         Accept a plan proven within this relative gap: augmenting stops as soon
         as ``evacuated >= (1 - rel_gap) * upper_bound`` for the proven bound of
@@ -539,7 +629,7 @@ def evacuate_exact(
     warm_start : EvacuationResult or bool
         Start from a feasible plan (by default a CCRP plan computed here; pass
         one already computed, or False for a cold start). The maximum flow is
-        the same; typically half of Dinic's phases are saved.
+        the same; starting from a good plan saves Dinic phases.
 
     Returns
     -------
@@ -547,6 +637,11 @@ def evacuate_exact(
         ``method == "exact"`` (or ``"exact (within gap)"``, see ``rel_gap``); the
         schedule is a decomposition of the flow into groups (origin, count,
         route, minutes).
+
+    Raises
+    ------
+    ValueError
+        ``rel_gap`` outside ``[0, 1)``.
     """
     if not (0.0 <= rel_gap < 1.0):
         raise ValueError(f"rel_gap must be in [0, 1), got {rel_gap}")
@@ -659,8 +754,14 @@ def evacuate_ccrp(problem: EvacuationProblem) -> EvacuationResult:
     taken in increasing order (so each route found is an earliest-arrival
     route) and a backward search with latest-departure labels (integer buckets,
     waiting allowed) finds, among the origins with people left, the one that
-    can leave latest; the search stops at the first origin, so it stays local. The plan is feasible, so ``evacuated`` is a lower bound on the
-    optimum; ``upper_bound`` is :meth:`EvacuationProblem.simple_upper_bound`.
+    can leave latest; the search stops at the first origin, so it stays local.
+    The plan is feasible, so ``evacuated`` is a lower bound on the optimum;
+    ``upper_bound`` is :meth:`EvacuationProblem.simple_upper_bound`.
+
+    Parameters
+    ----------
+    problem : EvacuationProblem
+        The instance to plan.
 
     Returns
     -------
@@ -722,9 +823,28 @@ def evacuate(
 ) -> EvacuationResult:
     """Run ``"exact"``, ``"heuristic"`` (CCRP) or ``"both"``.
 
-    With ``"both"`` the exact plan is returned, with ``gap`` = ``(exact -
-    heuristic) / exact`` (0 when nobody can get out) and ``heuristic_evacuated``.
-    ``rel_gap`` is passed to :func:`evacuate_exact` (0: prove optimality).
+    Parameters
+    ----------
+    problem : EvacuationProblem
+        The instance to plan.
+    method : {"exact", "heuristic", "ccrp", "both"}
+        Solver; ``"ccrp"`` is another name for ``"heuristic"``. ``"both"`` runs
+        CCRP, then the exact solver warm-started from its plan.
+    time_limit_s : float, optional
+        Passed to :func:`evacuate_exact`.
+    rel_gap : float
+        Passed to :func:`evacuate_exact` (0: prove optimality).
+
+    Returns
+    -------
+    EvacuationResult
+        With ``"both"``, the exact plan with ``gap = (exact - heuristic) /
+        exact`` (0 when nobody can get out) and ``heuristic_evacuated``.
+
+    Raises
+    ------
+    ValueError
+        Unknown method.
     """
     if method in ("heuristic", "ccrp"):
         return evacuate_ccrp(problem)

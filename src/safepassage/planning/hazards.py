@@ -92,7 +92,13 @@ STATUSES = ("active", "suspected", "cleared")
 
 
 class HazardInputError(ValueError):
-    """A hazard or hazards file that cannot be used; the message names the feature and field."""
+    """A hazard or hazards file that cannot be used; the message names the feature and field.
+
+    Parameters
+    ----------
+    *args : str
+        The message (one string): the reason, naming the feature index or hazard id and the field.
+    """
 
 
 def _parse_time(value: Any, where: str, name: str) -> datetime | None:
@@ -138,6 +144,11 @@ class Hazard:
         Half-life of the excess factor after ``valid_from``.
     status : str
         ``active``, ``suspected`` or ``cleared``.
+
+    Raises
+    ------
+    HazardInputError
+        A field out of its domain (the message names the hazard and field).
     """
 
     id: str
@@ -199,7 +210,14 @@ class Hazard:
 
     @property
     def buffer_m(self) -> float:
-        """Effective buffer in metres (explicit ``radius_m`` or the default of the kind)."""
+        """Effective buffer in metres.
+
+        Returns
+        -------
+        float
+            ``radius_m`` when given, else 0 for polygons and the default of the
+            kind (:data:`DEFAULT_RADIUS_M`) for points and lines.
+        """
         if self.radius_m is not None:
             return float(self.radius_m)
         if self.geometry.geom_type in ("Polygon", "MultiPolygon"):
@@ -208,7 +226,13 @@ class Hazard:
 
     @property
     def base_factor(self) -> float:
-        """Factor at full strength: ``inf`` when blocked, else ``risk_factor`` or the severity's."""
+        """Risk factor at full strength (no time window, no decay).
+
+        Returns
+        -------
+        float
+            ``inf`` when blocked, else ``risk_factor`` or the severity's factor.
+        """
         if self.blocked:
             return math.inf
         if self.risk_factor is not None:
@@ -218,8 +242,23 @@ class Hazard:
     def factor_at(self, at: datetime | None = None) -> float:
         """Risk factor at a time: 1 (no effect) outside the window or when cleared.
 
-        ``at=None`` ignores the window and decay (full strength unless cleared).
         With decay, ``1 + (f - 1) * 0.5 ** (hours since valid_from / half_life_h)``.
+
+        Parameters
+        ----------
+        at : datetime, optional
+            Timezone-aware time of evaluation; ``None`` ignores the window and
+            decay (full strength unless cleared).
+
+        Returns
+        -------
+        float
+            Factor >= 1, ``inf`` when blocked.
+
+        Raises
+        ------
+        HazardInputError
+            ``at`` is naive.
         """
         if self.status == "cleared":
             return 1.0
@@ -239,7 +278,25 @@ class Hazard:
 
     @classmethod
     def from_feature(cls, feature: Mapping[str, Any], index: int = 0) -> Hazard:
-        """Build a hazard from one GeoJSON feature (see the module docstring)."""
+        """Build a hazard from one GeoJSON feature (see the module docstring).
+
+        Parameters
+        ----------
+        feature : mapping
+            A GeoJSON Feature with a geometry and the hazard properties.
+        index : int
+            Position of the feature in its file: the default id, and the
+            ``feature <index>`` prefix of error messages.
+
+        Returns
+        -------
+        Hazard
+
+        Raises
+        ------
+        HazardInputError
+            Not a Feature, invalid geometry or a property out of its domain.
+        """
         import shapely.geometry
 
         where = f"feature {index}"
@@ -293,13 +350,29 @@ class Hazard:
 
 @dataclass
 class HazardSet:
-    """An ordered collection of hazards keyed by id."""
+    """An ordered collection of hazards keyed by id.
+
+    Parameters
+    ----------
+    hazards : dict of str to Hazard
+        Hazards by id, in insertion order (default empty).
+    """
 
     hazards: dict[str, Hazard] = field(default_factory=dict)
 
     @classmethod
     def of(cls, hazards: Iterable[Hazard]) -> HazardSet:
-        """Collect hazards (a later hazard replaces an earlier one with the same id)."""
+        """Collect hazards (a later hazard replaces an earlier one with the same id).
+
+        Parameters
+        ----------
+        hazards : iterable of Hazard
+            Hazards in order; a later one replaces an earlier one with its id.
+
+        Returns
+        -------
+        HazardSet
+        """
         out = cls()
         for h in hazards:
             out.add(h)
@@ -308,6 +381,16 @@ class HazardSet:
     @classmethod
     def from_geojson(cls, source: str | os.PathLike[str] | Mapping[str, Any]) -> HazardSet:
         """Read a GeoJSON FeatureCollection of hazards (see the module docstring).
+
+        Parameters
+        ----------
+        source : path or mapping
+            A ``.geojson`` file, or the parsed FeatureCollection.
+
+        Returns
+        -------
+        HazardSet
+            The hazards in file order.
 
         Raises
         ------
@@ -339,11 +422,33 @@ class HazardSet:
         return out
 
     def add(self, hazard: Hazard) -> None:
-        """Add a hazard, replacing any hazard with the same id."""
+        """Add a hazard, replacing any hazard with the same id.
+
+        Parameters
+        ----------
+        hazard : Hazard
+            The hazard to add.
+        """
         self.hazards[hazard.id] = hazard
 
     def remove(self, hazard_id: str) -> Hazard:
-        """Remove and return a hazard (KeyError if unknown)."""
+        """Remove and return a hazard.
+
+        Parameters
+        ----------
+        hazard_id : str
+            Id of the hazard to remove.
+
+        Returns
+        -------
+        Hazard
+            The hazard removed.
+
+        Raises
+        ------
+        KeyError
+            No hazard with this id.
+        """
         return self.hazards.pop(hazard_id)
 
     def __iter__(self) -> Iterator[Hazard]:
@@ -367,6 +472,11 @@ class ArcIndex:
     bounding box overlaps; the cell size is twice the median arc length, so
     most arcs sit in one or two cells. Queries test candidates exactly
     (segment distance, point in polygon) in compiled code.
+
+    Parameters
+    ----------
+    network : Network
+        The network whose arcs are indexed (its local metric projection).
     """
 
     def __init__(self, network: Network) -> None:
@@ -399,11 +509,27 @@ class ArcIndex:
 
     @property
     def nbytes(self) -> int:
-        """Bytes of the index arrays (the node coordinates belong to the network)."""
+        """Bytes of the index arrays (the node coordinates belong to the network).
+
+        Returns
+        -------
+        int
+        """
         return int(self.counts.nbytes + self.items.nbytes)
 
     def query(self, footprint: Footprint) -> NDArray[np.int64]:
-        """Sorted ids of the arcs within the footprint's radius of its geometry."""
+        """Arcs within the footprint's radius of its geometry.
+
+        Parameters
+        ----------
+        footprint : Footprint
+            The hazard geometry in the same local metres as the index.
+
+        Returns
+        -------
+        ndarray of int64
+            Sorted, unique arc ids.
+        """
         from safepassage.planning import _routing_kernels as k
 
         return k.arcs_hit(
@@ -432,7 +558,26 @@ class ArcIndex:
 
 @dataclass(frozen=True)
 class Footprint:
-    """A hazard geometry in local metres, flattened for the compiled hit test."""
+    """A hazard geometry in local metres, flattened for the compiled hit test.
+
+    Build with :meth:`of`.
+
+    Parameters
+    ----------
+    metric : shapely geometry
+        The geometry in local metres (not buffered).
+    radius : float
+        Buffer in metres.
+    bbox : ndarray of float64, shape (4,)
+        ``(minx, miny, maxx, maxy)`` of the geometry grown by ``radius``.
+    sx0, sy0, sx1, sy1 : ndarray of float64
+        Segments of the geometry (points are zero-length segments, polygons
+        give their ring edges).
+    ring_ptr : ndarray of int64
+        Ring ``r`` of a polygon has vertices ``rx/ry[ring_ptr[r]:ring_ptr[r + 1]]``.
+    rx, ry : ndarray of float64
+        Ring vertices (without the closing repeat).
+    """
 
     metric: Any  # shapely geometry in local metres
     radius: float
@@ -447,6 +592,20 @@ class Footprint:
 
     @classmethod
     def of(cls, hazard: Hazard, transformer: Any) -> Footprint:
+        """Project a hazard's geometry to local metres and flatten it.
+
+        Parameters
+        ----------
+        hazard : Hazard
+            The hazard whose geometry and buffer to use.
+        transformer : pyproj.Transformer
+            From WGS84 lon/lat to the network's local metres
+            (:meth:`Network.local_transformer`).
+
+        Returns
+        -------
+        Footprint
+        """
         import shapely
 
         metric = shapely.transform(
@@ -494,7 +653,13 @@ class Footprint:
 
     @cached_property
     def area(self) -> Any:
-        """The footprint as a shapely geometry in metres (buffered by the radius), prepared."""
+        """The footprint as a shapely geometry in metres, buffered by the radius.
+
+        Returns
+        -------
+        shapely geometry
+            Prepared for repeated intersection tests; computed once.
+        """
         import shapely
 
         geom = self.metric.buffer(self.radius, quad_segs=32) if self.radius > 0 else self.metric
@@ -505,6 +670,15 @@ class Footprint:
 # -------------------------------------------------------------- overlay
 class HazardOverlay:
     """Per-arc hazard factors of a network, updated incrementally.
+
+    Parameters
+    ----------
+    network : Network
+        The network whose arcs are weighted.
+    hazards : iterable of Hazard, optional
+        Hazards in effect at the start.
+    at : datetime, optional
+        Time at which hazards are evaluated (default: full strength).
 
     Attributes
     ----------
@@ -538,7 +712,12 @@ class HazardOverlay:
 
     @property
     def index(self) -> ArcIndex:
-        """The network's arc index (built on first use, then shared by overlays of the network)."""
+        """The network's arc index, built on first use and shared by the network's overlays.
+
+        Returns
+        -------
+        ArcIndex
+        """
         if self._index is None:
             cached = getattr(self.network, "_arc_index", None)
             if cached is None:
@@ -549,23 +728,78 @@ class HazardOverlay:
 
     @property
     def hazards(self) -> list[Hazard]:
-        """Hazards currently in the overlay."""
+        """Hazards currently in the overlay.
+
+        Returns
+        -------
+        list of Hazard
+        """
         return list(self._hazards.values())
 
     def arcs_of(self, hazard_id: str) -> NDArray[np.int64]:
-        """Sorted ids of the arcs a hazard's footprint touches."""
+        """Arcs a hazard's footprint touches.
+
+        Parameters
+        ----------
+        hazard_id : str
+            Id of a hazard in the overlay.
+
+        Returns
+        -------
+        ndarray of int64
+            Sorted arc ids.
+
+        Raises
+        ------
+        KeyError
+            No hazard with this id in the overlay.
+        """
         return self._arcs[hazard_id]
 
     def footprint(self, hazard_id: str) -> Footprint:
-        """The hazard's footprint in local metres."""
+        """The hazard's footprint in local metres.
+
+        Parameters
+        ----------
+        hazard_id : str
+            Id of a hazard in the overlay.
+
+        Returns
+        -------
+        Footprint
+            The geometry in local metres, as used for the arc query.
+
+        Raises
+        ------
+        KeyError
+            No hazard with this id in the overlay.
+        """
         return self._footprints[hazard_id]
 
     def nbytes(self) -> int:
-        """Bytes held by the overlay (factor array, arc lists; not the shared index)."""
+        """Bytes held by the overlay (factor array, arc lists; not the shared index).
+
+        Returns
+        -------
+        int
+            Sum of the arrays' ``nbytes``.
+        """
         return int(self.factor.nbytes + sum(a.nbytes for a in self._arcs.values()))
 
     def set(self, hazard: Hazard) -> NDArray[np.int64]:
-        """Add or replace a hazard; returns the ids of the arcs whose factor was recomputed."""
+        """Add or replace a hazard, re-weighting only the arcs it touches.
+
+        Parameters
+        ----------
+        hazard : Hazard
+            The hazard to add or replace (by id).
+
+        Returns
+        -------
+        ndarray of int64
+            Sorted ids of the arcs whose factor was recomputed (old and new
+            footprints).
+        """
         if self._transformer is None:
             self._transformer = self.network.local_transformer()
         old = self._arcs.get(hazard.id)
@@ -581,7 +815,23 @@ class HazardOverlay:
         return arcs if old is None else _sorted_union(old, arcs)
 
     def remove(self, hazard_id: str) -> NDArray[np.int64]:
-        """Remove a hazard; returns the ids of the arcs whose factor was recomputed."""
+        """Remove a hazard, re-weighting only the arcs it touched.
+
+        Parameters
+        ----------
+        hazard_id : str
+            Id of the hazard to remove.
+
+        Returns
+        -------
+        ndarray of int64
+            Sorted ids of the arcs whose factor was recomputed.
+
+        Raises
+        ------
+        KeyError
+            No hazard with this id in the overlay.
+        """
         if hazard_id not in self._hazards:
             raise KeyError(hazard_id)
         touched = self._arcs.pop(hazard_id)
@@ -592,12 +842,29 @@ class HazardOverlay:
         return touched
 
     def update(self, hazards: Iterable[Hazard]) -> int:
-        """Add or replace several hazards; returns the number of arcs re-weighted."""
+        """Add or replace several hazards.
+
+        Parameters
+        ----------
+        hazards : iterable of Hazard
+            Hazards to add or replace (by id).
+
+        Returns
+        -------
+        int
+            Number of distinct arcs re-weighted.
+        """
         touched = [self.set(h) for h in hazards]
         return int(np.unique(np.concatenate(touched)).shape[0]) if touched else 0
 
     def set_time(self, at: datetime | None) -> None:
-        """Evaluate all hazards at another time (re-weights only the arcs they touch)."""
+        """Evaluate all hazards at another time, re-weighting only the arcs they touch.
+
+        Parameters
+        ----------
+        at : datetime or None
+            Timezone-aware time; ``None`` for full strength.
+        """
         self.at = at
         changed = []
         for hid, hazard in self._hazards.items():

@@ -14,8 +14,8 @@ Constructors
 - :meth:`Network.from_osm_pbf` -- an OpenStreetMap extract, read with pyosmium;
 - :func:`district_graph` -- a coarse graph of adjacent area polygons;
 - :meth:`Network.load` -- the on-disk cache written by :meth:`Network.save`
-  (an uncompressed ``.npz`` whose members are memory-mapped, so a reload takes
-  milliseconds whatever the size).
+  (an uncompressed ``.npz`` whose members are memory-mapped, so a reload reads
+  nothing until the arrays are used).
 
 GeoJSON network contract
 ------------------------
@@ -126,7 +126,13 @@ _MODES = ("walk", "drive")
 
 
 class NetworkInputError(ValueError):
-    """A network source that cannot be used (unreadable, empty or malformed)."""
+    """A network source that cannot be used (unreadable, empty or malformed).
+
+    Parameters
+    ----------
+    *args : str
+        The message (one string): the reason, naming the file, feature or array at fault.
+    """
 
 
 def _class_code(highway: str | None) -> int:
@@ -164,6 +170,25 @@ def _as_1d(name: str, values: ArrayLike, dtype: Any, size: int | None = None) ->
 
 class Network:
     """A directed road network in compressed sparse row (CSR) form.
+
+    Parameters
+    ----------
+    lon, lat : ndarray of float64, shape (n_nodes,)
+        WGS84 node coordinates.
+    tail, head : ndarray of int32, shape (n_arcs,)
+        Arc end nodes, sorted by ``tail``.
+    indptr : ndarray of int64, shape (n_nodes + 1,)
+        CSR offsets of the arcs leaving each node.
+    length_m : ndarray of float64, shape (n_arcs,)
+        Arc lengths in metres.
+    road_class : ndarray of int8, shape (n_arcs,)
+        Road class codes.
+    capacity_ppm : ndarray of float64, optional
+        Persons per minute per arc (default unlimited).
+    travel_s : mapping of str to ndarray, optional
+        Travel seconds per arc by mode (default derived on first use).
+    node_labels : list of str, optional
+        Names of the nodes.
 
     Attributes
     ----------
@@ -234,23 +259,39 @@ class Network:
         self._travel: dict[str, NDArray[np.float64]] = dict(travel_s or {})
         self._xy: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None
         self._kdtree: Any = None
-        self._reverse: tuple[NDArray[np.int32], NDArray[np.int32]] | None = None
+        self._reverse: tuple[NDArray[np.signedinteger[Any]], NDArray[np.int32]] | None = None
         self._arc_index: Any = None
 
     # ------------------------------------------------------------------ basics
     @property
     def n_nodes(self) -> int:
-        """Number of nodes."""
+        """Number of nodes.
+
+        Returns
+        -------
+        int
+        """
         return int(self.lon.shape[0])
 
     @property
     def n_arcs(self) -> int:
-        """Number of arcs."""
+        """Number of arcs.
+
+        Returns
+        -------
+        int
+        """
         return int(self.head.shape[0])
 
     @property
     def capacity_ppm(self) -> NDArray[np.float64]:
-        """Persons per minute entering each arc (``np.inf`` where unlimited)."""
+        """Persons per minute entering each arc.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_arcs,)
+            ``np.inf`` where unlimited.
+        """
         if self._capacity is None:
             self._capacity = np.full(self.n_arcs, np.inf)
         return self._capacity
@@ -269,8 +310,13 @@ class Network:
         Returns
         -------
         ndarray of float64, shape (n_arcs,)
-            Seconds; ``np.inf`` for arcs closed to the mode. The array is
+                Seconds; ``np.inf`` for arcs closed to the mode. The array is
             cached and shared: do not modify it.
+
+        Raises
+        ------
+        ValueError
+            Unknown mode.
         """
         if mode not in _MODES:
             raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
@@ -288,6 +334,11 @@ class Network:
         The projection is centred on the middle of the network's bounding box
         (``+proj=aeqd``), so distances near the network are true to well under
         0.1 % for a city-sized network.
+
+        Returns
+        -------
+        tuple of ndarray of float64, shape (n_nodes,)
+            ``(x, y)`` in metres east and north of the centre. Cached.
         """
         if self._xy is None:
             transformer = self.local_transformer()
@@ -296,13 +347,25 @@ class Network:
         return self._xy
 
     def local_crs(self) -> str:
-        """PROJ string of the local metric projection used by :meth:`projected_xy`."""
+        """The local metric projection used by :meth:`projected_xy`.
+
+        Returns
+        -------
+        str
+            A PROJ string (azimuthal equidistant, centred on the bounding box).
+        """
         lon0 = 0.5 * (float(self.lon.min()) + float(self.lon.max()))
         lat0 = 0.5 * (float(self.lat.min()) + float(self.lat.max()))
         return f"+proj=aeqd +lat_0={lat0!r} +lon_0={lon0!r} +datum=WGS84 +units=m +no_defs"
 
     def local_transformer(self) -> Any:
-        """A ``pyproj.Transformer`` from WGS84 lon/lat to :meth:`local_crs`."""
+        """A transformer from WGS84 lon/lat to :meth:`local_crs`.
+
+        Returns
+        -------
+        pyproj.Transformer
+            With ``always_xy=True`` (longitude first).
+        """
         from pyproj import Transformer
 
         return Transformer.from_crs("EPSG:4326", self.local_crs(), always_xy=True)
@@ -331,7 +394,26 @@ class Network:
         return int(self.nearest_nodes(np.array([lon], dtype=float), np.array([lat], dtype=float), mode)[0])
 
     def nearest_nodes(self, lon: ArrayLike, lat: ArrayLike, mode: str | None = None) -> NDArray[np.int64]:
-        """Indices of the nodes nearest to many points (vectorised :meth:`nearest_node`)."""
+        """Indices of the nodes nearest to many points (vectorised :meth:`nearest_node`).
+
+        Parameters
+        ----------
+        lon, lat : array_like of float
+            WGS84 coordinates in degrees, of the same shape.
+        mode : {"walk", "drive"}, optional
+            Only consider nodes with an arc open to this mode.
+
+        Returns
+        -------
+        ndarray of int64
+            Node indices, shaped like ``lon``.
+
+        Raises
+        ------
+        ValueError
+            Shapes differ, coordinates not finite or out of range, or no node
+            open to ``mode``.
+        """
         lon_a = np.atleast_1d(np.asarray(lon, dtype=float))
         lat_a = np.atleast_1d(np.asarray(lat, dtype=float))
         if lon_a.shape != lat_a.shape:
@@ -362,22 +444,43 @@ class Network:
         _, idx = tree.query(np.column_stack([np.asarray(qx), np.asarray(qy)]), k=1)
         return nodes[np.asarray(idx, dtype=np.int64)].reshape(lon_a.shape)
 
-    def reverse_csr(self) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
+    def reverse_csr(self) -> tuple[NDArray[np.signedinteger[Any]], NDArray[np.int32]]:
         """Incoming arcs per node: ``(rev_indptr, rev_arc)``.
 
-        Arcs entering node ``v`` are ``rev_arc[rev_indptr[v]:rev_indptr[v + 1]]``
-        (arc ids, sorted). Built once and cached.
+        Built once and cached.
+
+        Returns
+        -------
+        rev_indptr : ndarray of int32 or int64, shape (n_nodes + 1,)
+            Arcs entering node ``v`` are ``rev_arc[rev_indptr[v]:rev_indptr[v + 1]]``.
+        rev_arc : ndarray of int32, shape (n_arcs,)
+            Arc ids grouped by head, sorted within each node.
         """
         if self._reverse is None:
             order = np.argsort(self.head, kind="stable").astype(np.int32)
             counts = np.bincount(self.head, minlength=self.n_nodes)
-            rev_indptr = np.zeros(self.n_nodes + 1, dtype=np.int32 if self.n_arcs < 2**31 else np.int64)
+            rev_indptr: NDArray[np.signedinteger[Any]] = (
+                np.zeros(self.n_nodes + 1, dtype=np.int32)
+                if self.n_arcs < 2**31
+                else np.zeros(self.n_nodes + 1, dtype=np.int64)
+            )
             np.cumsum(counts, out=rev_indptr[1:])
-            self._reverse = (rev_indptr, order)  # type: ignore[assignment]
-        return self._reverse  # type: ignore[return-value]
+            self._reverse = (rev_indptr, order)
+        return self._reverse
 
     def arc_coordinates(self, arcs: ArrayLike) -> list[list[tuple[float, float]]]:
-        """Lon/lat vertex lists of arcs (straight segments tail to head)."""
+        """Lon/lat vertex lists of arcs (straight segments tail to head).
+
+        Parameters
+        ----------
+        arcs : array_like of int
+            Arc ids.
+
+        Returns
+        -------
+        list of list of (float, float)
+            Per arc, ``[(lon, lat) of tail, (lon, lat) of head]``.
+        """
         a = np.asarray(arcs, dtype=np.int64)
         t, h = self.tail[a], self.head[a]
         return [
@@ -386,7 +489,13 @@ class Network:
         ]
 
     def nbytes(self) -> int:
-        """Bytes held by the network's arrays (including caches built so far)."""
+        """Bytes held by the network's arrays (including caches built so far).
+
+        Returns
+        -------
+        int
+            Sum of the arrays' ``nbytes`` (memory-mapped arrays included).
+        """
         arrays: list[Any] = [self.lon, self.lat, self.tail, self.head, self.indptr, self.length_m]
         arrays += [self.road_class, self._capacity]
         seen: set[int] = set()
@@ -435,6 +544,10 @@ class Network:
             Road class codes (default -1, unknown).
         node_labels : sequence of str, optional
             Names of the nodes.
+
+        Returns
+        -------
+        Network
 
         Raises
         ------
@@ -527,6 +640,16 @@ class Network:
         nodes by exact coordinates, ``oneway``, ``length_m``, ``travel_min``,
         ``capacity_ppm``, ``highway``).
 
+        Parameters
+        ----------
+        source : path or mapping
+            A ``.geojson`` file, or the parsed FeatureCollection.
+
+        Returns
+        -------
+        Network
+            Nodes numbered in order of first appearance.
+
         Raises
         ------
         NetworkInputError
@@ -618,6 +741,16 @@ class Network:
         ``access=no/private`` ways are skipped; way nodes missing from the
         extract (clipped ways) split the way. Lengths are geodesic (WGS84).
 
+        Parameters
+        ----------
+        path : path-like
+            An ``.osm.pbf`` file.
+
+        Returns
+        -------
+        Network
+            With per-mode travel times.
+
         Raises
         ------
         NetworkInputError
@@ -638,7 +771,7 @@ class Network:
         try:
             processor = osmium.FileProcessor(str(p)).with_locations()
             for obj in processor:
-                if not obj.is_way():
+                if not isinstance(obj, osmium.osm.Way):
                     continue
                 tags = obj.tags
                 highway = tags.get("highway")
@@ -706,7 +839,12 @@ class Network:
         """Write the network to an uncompressed ``.npz`` cache file.
 
         The members are stored uncompressed so that :meth:`load` can
-        memory-map them (reload in milliseconds).
+        memory-map them.
+
+        Parameters
+        ----------
+        path : path-like
+            Target file (overwritten).
         """
         members: dict[str, NDArray[Any]] = {
             "format": np.array([_CACHE_FORMAT], dtype=np.int64),
@@ -734,6 +872,16 @@ class Network:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Network:
         """Load a network written by :meth:`save`, memory-mapping its arrays.
+
+        Parameters
+        ----------
+        path : path-like
+            A cache file written by :meth:`save`.
+
+        Returns
+        -------
+        Network
+            Arrays are copy-on-write memory maps of the file.
 
         Raises
         ------
@@ -898,6 +1046,11 @@ def district_graph(
         Feature property used for ``node_labels`` (default ``NAME``; the
         feature index when absent).
 
+    Returns
+    -------
+    Network
+        One node per area, ``node_labels`` set, road class ``district``.
+
     Raises
     ------
     NetworkInputError
@@ -985,8 +1138,30 @@ def grid_network(
     spacing_m`` metres north of ``origin`` (lon, lat; default in Aleppo).
     Each arc's travel time is its walking time multiplied by an independent
     uniform random factor in ``slowdown`` (rubble, checkpoints, queues), the
-    same for every mode; with ``seed=None`` the factor is 1. A 513 x 513 grid
-    has 263,169 nodes and 1,050,624 arcs.
+    same for every mode; with ``seed=None`` the factor is 1.
+
+    Parameters
+    ----------
+    rows, cols : int
+        Grid size (at least 1 each).
+    spacing_m : float
+        Distance between neighbouring nodes in metres.
+    origin : (float, float)
+        Lon/lat of node 0.
+    seed : int or None
+        Seed of the slowdown factors; ``None`` for none.
+    slowdown : (float, float)
+        Range of the uniform slowdown factor.
+
+    Returns
+    -------
+    Network
+        ``rows * cols`` nodes, ``2 * (rows * (cols - 1) + cols * (rows - 1))`` arcs.
+
+    Raises
+    ------
+    NetworkInputError
+        Fewer than one row or column.
     """
     if rows < 1 or cols < 1:
         raise NetworkInputError("grid needs at least one row and one column")
@@ -1005,7 +1180,7 @@ def grid_network(
     if seed is None:
         factor = np.ones(tail.shape[0])
     else:
-        factor = np.random.default_rng(seed).uniform(slowdown[0], slowdown[1], tail.shape[0])
+        factor = np.random.default_rng(seed).uniform(slowdown[0], slowdown[1], int(tail.shape[0]))
     return Network.from_arrays(
         lon=lon, lat=lat, tail=tail, head=head, length_m=length, travel_s=length / WALK_SPEED_MPS * factor
     )
@@ -1017,6 +1192,16 @@ def load_network(path: str | os.PathLike[str]) -> Network:
     ``.osm.pbf``/``.pbf`` -> :meth:`Network.from_osm_pbf`; ``.geojson``/``.json``
     -> :meth:`Network.from_geojson` for LineStrings, or :func:`district_graph`
     when the features are (Multi)Polygons; ``.npz`` -> :meth:`Network.load`.
+
+    Parameters
+    ----------
+    path : path-like
+        The network file.
+
+    Returns
+    -------
+    Network
+        The network read by the reader of its format.
 
     Raises
     ------

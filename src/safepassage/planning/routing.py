@@ -57,23 +57,48 @@ __all__ = [
 ]
 
 WEIGHTS = ("time", "length", "risk")
+# Search work arrays: per-node ints (stamp_f, stamp_b, pred_f, pred_b) and floats
+# (dist_f, dist_b, potential), then the forward and backward heaps (keys, nodes).
+_Work = tuple[
+    NDArray[np.int32],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.int32],
+    NDArray[np.float64],
+    NDArray[np.int32],
+]
+_Heaps = tuple[NDArray[np.float64], NDArray[np.int32], NDArray[np.float64], NDArray[np.int32]]
 _STAMP_LIMIT = 2**31 - 2
 _HEAP_START = 1 << 14  # initial heap capacity; grown on demand
 
 
 class RoutingError(ValueError):
-    """A routing request that cannot be answered (unknown node, bad weight or mode)."""
+    """A routing request that cannot be answered (unknown node, bad weight or mode).
+
+    Parameters
+    ----------
+    *args : str
+        The message (one string): the reason, naming the parameter at fault.
+    """
 
 
 class NoRouteError(RoutingError):
-    """No path joins the source to the target (disconnected, or closed by hazards)."""
+    """No path joins the source to the target (disconnected, or closed by hazards).
+
+    Parameters
+    ----------
+    *args : str
+        The message (one string): the two nodes and the likely cause.
+    """
 
 
 @dataclass(frozen=True)
 class Route:
     """A path through a network and what it costs.
 
-    Attributes
+    Built by :class:`Router`; the fields are read-only.
+
+    Parameters
     ----------
     nodes : ndarray of int64
         Node indices from source to target.
@@ -104,7 +129,14 @@ class Route:
     geometry: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dictionary (the ``route`` command's output for one route)."""
+        """JSON-ready dictionary (the ``route`` command's output for one route).
+
+        Returns
+        -------
+        dict
+            ``cost``, ``weight``, ``mode``, ``length_m``, ``duration_s``,
+            ``nodes``, ``exposure`` and ``geometry``.
+        """
         return {
             "cost": self.cost,
             "weight": self.weight,
@@ -140,6 +172,11 @@ class Router:
         source-target pair (0: all).
     seed : int
         Seed of the landmark selection (farthest-point heuristic).
+
+    Raises
+    ------
+    RoutingError
+        Unknown mode, negative landmark counts, or an overlay of another network.
 
     Notes
     -----
@@ -180,7 +217,7 @@ class Router:
         self._travel = network.travel_seconds(mode)
         self._length: NDArray[np.float64] | None = None
         self._landmarks: dict[str, tuple[NDArray[np.float32], NDArray[np.int64]]] = {}
-        self._work: tuple[NDArray[Any], ...] | None = None
+        self._work: _Work | None = None
         self._cur = 0
         self.last_settled = 0
 
@@ -203,9 +240,23 @@ class Router:
         return self.overlay.factor if self.overlay is not None else np.ones(1)
 
     def weights(self, weight: str = "time") -> NDArray[np.float64]:
-        """Effective weight of every arc (``inf``: closed or blocked), as the search sees it.
+        """Effective weight of every arc, as the search sees it.
 
         Useful to check results against a reference shortest-path code.
+
+        Parameters
+        ----------
+        weight : {"time", "length", "risk"}
+
+        Returns
+        -------
+        ndarray of float64, shape (n_arcs,)
+            A fresh array; ``inf`` where an arc is closed or blocked.
+
+        Raises
+        ------
+        RoutingError
+            Unknown weight.
         """
         _, base = self._base(weight)
         fmode = self._fmode(weight)
@@ -219,20 +270,53 @@ class Router:
 
     # ----------------------------------------------------------- hazards
     def set_hazard(self, hazard: Hazard) -> int:
-        """Add or replace a hazard; returns the number of arcs re-weighted."""
+        """Add or replace a hazard; the landmark tables stay valid.
+
+        Parameters
+        ----------
+        hazard : Hazard
+            The hazard to add or replace (by id).
+
+        Returns
+        -------
+        int
+            Number of arcs re-weighted.
+        """
         if self.overlay is None:
             self.overlay = HazardOverlay(self.network)
         return int(self.overlay.set(hazard).shape[0])
 
     def remove_hazard(self, hazard_id: str) -> int:
-        """Remove a hazard; returns the number of arcs re-weighted."""
+        """Remove a hazard; the landmark tables stay valid.
+
+        Parameters
+        ----------
+        hazard_id : str
+            Id of the hazard to remove.
+
+        Returns
+        -------
+        int
+            Number of arcs re-weighted.
+
+        Raises
+        ------
+        KeyError
+            No hazard with this id.
+        """
         if self.overlay is None or hazard_id not in {h.id for h in self.overlay.hazards}:
             raise KeyError(hazard_id)
         return int(self.overlay.remove(hazard_id).shape[0])
 
     # -------------------------------------------------------- landmarks
     def prepare(self, weight: str = "time") -> None:
-        """Compute the landmark tables of a weight now (otherwise done on the first query)."""
+        """Compute the landmark tables of a weight now (otherwise done on the first query).
+
+        Parameters
+        ----------
+        weight : {"time", "length", "risk"}
+            ``time`` and ``risk`` share one table (landmarks use base weights).
+        """
         self._landmark_tables(weight)
 
     def _landmark_tables(self, weight: str) -> tuple[NDArray[np.float32], NDArray[np.int64]]:
@@ -296,7 +380,13 @@ class Router:
         return tables
 
     def nbytes(self) -> int:
-        """Bytes held by the router: landmark tables, work arrays, hazard overlay, reverse index."""
+        """Bytes held by the router: landmark tables, work arrays, hazard overlay, length weights.
+
+        Returns
+        -------
+        int
+            Sum of the arrays' ``nbytes``.
+        """
         total = sum(t[0].nbytes for t in self._landmarks.values())
         if self._work is not None:
             total += sum(a.nbytes for a in self._work)
@@ -307,7 +397,7 @@ class Router:
         return int(total)
 
     # ------------------------------------------------------------ search
-    def _workspace(self) -> tuple[NDArray[Any], ...]:
+    def _workspace(self) -> _Work:
         if self._work is None:
             n = self.network.n_nodes
             ints = np.zeros((n, 4), dtype=np.int32)  # stamp_f, stamp_b, pred_f, pred_b
@@ -320,7 +410,7 @@ class Router:
         return self._work
 
     @staticmethod
-    def _heaps(capacity: int) -> tuple[NDArray[Any], ...]:
+    def _heaps(capacity: int) -> _Heaps:
         return (
             np.empty(capacity, dtype=np.float64),  # hk_f
             np.empty(capacity, dtype=np.int32),  # hn_f
@@ -380,7 +470,24 @@ class Router:
         return np.sort(np.argsort(-bound, kind="stable")[: self.active_landmarks]).astype(np.int64)
 
     def distance(self, source: int, target: int, weight: str = "time") -> float:
-        """Cost of the best path (``inf`` if none), without building a :class:`Route`."""
+        """Cost of the best path, without building a :class:`Route`.
+
+        Parameters
+        ----------
+        source, target : int
+            Node indices.
+        weight : {"time", "length", "risk"}
+
+        Returns
+        -------
+        float
+            Sum of the arc weights along the path; ``inf`` if there is none.
+
+        Raises
+        ------
+        RoutingError
+            Unknown node or weight.
+        """
         from safepassage.planning import _routing_kernels as k
 
         s = self._check_node(source, "source")
@@ -393,6 +500,18 @@ class Router:
 
     def route(self, source: int, target: int, weight: str = "time") -> Route:
         """Best route between two nodes.
+
+        Parameters
+        ----------
+        source, target : int
+            Node indices (snap coordinates with :meth:`Network.nearest_node`).
+        weight : {"time", "length", "risk"}
+            What to minimise (see the module docstring).
+
+        Returns
+        -------
+        Route
+            The best route and its exposure to hazards.
 
         Raises
         ------
@@ -457,8 +576,12 @@ class Router:
 
         Parameters
         ----------
+        source, target : int
+            Node indices.
         k : int
             Number of routes wanted (>= 1).
+        weight : {"time", "length", "risk"}
+            What to minimise.
         penalty : float
             Each found route's arcs get their weight multiplied by ``1 + penalty``.
         max_stretch : float
@@ -474,6 +597,13 @@ class Router:
         list of Route
             Sorted by cost; fewer than ``k`` when no other diverse route exists
             within the stretch. Costs are true costs (without penalties).
+
+        Raises
+        ------
+        RoutingError
+            Unknown node or weight, ``k < 1`` or a parameter out of range.
+        NoRouteError
+            The target cannot be reached.
         """
         if k < 1:
             raise RoutingError("k must be at least 1")
@@ -532,18 +662,22 @@ def shortest_route(
     Parameters
     ----------
     network : Network
+        The road network.
     source, target : int
         Node indices (snap coordinates with :meth:`Network.nearest_node`).
     weight : {"time", "length", "risk"}
         What to minimise (see the module docstring).
     hazards : HazardSet, iterable of Hazard, or HazardOverlay, optional
+        Hazards in effect.
     mode : {"walk", "drive"}
+        Travel mode.
     at : datetime, optional
         Time at which hazards are evaluated.
 
     Returns
     -------
     Route
+        The best route and its exposure to hazards.
 
     Raises
     ------
@@ -569,7 +703,39 @@ def alternative_routes(
     max_stretch: float = 0.5,
     max_overlap: float = 0.7,
 ) -> list[Route]:
-    """Up to ``k`` diverse routes, best first (see :meth:`Router.alternatives`)."""
+    """Up to ``k`` diverse routes, best first (penalty method, see :meth:`Router.alternatives`).
+
+    Parameters
+    ----------
+    network : Network
+        The road network.
+    source, target : int
+        Node indices.
+    k : int
+        Number of routes wanted (>= 1).
+    weight : {"time", "length", "risk"}
+        What to minimise.
+    hazards : HazardSet, iterable of Hazard, or HazardOverlay, optional
+        Hazards in effect.
+    mode : {"walk", "drive"}
+        Travel mode.
+    at : datetime, optional
+        Time at which hazards are evaluated.
+    penalty, max_stretch, max_overlap : float
+        See :meth:`Router.alternatives`.
+
+    Returns
+    -------
+    list of Route
+        Sorted by cost; fewer than ``k`` when no other diverse route exists.
+
+    Raises
+    ------
+    RoutingError
+        Unknown node, weight or mode, or a parameter out of range.
+    NoRouteError
+        The target cannot be reached.
+    """
     router = Router(network, mode=mode, hazards=hazards, at=at, landmarks=0)
     return router.alternatives(
         source, target, k, weight, penalty=penalty, max_stretch=max_stretch, max_overlap=max_overlap

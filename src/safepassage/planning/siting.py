@@ -40,8 +40,16 @@ class _NetworkLike(Protocol):
 def haversine_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> F64:
     """Great-circle distance in metres (haversine, mean Earth radius), vectorised.
 
-    Inputs broadcast against each other: pass ``lon1[:, None]`` and ``lon2[None, :]``
-    for a matrix.
+    Parameters
+    ----------
+    lon1, lat1, lon2, lat2 : array_like of float
+        WGS84 coordinates in degrees; they broadcast against each other (pass
+        ``lon1[:, None]`` and ``lon2[None, :]`` for a matrix).
+
+    Returns
+    -------
+    ndarray of float64
+        Distances in metres, of the broadcast shape.
     """
     p1, p2 = np.radians(np.asarray(lat1, dtype=np.float64)), np.radians(np.asarray(lat2, dtype=np.float64))
     dl = np.radians(np.asarray(lon2, dtype=np.float64) - np.asarray(lon1, dtype=np.float64))
@@ -74,7 +82,9 @@ def _network_cost(network: _NetworkLike, d_nodes: NDArray[np.int64], c_nodes: ND
 class SitingProblem:
     """Demand points, candidate sites and the cost between them.
 
-    Attributes
+    Build with :meth:`from_cost_matrix` or :meth:`from_points`.
+
+    Parameters
     ----------
     cost : ndarray, shape (n_demand, n_candidates)
         Cost (metres or seconds) from each demand point to each candidate;
@@ -85,6 +95,14 @@ class SitingProblem:
         Identifier reported for each candidate.
     capacity : ndarray or None, shape (n_candidates,)
         Demand each site can serve, for the capacitated variants.
+    meta : dict
+        Notes carried to the result (for example what the cost measures).
+
+    Raises
+    ------
+    ValueError
+        Shapes that do not match, no demand or no candidate, NaN or negative
+        costs, weights or capacities, duplicate candidate ids.
     """
 
     cost: F64
@@ -129,10 +147,22 @@ class SitingProblem:
 
     @property
     def n_demand(self) -> int:
+        """Number of demand points.
+
+        Returns
+        -------
+        int
+        """
         return int(self.cost.shape[0])
 
     @property
     def n_candidates(self) -> int:
+        """Number of candidate sites.
+
+        Returns
+        -------
+        int
+        """
         return int(self.cost.shape[1])
 
     @classmethod
@@ -143,7 +173,28 @@ class SitingProblem:
         candidate_ids: Sequence[Any] | None = None,
         capacity: ArrayLike | None = None,
     ) -> SitingProblem:
-        """Problem from a ready cost matrix (demand x candidates); unit weights by default."""
+        """Problem from a ready cost matrix.
+
+        Parameters
+        ----------
+        cost : array_like of float, shape (n_demand, n_candidates)
+            Cost from each demand point to each candidate (``inf``: cannot serve).
+        weights : array_like of float, optional
+            Demand at each point (default 1 each).
+        candidate_ids : sequence, optional
+            Identifier of each candidate (default its column index).
+        capacity : array_like of float, optional
+            Demand each site can serve.
+
+        Returns
+        -------
+        SitingProblem
+
+        Raises
+        ------
+        ValueError
+            See :class:`SitingProblem`.
+        """
         c = np.asarray(cost, dtype=np.float64)
         if c.ndim != 2:
             raise ValueError("cost must be a matrix (demand x candidates)")
@@ -172,6 +223,32 @@ class SitingProblem:
         nearest nodes and the cost is the shortest walking distance in metres
         (``length_m``) from the demand node to the candidate node (``inf`` if
         none).
+
+        Parameters
+        ----------
+        demand_lon, demand_lat : array_like of float
+            WGS84 coordinates of the demand points.
+        candidate_lon, candidate_lat : array_like of float
+            WGS84 coordinates of the candidate sites.
+        weights : array_like of float, optional
+            Demand at each point (default 1 each).
+        candidate_ids : sequence, optional
+            Identifier of each candidate (default its index).
+        network : Network, optional
+            Road network for walking distances.
+        capacity : array_like of float, optional
+            Demand each site can serve.
+
+        Returns
+        -------
+        SitingProblem
+            ``meta["cost"]`` says what the cost measures.
+
+        Raises
+        ------
+        ValueError
+            Lengths that differ, non-finite coordinates, no points or
+            candidates, an empty network.
         """
         dlon = np.asarray(demand_lon, dtype=np.float64).ravel()
         dlat = np.asarray(demand_lat, dtype=np.float64).ravel()
@@ -206,7 +283,9 @@ class SitingProblem:
 class SitingResult:
     """Chosen sites and how well they serve the demand.
 
-    Attributes
+    Built by :func:`solve_mclp` and :func:`solve_pmedian`.
+
+    Parameters
     ----------
     sites : list
         Identifiers of the chosen candidates.
@@ -221,9 +300,15 @@ class SitingResult:
         HiGHS proved optimality (relative MIP gap 0 requested).
     bound : float
         Best bound proven by HiGHS (equal to ``objective`` when optimal).
+    model : str
+        ``mclp``, ``mclp-capacitated``, ``pmedian`` or ``pmedian-capacitated``.
     assignment : ndarray of int
         Candidate index serving each demand point (nearest chosen site; -1 if
         none within reach / radius for MCLP).
+    timings : dict
+        Seconds spent per stage.
+    status : str
+        HiGHS model status.
     """
 
     sites: list[Any]
@@ -238,6 +323,14 @@ class SitingResult:
     status: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (the ``siting`` command's output).
+
+        Returns
+        -------
+        dict
+            ``sites``, ``covered``, ``objective``, ``optimal``, ``bound``,
+            ``model``, ``status`` and ``timings_s``.
+        """
         return {
             "sites": self.sites,
             "covered": self.covered,
@@ -332,7 +425,7 @@ def _solve_mip(
     return sol, obj, (obj if optimal else bound), optimal, text
 
 
-def _check_k(problem: SitingProblem, k: int) -> int:
+def _check_k(problem: SitingProblem, k: int | float) -> int:
     if isinstance(k, float) and not k.is_integer():
         raise ValueError(f"k must be a whole number, got {k}")
     kk = int(k)
@@ -389,6 +482,7 @@ def solve_mclp(
     Parameters
     ----------
     problem : SitingProblem
+        Demand, candidates and costs.
     k : int
         Number of sites to open, ``1 <= k <= n_candidates``.
     radius : float
@@ -402,6 +496,12 @@ def solve_mclp(
     -------
     SitingResult
         ``objective == covered`` = demand weight covered.
+
+    Raises
+    ------
+    ValueError
+        ``k`` or ``radius`` out of range, no capacities for the capacitated
+        variant, or an infeasible model.
     """
     t0 = time.perf_counter()
     kk = _check_k(problem, k)
@@ -424,7 +524,7 @@ def solve_mclp(
         _, inverse = np.unique(packed, axis=0, return_inverse=True)
         inverse = inverse.ravel()
         n_rows = int(inverse.max()) + 1
-        agg_w = np.bincount(inverse, weights=sub_w, minlength=n_rows)
+        agg_w: NDArray[Any] = np.bincount(inverse, weights=sub_w, minlength=n_rows)
         first = np.full(n_rows, -1, dtype=np.int64)
         first[inverse[::-1]] = np.arange(inverse.shape[0])[::-1]
         sets = sub[first]
@@ -653,8 +753,33 @@ def solve_pmedian(
                    x_j in {0, 1},  0 <= z_ij <= 1
 
     With ``capacitated=True``: also ``sum_i w_i z_ij <= Q_j x_j`` (demand may be
-    split between sites). ``radius`` only affects the reported ``covered``.
-    Demand points of zero weight are left out of the model (they cost nothing).
+    split between sites). Demand points of zero weight are left out of the
+    model (they cost nothing).
+
+    Parameters
+    ----------
+    problem : SitingProblem
+        Demand, candidates and costs.
+    k : int
+        Number of sites to open, ``1 <= k <= n_candidates``.
+    radius : float, optional
+        Only affects the reported ``covered`` (demand within it of its site).
+    capacitated : bool
+        Respect ``problem.capacity``.
+    time_limit_s : float, optional
+        HiGHS time limit; ``optimal`` tells whether optimality was proven.
+
+    Returns
+    -------
+    SitingResult
+        ``objective`` = total weighted cost of the assignment.
+
+    Raises
+    ------
+    ValueError
+        ``k`` or ``radius`` out of range, a demand point no candidate can
+        reach, no capacities for the capacitated variant, or an infeasible
+        model.
     """
     t0 = time.perf_counter()
     kk = _check_k(problem, k)

@@ -900,7 +900,7 @@ class Network:
             )
         try:
             travel = {mode: arrays[f"travel_{mode}"] for mode in _MODES if f"travel_{mode}" in arrays}
-            if "travel_walk" in travel and "travel_drive" in travel:
+            if "walk" in travel and "drive" in travel:
                 if np.array_equal(travel["walk"], travel["drive"]):
                     travel["drive"] = travel["walk"]
             labels = None

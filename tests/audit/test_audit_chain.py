@@ -6,6 +6,7 @@ import sys
 import pytest
 from django.db import connection, transaction
 
+from safepassage.audit import guard
 from safepassage.audit.models import AuditEntry
 from safepassage.audit.services import UnknownAction, record, verify_chain
 from safepassage.corridors import services
@@ -33,7 +34,7 @@ def test_each_write_appends_a_linked_entry():
                                           ("action", "corridor.updated")])
 def test_tampering_with_a_row_is_caught_and_named(column, value):
     _make_entries(3)
-    with connection.cursor() as cur:
+    with guard.unguarded(), connection.cursor() as cur:  # an attacker who owns the database
         cur.execute(f"UPDATE audit_auditentry SET {column} = %s WHERE seq = 2", [value])
     report = verify_chain()
     assert not report.ok and report.first_broken_seq == 2 and "altered" in report.reason
@@ -41,15 +42,48 @@ def test_tampering_with_a_row_is_caught_and_named(column, value):
 
 def test_deleting_a_row_is_caught():
     _make_entries(3)
-    AuditEntry.objects.filter(seq=2).delete()
+    with guard.unguarded():
+        AuditEntry.objects.filter(seq=2).delete()
     report = verify_chain()
     assert not report.ok and report.first_broken_seq == 2
 
 
 def test_deleting_the_last_row_is_caught():
     _make_entries(3)
-    AuditEntry.objects.filter(seq=3).delete()
+    with guard.unguarded():
+        AuditEntry.objects.filter(seq=3).delete()
     assert verify_chain().first_broken_seq == 3
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_auditentry SET actor_label = 'someone-else' WHERE seq = 2",
+    "DELETE FROM audit_auditentry WHERE seq = 2",
+    "DELETE FROM audit_auditentry",
+])
+def test_the_database_refuses_to_change_or_delete_entries(statement):
+    _make_entries(3)
+    with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute(statement)
+    assert AuditEntry.objects.count() == 3 and verify_chain().ok
+
+
+def test_the_database_refuses_to_truncate_entries():
+    # SQLite has no TRUNCATE: a DELETE without WHERE is its truncation, and a trigger disables that.
+    statement = "TRUNCATE audit_auditentry CASCADE" if connection.vendor == "postgresql" else "DELETE FROM audit_auditentry"
+    _make_entries(1)
+    with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+        cur.execute(statement)
+    assert AuditEntry.objects.count() == 1
+
+
+def test_entries_name_the_actor_by_account_id_and_role(actors):
+    actors["coordinator"].post("/api/corridors", {
+        "name": "North exit", "geometry": LINE, "direction": "out", "eligible_groups": ["civilians"],
+        "opens_at": "08:00", "closes_at": "17:00"})
+    entry = AuditEntry.objects.filter(action="corridor.created").get()
+    user = actors["coordinator"].principal.user
+    assert entry.actor_label == f"coordinator#{user.pk}" and entry.actor_id == user.pk
+    assert user.username not in entry.actor_label
 
 
 def test_failed_change_leaves_no_entry():
@@ -107,7 +141,8 @@ def test_cli_verify_names_the_broken_entry(tmp_path):
     assert ok.returncode == 0 and "3 entries verified" in ok.stdout
     import sqlite3
 
-    with sqlite3.connect(tmp_path / "db.sqlite3") as db:
+    with sqlite3.connect(tmp_path / "db.sqlite3") as db:  # an attacker who owns the file drops the guard first
+        db.execute("DROP TRIGGER audit_no_update")
         db.execute("UPDATE audit_auditentry SET after = '{}' WHERE seq = 2")
     broken = run("audit", "verify")
     assert broken.returncode == 1 and "#2" in broken.stderr

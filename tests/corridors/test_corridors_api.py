@@ -24,7 +24,7 @@ def test_coordinator_creates_corridor_closed_with_history_and_audit(coordinator)
     assert body["eligible_groups"] == ["civilians", "wounded_sick"]
     assert [h["status"] for h in body["status_history"]] == ["closed"]
     entry = AuditEntry.objects.get(action="corridor.created", object_id=str(body["id"]))
-    assert entry.after["name"] == "North exit" and entry.actor_label == "u_coordinator"
+    assert entry.after["name"] == "North exit" and entry.actor_label == f"coordinator#{entry.actor_id}"
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ def test_submit_stores_once_and_is_audited(actors, checkpoint):
     assert out["flags"] == [] and out["review_status"] == "not_needed" and out["duplicate"] is False
     assert out["version"] == 1 and out["is_current"] and out["submitted_by"] == "u_field_officer"
     entry = AuditEntry.objects.get(action="crossing_count.submitted", object_id=str(out["id"]))
-    assert entry.after["women"] == 40 and entry.actor_label == "u_field_officer"
+    assert entry.after["women"] == 40 and entry.actor.username == "u_field_officer" and entry.actor_label == f"field_officer#{entry.actor_id}"
 
 
 def test_retry_with_same_payload_is_a_duplicate_not_a_second_count(actors, checkpoint):

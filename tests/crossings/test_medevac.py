@@ -58,7 +58,7 @@ def test_medical_role_reads_identity_with_a_purpose_and_the_read_is_logged(actor
     r = actors["medical_officer"].get(url, purpose="hand-over to receiving hospital")
     assert r.status_code == 200 and r.json()["full_name"] == NAME and r.json()["identifying_details"] == DETAILS
     entry = AuditEntry.objects.get(action="personal_data.read", object_id=str(case["id"]))
-    assert entry.actor_label == "u_medical_officer" and entry.after["purpose"] == "hand-over to receiving hospital"
+    assert entry.actor_label == f"medical_officer#{entry.actor_id}" and entry.after["purpose"] == "hand-over to receiving hospital"
     assert NAME not in str(entry.after)
     for role in ("coordinator", "partner", "field_officer", "monitor"):
         assert actors[role].get(url, purpose="curious").status_code == 403

@@ -50,14 +50,22 @@ def _digest(*, seq: int, at: str, actor_label: str, action: str, object_type: st
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
+def actor_label(user_id: int, role: str) -> str:
+    """Name an actor in the chain by account id and role, e.g. `coordinator#12`."""
+    return f"{role}#{user_id}"
+
+
 def _fields(*, actor: Any = None, action: str, obj: Any = None, object_type: str | None = None,
             object_id: Any = None, before: Any = None, after: Any = None) -> tuple[Any, dict]:
     """The hashed fields of one entry, except seq, at and prev_hash (set under the lock)."""
     if action not in actions.ACTIONS:
         raise UnknownAction(f"unknown audit action code {action!r}")
     user = getattr(actor, "user", actor)  # a Principal or a User
-    label = "system" if user is None else getattr(user, "username", str(user))
-    return user if user is not None and getattr(user, "pk", None) else None, {
+    if user is None or not getattr(user, "pk", None):
+        user, label = None, "system"
+    else:  # the account's id and role, never its name: purging a person never rewrites the chain
+        label = actor_label(user.pk, getattr(actor, "role", None) or getattr(user, "role", ""))
+    return user, {
         "actor_label": label,
         "action": action,
         "object_type": object_type or (obj._meta.label_lower if obj is not None else ""),

@@ -2,28 +2,18 @@
 
 from django.contrib import admin
 
+from safepassage.core.admin import ReadOnlyAdmin
 from safepassage.crossings.models import CrossingCount, MedevacCase
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(CrossingCount)
-class CrossingCountAdmin(ReadOnly):
+class CrossingCountAdmin(ReadOnlyAdmin):
     list_display = ("id", "checkpoint", "direction", "bucket_start", "total_persons", "review_status", "is_current")
     list_filter = ("direction", "review_status", "is_current", "source")
 
 
 @admin.register(MedevacCase)
-class MedevacCaseAdmin(ReadOnly):
+class MedevacCaseAdmin(ReadOnlyAdmin):
     list_display = ("case_number", "age_band", "sex", "triage", "status", "status_at", "has_identifying")
     list_filter = ("status", "triage")
     exclude = ("full_name_enc", "identifying_details_enc", "condition_summary")

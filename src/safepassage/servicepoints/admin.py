@@ -1,21 +1,13 @@
 from django.contrib import admin
 
+from safepassage.core.admin import ReadOnlyAdmin
 from safepassage.servicepoints.models import PeopleServed, ServicePoint, StockEntry
 
 
 @admin.register(ServicePoint)
-class ServicePointAdmin(admin.ModelAdmin):
+class ServicePointAdmin(ReadOnlyAdmin):
     list_display = ("name", "kind", "corridor", "capacity_per_hour", "capacity_per_day")
     list_filter = ("kind",)
-
-    def has_add_permission(self, request):
-        return False  # through the API, so that every change is audited
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StockEntry)

@@ -20,4 +20,5 @@ class ConvoysConfig(AppConfig):
             "convoy.position_recorded",
             "convoy.delivered",
             "convoy.incident_recorded",
+            "convoy.driver_names_purged",
         )

@@ -5,6 +5,7 @@ Each public function is one audited transaction; the lifecycle is the single tab
 
 from __future__ import annotations
 
+import os
 import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -631,3 +632,39 @@ def record_incident(*, convoy_id: int, kind: str, description: str, at: datetime
            after={"incident": incident.pk, "kind": kind, "at": at, "lon": lon, "lat": lat,
                   "description": incident.description})
     return incident
+
+
+DRIVER_RETENTION_ENV = "SAFEPASSAGE_DRIVER_RETENTION_DAYS"
+DEFAULT_DRIVER_RETENTION_DAYS = 30
+
+
+def driver_retention_days() -> int:
+    """Days drivers' names are kept after a convoy's journey ended (environment, default 30)."""
+    raw = os.environ.get(DRIVER_RETENTION_ENV, "").strip()
+    if not raw:
+        return DEFAULT_DRIVER_RETENTION_DAYS
+    if not raw.isdigit():
+        raise InvalidInput(f"{DRIVER_RETENTION_ENV} must be a whole number of days, 0 or more", field="days")
+    return int(raw)
+
+
+@transaction.atomic
+def purge_driver_names(*, older_than_days: int | None = None, at: datetime | None = None, by) -> list[str]:
+    """Erase drivers' names of convoys whose journey ended more than N days ago; return their references."""
+    days = driver_retention_days() if older_than_days is None else older_than_days
+    if days < 0:
+        raise InvalidInput("must be 0 or more", field="days")
+    cutoff = (require_aware(at, "at") if at is not None else now()) - timedelta(days=days)
+    ended = (ConvoyStatusChange.objects.filter(status__in=lifecycle.FINAL, at__lt=cutoff)
+             .values_list("convoy_id", flat=True))
+    vehicles = Vehicle.objects.filter(convoy_id__in=ended).exclude(driver_names=[]).select_for_update()
+    convoy_ids = sorted({v.convoy_id for v in vehicles})
+    if not convoy_ids:
+        return []
+    Vehicle.objects.filter(pk__in=[v.pk for v in vehicles]).update(driver_names=[])
+    references = list(Convoy.objects.filter(pk__in=convoy_ids).order_by("reference")
+                      .values_list("reference", flat=True))
+    record(actor=by, action="convoy.driver_names_purged", object_type="convoys.convoy",
+           object_id=f"retention:{cutoff.date().isoformat()}",
+           after={"retention_days": days, "cutoff": cutoff, "references": references})
+    return references

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
@@ -20,11 +21,12 @@ GOOD_CSV = (
 )
 
 
-def upload(api, convoy, name: str, content: bytes, version: int | None = None):
+def upload(api, convoy, name: str, content: bytes, version: int | None = None, number_format: str = "1,500.5"):
     client = Client(HTTP_AUTHORIZATION=f"Bearer {api.token}")
     f = io.BytesIO(content)
     f.name = name
-    return client.post(f"/api/convoys/{convoy['id']}/manifest/upload?version={version or convoy['version']}",
+    return client.post(f"/api/convoys/{convoy['id']}/manifest/upload?version={version or convoy['version']}"
+                       f"&number_format={quote(number_format)}",
                        {"file": f})
 
 
@@ -33,7 +35,7 @@ def fields(r) -> dict[str, str]:
 
 
 def test_csv_manifest_replaces_the_manifest(coordinator, convoy):
-    r = upload(coordinator, convoy, "manifest.csv", GOOD_CSV.encode())
+    r = upload(coordinator, convoy, "manifest.csv", GOOD_CSV.encode(), number_format="1.500,5")
     assert r.status_code == 200, r.content
     lines = r.json()["manifest"]
     assert [(m["item"], m["quantity"], m["unit"]) for m in lines] == [
@@ -97,3 +99,31 @@ def test_unreadable_files_are_refused_by_field(coordinator, convoy, name, conten
 def test_upload_needs_the_current_version_and_the_right_role(actors, coordinator, convoy):
     assert upload(coordinator, convoy, "m.csv", GOOD_CSV.encode(), version=99).status_code == 409
     assert upload(actors["field_officer"], convoy, "m.csv", GOOD_CSV.encode()).status_code == 403
+
+
+def test_thousands_are_never_read_as_decimals(coordinator, convoy):
+    csv = "item,category,quantity,unit,weight_kg\nBlankets,shelter,\"1,500\",piece,\"3,000.5\"\n"
+    r = upload(coordinator, convoy, "manifest.csv", csv.encode())
+    assert r.status_code == 200, r.content
+    assert [(m["quantity"], m["weight_kg"]) for m in r.json()["manifest"]] == [("1500.000", "3000.500")]
+
+
+def test_a_value_the_chosen_format_cannot_read_is_refused_naming_line_and_column(coordinator, convoy):
+    csv = "item,category,quantity,unit,weight_kg\nRice,food,200,bag,10\nOil,food,\"1,5\",l,2\n"
+    r = upload(coordinator, convoy, "manifest.csv", csv.encode())
+    assert r.status_code == 422
+    assert "cannot be read in the 1,500.5 format" in fields(r)["rows.3.quantity"]
+    assert ManifestLine.objects.filter(convoy_id=convoy["id"]).count() == 3  # the earlier manifest, untouched
+
+
+def test_arabic_indic_digits_are_read(coordinator, convoy):
+    csv = "item,category,quantity,unit,weight_kg\nطحين,food,١٬٥٠٠,bag,٣٠٠٠٠\nزيت,food,۲۵۰,l,۲۳۰٫۵\n"
+    r = upload(coordinator, convoy, "manifest.csv", csv.encode())
+    assert r.status_code == 200, r.content
+    assert [(m["quantity"], m["weight_kg"]) for m in r.json()["manifest"]] == [
+        ("1500.000", "30000.000"), ("250.000", "230.500")]
+
+
+def test_an_unknown_number_format_is_refused(coordinator, convoy):
+    r = upload(coordinator, convoy, "manifest.csv", GOOD_CSV.encode(), number_format="1500")
+    assert r.status_code == 422 and "number_format" in fields(r)

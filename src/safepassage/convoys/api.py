@@ -28,6 +28,7 @@ from safepassage.convoys.schemas import (
 from safepassage.convoys.validation import read_manifest_file
 from safepassage.core.api import DbId, Page, PageParams, op
 from safepassage.core.errors import InvalidInput, NotFound
+from safepassage.core.numbers import NumberFormat
 from safepassage.core.permissions import Perm
 from safepassage.core.timeutil import now, require_aware
 from safepassage.corridors.models import Corridor
@@ -195,17 +196,18 @@ def set_manifest(request, body: ManifestSet, convoy_id: DbId = Path(...)):
 
 @op(router.post, "/convoys/{convoy_id}/manifest/upload", perm=Perm.CONVOYS_EDIT, response=ConvoyDetail)
 def upload_manifest(request, convoy_id: DbId = Path(...), version: int = Query(..., ge=1, le=2_147_483_647),
-                    file: UploadedFile = File(...)):
+                    number_format: NumberFormat = Query(NumberFormat.DOT), file: UploadedFile = File(...)):
     """Replace the manifest from a CSV or XLSX file (header: item, category, quantity, unit, weight_kg).
 
-    The whole file is validated first; errors name the spreadsheet row (`rows.3.quantity`).
+    Text numbers are read in `number_format` ("1,500.5" or "1.500,5"; Arabic-Indic digits accepted),
+    numeric cells as numbers. The whole file is validated first; errors name the row (`rows.3.quantity`).
     """
     _visible(request, convoy_id)
     if file.size is not None and file.size > MAX_UPLOAD:
         raise InvalidInput("the file is larger than 2 MB", field="file")
     rows = read_manifest_file(file.name or "", file.read(MAX_UPLOAD + 1))
     services.set_manifest(convoy_id=convoy_id, expected_version=version, lines=rows, by=request.auth,
-                          prefix="rows", start=2)
+                          prefix="rows", start=2, number_format=number_format)
     return _detail(request, convoy_id)
 
 

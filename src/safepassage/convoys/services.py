@@ -35,6 +35,7 @@ from safepassage.convoys.validation import clean_manifest, clean_vehicles, parse
 from safepassage.core.errors import FieldError, InvalidInput, StateConflict
 from safepassage.core.geometry import LINE_TYPES, validate_geometry
 from safepassage.core.models import snapshot
+from safepassage.core.numbers import NumberFormat
 from safepassage.core.timeutil import now, require_aware
 from safepassage.corridors import selectors as corridor_selectors
 from safepassage.corridors.models import Checkpoint, Corridor, CorridorStatus, Direction, Group
@@ -267,12 +268,12 @@ def update_convoy(*, convoy_id: int, expected_version: int, changes: dict, by,
 
 @transaction.atomic
 def set_manifest(*, convoy_id: int, expected_version: int, lines: list[dict], by, prefix: str = "manifest",
-                 start: int = 0) -> Convoy:
+                 start: int = 0, number_format: NumberFormat = NumberFormat.DOT) -> Convoy:
     """Replace the whole manifest after validating every line; an earlier inspection no longer counts."""
     convoy = _lock(convoy_id)
     convoy.check_version(expected_version)
     _require_before_departure(convoy, "manifest")
-    clean = clean_manifest(lines, prefix=prefix, start=start)
+    clean = clean_manifest(lines, prefix=prefix, start=start, number_format=number_format)
     if not clean:
         raise InvalidInput("a manifest needs at least one line", field=prefix)
     before = {"manifest": _manifest_state(convoy), "manifest_version": convoy.manifest_version}

@@ -10,6 +10,7 @@ from typing import Any
 
 from safepassage.convoys.models import Category, Unit
 from safepassage.core.errors import FieldError, InvalidInput
+from safepassage.core.numbers import NumberFormat, parse_number
 
 MAX_LINES = 500
 MAX_QUANTITY = Decimal("1000000000000")
@@ -20,20 +21,27 @@ def item_key(item: str) -> str:
     return re.sub(r"\s+", " ", item).strip().casefold()
 
 
-def parse_decimal(value: Any, *, allow_zero: bool) -> tuple[Decimal | None, str | None]:
-    """(value, None) or (None, reason): refuses non-numbers, negatives, too many decimals, absurd sizes."""
+def parse_decimal(value: Any, *, allow_zero: bool,
+                  number_format: NumberFormat = NumberFormat.DOT) -> tuple[Decimal | None, str | None]:
+    """(value, None) or (None, reason): refuses non-numbers, negatives, too many decimals, absurd sizes.
+
+    Numbers (JSON numbers, spreadsheet cells) are taken as they are; text is read in the declared
+    format, so "1,500" is never silently turned into 1.5.
+    """
     if isinstance(value, bool) or value is None:
         return None, "a number is required"
     if isinstance(value, float | int | Decimal):
-        text = str(value)
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            return None, "a finite number is required"
     elif isinstance(value, str):
-        text = value.strip().replace(",", ".") if value.count(",") == 1 and "." not in value else value.strip()
+        try:
+            number = parse_number(value[:60], number_format)
+        except ValueError as exc:
+            return None, str(exc)
     else:
         return None, "a number is required"
-    try:
-        number = Decimal(text)
-    except (InvalidOperation, ValueError):
-        return None, f"{str(value)[:40]!r} is not a number"
     if not number.is_finite():
         return None, "a finite number is required"
     if number < 0:
@@ -56,7 +64,8 @@ def _text(value: Any, *, limit: int = 200) -> str | None:
     return value
 
 
-def clean_manifest(lines: list[dict], *, prefix: str = "manifest", start: int = 0) -> list[dict]:
+def clean_manifest(lines: list[dict], *, prefix: str = "manifest", start: int = 0,
+                   number_format: NumberFormat = NumberFormat.DOT) -> list[dict]:
     """Validate every line; raise one InvalidInput listing each bad field (`manifest.2.quantity`)."""
     errors: list[FieldError] = []
     if len(lines) > MAX_LINES:
@@ -76,14 +85,14 @@ def clean_manifest(lines: list[dict], *, prefix: str = "manifest", start: int = 
         if category not in Category.values:
             errors.append(FieldError(f"{where}.category",
                                      f"unknown category {str(category)[:40]!r}; one of {', '.join(Category.values)}"))
-        quantity, why = parse_decimal(raw.get("quantity"), allow_zero=False)
+        quantity, why = parse_decimal(raw.get("quantity"), allow_zero=False, number_format=number_format)
         if why:
             errors.append(FieldError(f"{where}.quantity", f"quantity {why}"))
         unit = raw.get("unit")
         unit = unit.strip().lower() if isinstance(unit, str) else unit
         if unit not in Unit.values:
             errors.append(FieldError(f"{where}.unit", f"unknown unit {str(unit)[:40]!r}; one of {', '.join(Unit.values)}"))
-        weight, why = parse_decimal(raw.get("weight_kg"), allow_zero=True)
+        weight, why = parse_decimal(raw.get("weight_kg"), allow_zero=True, number_format=number_format)
         if why:
             errors.append(FieldError(f"{where}.weight_kg", f"weight {why}"))
         if item is not None and category in Category.values and unit in Unit.values:

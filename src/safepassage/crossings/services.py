@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import bisect
 import os
 import secrets
 import uuid as uuidlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Max, Q
 
 from safepassage.audit.services import lock_chain, record, record_many
 from safepassage.core.api import MAX_ID
@@ -36,7 +37,7 @@ from safepassage.crossings.models import (
     Source,
     Triage,
 )
-from safepassage.crossings.selectors import history
+from safepassage.crossings.selectors import COUNTED, history
 from safepassage.places.models import Place
 
 BUCKET_MINUTES = (5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720, 1440)
@@ -129,6 +130,85 @@ def _flags(corridor: Corridor, history: list[tuple[datetime, str]], *, direction
     if outside:
         flags.append({"code": "group_not_eligible",
                       "reason": f"group(s) not eligible on this corridor: {', '.join(outside)}"})
+    return flags
+
+
+HIGH_RATE_FACTOR = 3  # a count this many times the checkpoint's busiest recorded hour asks for a second look
+HIGH_RATE_HISTORY = 5  # ... once the checkpoint has at least this many counts
+HIGH_BUCKET_WITHOUT_HISTORY = 5000  # persons in one bucket, before the checkpoint has a history
+
+
+@dataclass
+class _Neighbours:
+    """The counts a checkpoint already holds around a batch's periods, by (checkpoint, direction), sorted by start."""
+
+    spans: dict[tuple[int, str], list[tuple[datetime, datetime, uuidlib.UUID, uuidlib.UUID | None]]]
+    peaks: dict[int, tuple[int, int]]  # checkpoint -> (counts recorded, busiest hourly rate)
+    longest: dict[tuple[int, str], timedelta] = field(default_factory=dict)  # longest span, for the search
+
+    def overlapping(self, count: CrossingCount) -> uuidlib.UUID | None:
+        """Another current count covering part of this one's period (not one of its own chain)."""
+        end = count.bucket_start + timedelta(minutes=count.bucket_minutes)
+        key = (count.checkpoint_id, count.direction)
+        spans = self.spans.get(key, [])
+        first = bisect.bisect_left(spans, (count.bucket_start - self.longest.get(key, timedelta(0)),))
+        for start, stop, key, corrects in spans[first:]:
+            if start >= end:
+                break
+            if stop > count.bucket_start and count.supersedes_uuid != key and corrects != count.client_uuid:
+                return key
+        return None
+
+    def add(self, count: CrossingCount) -> None:
+        key, length = (count.checkpoint_id, count.direction), timedelta(minutes=count.bucket_minutes)
+        bisect.insort(self.spans.setdefault(key, []),
+                      (count.bucket_start, count.bucket_start + length, count.client_uuid, count.supersedes_uuid))
+        self.longest[key] = max(self.longest.get(key, timedelta(0)), length)
+
+
+def _neighbours(parsed: list[tuple[int, _Parsed]]) -> _Neighbours:
+    """Read, before taking the write turn, what the flags for overlaps and unusual counts compare with."""
+    ids = {p.data["checkpoint_id"] for _, p in parsed if 0 < p.data["checkpoint_id"] <= MAX_ID}
+    if not ids:
+        return _Neighbours({}, {})
+    starts = [p.data["bucket_start"] for _, p in parsed]
+    rows = (CrossingCount.objects.filter(COUNTED, checkpoint_id__in=ids,
+                                         bucket_start__gt=min(starts) - timedelta(minutes=max(BUCKET_MINUTES)),
+                                         bucket_start__lt=max(starts) + timedelta(minutes=max(BUCKET_MINUTES)))
+            .values_list("checkpoint_id", "direction", "bucket_start", "bucket_minutes", "client_uuid",
+                         "supersedes_uuid"))
+    spans: dict = {}
+    for checkpoint, direction, start, minutes, key, corrects in rows:
+        spans.setdefault((checkpoint, direction), []).append((start, start + timedelta(minutes=minutes), key,
+                                                              corrects))
+    longest = {}
+    for key, listed in spans.items():
+        listed.sort()
+        longest[key] = max(e - s for s, e, _, _ in listed)
+    rate = ExpressionWrapper(F("total_persons") * 60 / F("bucket_minutes"), output_field=IntegerField())
+    peaks = {r["checkpoint_id"]: (r["records"], r["busiest"] or 0) for r in
+             CrossingCount.objects.filter(COUNTED, checkpoint_id__in=ids).values("checkpoint_id")
+             .annotate(records=Count("id"), busiest=Max(rate)).order_by()}
+    return _Neighbours(spans, peaks, longest)
+
+
+def _context_flags(count: CrossingCount, neighbours: _Neighbours) -> list[dict]:
+    """Flags that need what else the checkpoint recorded: an overlapping count, an unusually high one."""
+    flags = []
+    clash = neighbours.overlapping(count)
+    if clash is not None:
+        flags.append({"code": "overlapping",
+                      "reason": f"another count ({clash}) already covers part of this checkpoint, direction and "
+                                "period; correct that count instead of adding a second one"})
+    rate = count.total_persons * 60 // count.bucket_minutes
+    records, busiest = neighbours.peaks.get(count.checkpoint_id, (0, 0))
+    if records >= HIGH_RATE_HISTORY and rate > HIGH_RATE_FACTOR * max(busiest, 1) and count.total_persons > 50:
+        flags.append({"code": "unusually_high",
+                      "reason": f"{rate} persons an hour is more than {HIGH_RATE_FACTOR} times the busiest hour "
+                                f"recorded at this checkpoint ({busiest})"})
+    elif records < HIGH_RATE_HISTORY and count.total_persons > HIGH_BUCKET_WITHOUT_HISTORY:
+        flags.append({"code": "unusually_high",
+                      "reason": f"{count.total_persons} persons in one bucket, before this checkpoint has a history"})
     return flags
 
 
@@ -258,17 +338,19 @@ def submit_crossing_counts(*, items: list[dict], source: str = Source.API, by) -
             parsed.append((index, _parse(item)))
         except DomainError as exc:
             results[index] = ItemResult(index, str(item.get("client_uuid") or ""), "refused", error=exc)
+    neighbours = _neighbours(parsed)  # for review flags only: read before the write turn
     with transaction.atomic():
         # Writers of counts take turns on the audit chain's tip before reading: the twin look-ups
         # below then see every count committed before, so a retry is never stored twice.
         lock_chain()
-        results_of = _store(parsed, source=source, user=_user_of(by), by=by)
+        results_of = _store(parsed, neighbours, source=source, user=_user_of(by), by=by)
     for index, result in results_of.items():
         results[index] = result
     return results  # type: ignore[return-value]
 
 
-def _store(parsed: list[tuple[int, _Parsed]], *, source: str, user, by) -> dict[int, ItemResult]:
+def _store(parsed: list[tuple[int, _Parsed]], neighbours: _Neighbours, *, source: str, user,
+           by) -> dict[int, ItemResult]:
     """Judge and store parsed items in the caller's transaction, holding the audit chain's lock."""
     ids = {p.data["checkpoint_id"] for _, p in parsed}
     checkpoints = Checkpoint.objects.select_related("corridor").in_bulk([i for i in ids if 0 < i <= MAX_ID])
@@ -300,6 +382,10 @@ def _store(parsed: list[tuple[int, _Parsed]], *, source: str, user, by) -> dict[
             out[index] = ItemResult(index, str(p.key), "refused", error=exc)
             continue
         count = _new_count(p, checkpoint, histories[checkpoint.corridor_id], source=source, user=user)
+        extra = _context_flags(count, neighbours)
+        if extra:
+            count.flags, count.review_status = [*count.flags, *extra], ReviewStatus.PENDING
+        neighbours.add(count)
         stored[p.key] = count
         if corrects is not None:
             correcting[corrects] = count

@@ -92,6 +92,7 @@ def _register_routers() -> None:
     from safepassage.crossings.api import router as crossings
     from safepassage.deconfliction.api import router as deconfliction
     from safepassage.incidents.api import router as incidents
+    from safepassage.jobs.api import router as jobs
     from safepassage.pauses.api import router as pauses
     from safepassage.places.api import router as places
     from safepassage.plans.api import router as plans
@@ -101,7 +102,7 @@ def _register_routers() -> None:
     # Crossings first: Django resolves a path by trying the routes in order, and the count intake
     # (thousands of submissions a minute from the checkpoints) is the busiest route by far.
     for router in (crossings, accounts, places, corridors, pauses, incidents, audit, web, deconfliction, convoys,
-                   servicepoints, plans):
+                   servicepoints, plans, jobs):
         api.add_router("/", router)
 
 

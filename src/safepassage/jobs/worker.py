@@ -6,7 +6,7 @@ import logging
 import time
 
 from django.core.management import call_command
-from django_tasks import default_task_backend
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
 from safepassage.jobs.schedules import enqueue_due
 
@@ -14,20 +14,22 @@ log = logging.getLogger(__name__)
 
 
 def uses_rq() -> bool:
-    return type(default_task_backend).__module__.startswith("django_tasks_rq")
+    """True when the configured backend is RQ (on Redis), false for the embedded database backend."""
+    return type(task_backends[DEFAULT_TASK_BACKEND_ALIAS]).__module__.startswith("django_tasks_rq")
 
 
 def run_pending() -> None:
     """Run every task waiting on the configured backend, then return."""
+    queues = sorted(task_backends[DEFAULT_TASK_BACKEND_ALIAS].queues)
     if uses_rq():
         import django_rq
 
-        worker = django_rq.get_worker(*sorted(default_task_backend.queues), job_class="django_tasks_rq.Job",
+        worker = django_rq.get_worker(*queues, job_class="django_tasks_rq.Job",
                                       worker_class="rq.worker.SimpleWorker")
         worker.work(burst=True, logging_level="WARNING")
     else:
         call_command("db_worker", batch=True, startup_delay=False, reload=False,
-                     queue_name=",".join(sorted(default_task_backend.queues)), verbosity=0)
+                     queue_name=",".join(queues), verbosity=0)
 
 
 def serve(*, interval: float = 1.0, once: bool = False) -> None:

@@ -148,3 +148,27 @@ def test_cli_worker_and_jobs(capsys):
     assert "failed: ZeroDivisionError: division by zero" in capsys.readouterr().out
     assert main(["jobs", "show", "999999"]) == 2
     assert "no job #999999" in capsys.readouterr().err
+
+
+def test_jobs_page_shows_progress_result_and_reason(actors):
+    from django.test import Client
+
+    from safepassage.accounts.models import User
+    from safepassage.deconfliction import tasks
+
+    sweep = jobs.enqueue(kind="deadline_sweep", task=tasks.record_no_answers)
+    failed = jobs.enqueue(kind="test.divide", task=divide_by_zero)
+    browser = Client()
+    assert browser.get("/jobs/").status_code == 302  # sign in first
+    browser.force_login(User.objects.get(username="u_partner"))
+    page = browser.get("/jobs/").content.decode()
+    assert 'http-equiv="refresh"' in page and "queued" in page  # refreshes while jobs wait
+    run_pending()
+    page = browser.get("/jobs/").content.decode()
+    assert 'http-equiv="refresh"' not in page
+    assert f'data-testid="job-{sweep.pk}"' in page and "{&#x27;recorded&#x27;: 0}" in page
+    assert "ZeroDivisionError: division by zero" in page and "1/2 about to divide" in page
+    assert f'data-testid="job-{failed.pk}"' in page
+    liaison = Client()
+    liaison.force_login(User.objects.get(username="u_party_liaison"))
+    assert liaison.get("/jobs/").status_code == 403

@@ -172,3 +172,17 @@ def test_jobs_page_shows_progress_result_and_reason(actors):
     liaison = Client()
     liaison.force_login(User.objects.get(username="u_party_liaison"))
     assert liaison.get("/jobs/").status_code == 403
+
+
+def test_jobs_a_person_queued_are_audited_housekeeping_is_not(coordinator, overdue_notification):
+    from safepassage.audit.models import AuditEntry
+    from safepassage.audit.services import verify_chain
+    from safepassage.deconfliction import tasks
+
+    mine = jobs.enqueue(kind="deadline_sweep", task=tasks.record_no_answers, by=coordinator.principal)
+    scheduled = jobs.enqueue(kind="deadline_sweep", task=tasks.record_no_answers)
+    run_pending()
+    audited = set(AuditEntry.objects.filter(object_type="jobs.job").values_list("action", "object_id"))
+    assert audited == {("job.queued", str(mine.pk)), ("job.finished", str(mine.pk))}
+    assert Job.objects.get(pk=scheduled.pk).status == "succeeded"
+    assert verify_chain().ok

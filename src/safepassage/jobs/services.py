@@ -21,7 +21,8 @@ def create(*, kind: str, by: Any = None) -> Job:
     """Store a queued job in the caller's transaction (submit it once that transaction is committed)."""
     user = getattr(by, "user", by)
     job = Job.objects.create(kind=kind, created_by=user if getattr(user, "pk", None) else None, created_at=now())
-    record(actor=by, action="job.queued", obj=job, after={"kind": kind})
+    if job.created_by_id:  # what a person asked for; the schedules' housekeeping is not audited
+        record(actor=by, action="job.queued", obj=job, after={"kind": kind})
     return job
 
 
@@ -58,7 +59,8 @@ def finish(job_id: int, *, result: dict | None = None, error: str = "") -> None:
     status = JobStatus.FAILED if error else JobStatus.SUCCEEDED
     Job.objects.filter(pk=job_id).update(status=status, result=result, error=error, finished_at=now())
     job = Job.objects.get(pk=job_id)
-    record(actor=None, action="job.finished", obj=job, after={"kind": job.kind, "status": status, "error": error})
+    if job.created_by_id:
+        record(actor=None, action="job.finished", obj=job, after={"kind": job.kind, "status": status, "error": error})
 
 
 def run(job_id: int, work: Callable[[Progress], dict | None]) -> dict | None:

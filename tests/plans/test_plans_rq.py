@@ -59,3 +59,13 @@ def test_a_plan_run_on_the_rq_backend(coordinator, strip, rq_backend, seen):  # 
     job = Job.objects.get(pk=queued["job_id"])
     assert job.status == "succeeded"
     assert task_backends["default"].get_result(job.task_id).status == TaskResultStatus.SUCCESSFUL
+
+
+def test_with_redis_down_a_plan_is_refused_with_503_and_the_run_says_why(coordinator, strip, settings):  # noqa: F811
+    settings.RQ_QUEUES = {"default": {"URL": "redis://127.0.0.1:1/0"}}  # nothing listens there
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    r = coordinator.post("/api/plans/route", {"origin": _centre(0), "destination": _centre(4)})
+    assert r.status_code == 503 and "background queue is unavailable" in r.json()["detail"]
+    run = PlanRun.objects.get()
+    assert run.status == "failed" and run.error == r.json()["detail"]
+    assert run.job.status == "failed" and run.job.error.startswith("could not be queued: ConnectionError")

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from django.db import transaction
 
 from safepassage.audit.services import record
-from safepassage.core.errors import DomainError
+from safepassage.core.errors import DomainError, Unavailable
 from safepassage.core.timeutil import now
 from safepassage.jobs.models import Job, JobStatus
 
@@ -28,7 +28,11 @@ def create(*, kind: str, by: Any = None) -> Job:
 
 def submit(job: Job, task: Any, **kwargs: Any) -> Job:
     """Enqueue the job's task on the configured backend; call it after the job's row is committed."""
-    result = task.enqueue(job_id=job.pk, **kwargs)
+    try:
+        result = task.enqueue(job_id=job.pk, **kwargs)
+    except Exception as exc:  # e.g. Redis down: the job says so, the caller gets a 503
+        finish(job.pk, error=f"could not be queued: {failure_reason(exc)}")
+        raise Unavailable("the background queue is unavailable; try again later") from exc
     job.task_id = result.id
     Job.objects.filter(pk=job.pk).update(task_id=result.id)
     return job

@@ -13,7 +13,7 @@ import numpy as np
 from django.db import transaction
 
 from safepassage.audit.services import record
-from safepassage.core.errors import InvalidInput, NotFound, StateConflict
+from safepassage.core.errors import DomainError, InvalidInput, NotFound, StateConflict
 from safepassage.core.timeutil import now
 from safepassage.corridors import services as corridor_services
 from safepassage.corridors.models import Corridor
@@ -44,7 +44,11 @@ def _submit(kind: str, inputs: dict, hazards_version: str, by) -> PlanRun:
         job = jobs.create(kind=f"plan.{kind}", by=by)
         run = PlanRun.objects.create(kind=kind, inputs=inputs, network="", hazards_version=hazards_version,
                                      status="queued", job=job, created_by=job.created_by, created_at=now())
-    jobs.submit(job, tasks.run_plan, run_id=run.pk)
+    try:
+        jobs.submit(job, tasks.run_plan, run_id=run.pk)
+    except DomainError as exc:
+        _store(run, network="", result=None, error=exc.reason, timings={})
+        raise
     return run
 
 

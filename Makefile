@@ -26,8 +26,10 @@ demo: migrate
 	$(SP) demo load
 
 ## run: install, migrate, load the demo, print the demo accounts, serve on http://127.0.0.1:8000
+## with the background worker beside it (stopped when the server stops)
 run: demo
-	$(SP) serve --host $(HOST) --port $(PORT)
+	$(SP) worker & worker=$$!; trap 'kill $$worker 2>/dev/null; exit 130' INT TERM; \
+	$(SP) serve --host $(HOST) --port $(PORT); status=$$?; kill $$worker 2>/dev/null; exit $$status
 
 lint: install
 	$(VENV)/bin/ruff check src tests benchmarks

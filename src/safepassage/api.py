@@ -79,6 +79,7 @@ def _register_routers() -> None:
     from safepassage.crossings.api import router as crossings
     from safepassage.deconfliction.api import router as deconfliction
     from safepassage.incidents.api import router as incidents
+    from safepassage.jobs.api import router as jobs
     from safepassage.pauses.api import router as pauses
     from safepassage.places.api import router as places
     from safepassage.plans.api import router as plans
@@ -86,7 +87,7 @@ def _register_routers() -> None:
     from safepassage.web.api import router as web
 
     for router in (accounts, places, corridors, pauses, incidents, audit, web, deconfliction, convoys, crossings,
-                   servicepoints, plans):
+                   servicepoints, plans, jobs):
         api.add_router("/", router)
 
 

@@ -5,6 +5,8 @@
     safepassage audit verify
     safepassage demo load
     safepassage serve [--host 127.0.0.1] [--port 8000] [--workers 2] [--threads 8]
+    safepassage worker [--interval 1] [--once]    background jobs and the schedules
+    safepassage jobs list [--kind K] [--status S] | jobs show ID [--follow]
     safepassage <any Django management command>   e.g. migrate, createsuperuser
 """
 
@@ -116,7 +118,76 @@ def _serve_command(argv: Sequence[str]) -> int:
     return 0
 
 
-COMMANDS = {"import": _import_command, "audit": _audit_command, "demo": _demo_command, "serve": _serve_command}
+def _worker_command(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="safepassage worker",
+        description="Run the background jobs of the configured backend (SAFEPASSAGE_TASKS_BACKEND) and "
+                    "enqueue the periodic jobs of SAFEPASSAGE_SCHEDULES at their hours.")
+    parser.add_argument("--interval", type=float, default=1.0, help="seconds between rounds (default 1)")
+    parser.add_argument("--once", action="store_true", help="one round: enqueue what is due, run what waits, exit")
+    args = parser.parse_args(argv)
+    _django()
+    from django.conf import settings
+
+    from safepassage.jobs.worker import serve
+
+    if not args.once:
+        print(f"Safe Passage worker ({settings.SAFEPASSAGE_TASKS_BACKEND} backend), "
+              f"{len(settings.SAFEPASSAGE_SCHEDULES)} schedule(s)", file=sys.stderr)
+    serve(interval=args.interval, once=args.once)
+    return 0
+
+
+def _print_job(job: dict) -> None:
+    p = job["progress"]
+    step = f" {p['done']}/{p['total']}" if p["total"] else ""
+    print(f"job #{job['id']} {job['kind']}: {job['status']}{step}{' - ' + p['message'] if p['message'] else ''}")
+
+
+def _jobs_command(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="safepassage jobs", description="Background jobs and their progress.")
+    sub = parser.add_subparsers(dest="what", required=True)
+    p = sub.add_parser("list", help="the latest jobs, newest first")
+    p.add_argument("--kind")
+    p.add_argument("--status", choices=["queued", "running", "succeeded", "failed"])
+    p.add_argument("--limit", type=int, default=20)
+    p = sub.add_parser("show", help="one job: progress, then its result or why it failed")
+    p.add_argument("id", type=int)
+    p.add_argument("--follow", action="store_true", help="print its progress until it finishes")
+    args = parser.parse_args(argv)
+    _django()
+    import json
+    import time
+
+    from safepassage.core.errors import NotFound
+    from safepassage.jobs import selectors
+
+    if args.what == "list":
+        for job in selectors.jobs(kind=args.kind, status=args.status)[: args.limit]:
+            row = selectors.job_read(job)
+            print(f"{row['id']:>6}  {row['status']:9s}  {row['kind']:20s}  {row['created_at']:%Y-%m-%d %H:%M:%S}Z"
+                  f"  {row['progress']['message'] or row['error']}")
+        return 0
+    try:
+        job = selectors.job_read(selectors.job(args.id))
+        while args.follow and job["status"] in ("queued", "running"):
+            _print_job(job)
+            time.sleep(1)
+            job = selectors.job_read(selectors.job(args.id))
+    except NotFound as exc:
+        print(f"error: {exc.reason}", file=sys.stderr)
+        return 2
+    _print_job(job)
+    if job["status"] == "failed":
+        print(f"failed: {job['error']}")
+        return 1
+    if job["result"] is not None:
+        print(json.dumps(job["result"], indent=2, ensure_ascii=False))
+    return 0
+
+
+COMMANDS = {"import": _import_command, "audit": _audit_command, "demo": _demo_command, "serve": _serve_command,
+            "worker": _worker_command, "jobs": _jobs_command}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -139,3 +139,25 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("SAFEPASSAGE_LOG_LEVEL", "WARNING")},
 }
+
+# Background work (django-tasks). The database backend is the default: `safepassage worker` runs it
+# beside the server. SAFEPASSAGE_TASKS_BACKEND=rq puts the queue on Redis (SAFEPASSAGE_REDIS_URL) for
+# deployments with workers on several machines; the worker command is the same.
+SAFEPASSAGE_TASKS_BACKEND = os.environ.get("SAFEPASSAGE_TASKS_BACKEND", "db")
+SAFEPASSAGE_REDIS_URL = os.environ.get("SAFEPASSAGE_REDIS_URL", "redis://127.0.0.1:6379/0")
+INSTALLED_APPS += ["django_tasks", "django_tasks_db", "django_rq", "django_tasks_rq", "safepassage.jobs"]
+TASKS = {
+    "default": {
+        "BACKEND": {"db": "django_tasks_db.DatabaseBackend", "rq": "django_tasks_rq.RQBackend"}[
+            SAFEPASSAGE_TASKS_BACKEND],
+        "QUEUES": ["default"],
+    }
+}
+RQ_QUEUES = {"default": {"URL": SAFEPASSAGE_REDIS_URL}}
+# Periodic jobs, enqueued by `safepassage worker` once per due time (safepassage.jobs.schedules):
+# "every_minutes": N, or "daily_at": "HH:MM" in the operation's time zone; optional "kwargs".
+SAFEPASSAGE_SCHEDULES = {
+    "deadline_sweep": {"task": "safepassage.deconfliction.tasks.record_no_answers", "every_minutes": 5},
+    "medevac_purge": {"task": "safepassage.crossings.tasks.purge_medevac_identifying", "daily_at": "03:30"},
+    "driver_names_purge": {"task": "safepassage.convoys.tasks.purge_driver_names", "daily_at": "03:40"},
+}

@@ -1,14 +1,18 @@
-"""Plans on the product's own data: the district graph of the areas in the database."""
+"""Plans on the product's own data: the district graph of the areas in the database.
+
+A plan is queued (202), computed by the worker (run here in-process, batch mode), then read back.
+"""
 
 import pytest
 
 from safepassage.audit.models import AuditEntry
 from safepassage.corridors.models import Corridor
+from safepassage.jobs.worker import run_pending
 from safepassage.places import services as places
 from safepassage.plans.models import PlanRun
 from tests.conftest import SYSTEM
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)  # the worker commits as in production
 
 
 def _square(x0, y0, size=0.01):
@@ -25,6 +29,16 @@ def strip(db):
     return areas
 
 
+def _plan(client, path, body):
+    """POST a plan, check it is queued, run the worker, and return the finished run as GET shows it."""
+    r = client.post(path, body)
+    assert r.status_code == 202, r.content
+    queued = r.json()
+    assert queued["status"] == "queued" and queued["result"] is None and queued["job_id"]
+    run_pending()
+    return client.get(f"/api/plans/{queued['id']}").json()
+
+
 def _centre(i):
     return [37.105 + 0.01 * i, 36.205]
 
@@ -35,9 +49,9 @@ HAZARD_ON_A2 = {"type": "FeatureCollection", "features": [
 
 
 def test_route_across_the_strip_is_stored_with_network_version(coordinator, strip):
-    r = coordinator.post("/api/plans/route", {"origin": _centre(0), "destination": _centre(4), "weight": "length"})
-    assert r.status_code == 201, r.content
-    run = r.json()
+    run = _plan(coordinator, "/api/plans/route", {"origin": _centre(0), "destination": _centre(4),
+                                                  "weight": "length"})
+    assert run["status"] == "ok" and run["progress"] == {"done": 3, "total": 3, "message": "done"}
     route = run["result"]["routes"][0]
     assert len(route["geometry"]["coordinates"]) == 5  # through every area of the strip
     assert route["length_m"] == pytest.approx(4 * 896, rel=0.02)  # 0.01° of longitude at 36.2°N ≈ 896 m
@@ -47,17 +61,18 @@ def test_route_across_the_strip_is_stored_with_network_version(coordinator, stri
 
 
 def test_blocking_hazard_leaves_no_route_and_the_failure_is_kept(coordinator, strip):
-    r = coordinator.post("/api/plans/route", {"origin": _centre(0), "destination": _centre(4),
-                                              "hazards": HAZARD_ON_A2})
-    assert r.status_code == 422, r.content
-    assert r.json()["errors"][0]["field"] == "route"
+    run = _plan(coordinator, "/api/plans/route", {"origin": _centre(0), "destination": _centre(4),
+                                                  "hazards": HAZARD_ON_A2})
+    assert run["status"] == "failed" and run["result"] is None and "route" in run["error"].lower()
     failed = PlanRun.objects.get()
     assert failed.status == "failed" and failed.error and failed.hazards_version
+    job = coordinator.get(f"/api/jobs/{run['job_id']}").json()
+    assert job["status"] == "failed" and job["error"] == failed.error
 
 
 def test_disconnected_target_is_a_clear_error(coordinator, strip):
-    r = coordinator.post("/api/plans/route", {"origin": _centre(0), "destination": [37.505, 36.505]})
-    assert r.status_code == 422 and "route" in r.json()["detail"].lower()
+    run = _plan(coordinator, "/api/plans/route", {"origin": _centre(0), "destination": [37.505, 36.505]})
+    assert run["status"] == "failed" and "route" in run["error"].lower()
 
 
 def test_bad_hazard_file_names_the_field(coordinator, strip):
@@ -67,7 +82,7 @@ def test_bad_hazard_file_names_the_field(coordinator, strip):
 
 
 def test_corridor_from_a_proposed_route_in_one_step(coordinator, strip):
-    run = coordinator.post("/api/plans/route", {"origin": _centre(0), "destination": _centre(4)}).json()
+    run = _plan(coordinator, "/api/plans/route", {"origin": _centre(0), "destination": _centre(4)})
     r = coordinator.post(f"/api/plans/{run['id']}/corridor", {
         "name": "Planned corridor", "direction": "out", "eligible_groups": ["civilians"],
         "opens_at": "07:00", "closes_at": "18:00"})
@@ -85,9 +100,7 @@ def test_evacuation_capacity_of_a_pause(coordinator, strip):
     body = {"origins": [{"lon": _centre(0)[0], "lat": _centre(0)[1], "people": 500}],
             "exits": [{"lon": _centre(4)[0], "lat": _centre(4)[1], "capacity_ppm": 10}],
             "window_min": 60, "method": "both"}
-    r = coordinator.post("/api/plans/evacuation", body)
-    assert r.status_code == 201, r.content
-    result = r.json()["result"]
+    result = _plan(coordinator, "/api/plans/evacuation", body)["result"]
     # Walking 4 × ~896 m at 1.25 m/s takes 4 × 12 min = 48 min; then 10 per minute until minute 60.
     assert result["evacuated"] == result["upper_bound"] == 130
     assert sum(g["count"] for g in result["schedule"]) == 130
@@ -100,12 +113,12 @@ def test_siting_picks_the_covering_candidate(coordinator, strip):
             "candidates": [{"lon": _centre(0)[0], "lat": _centre(0)[1], "id": "west"},
                            {"lon": _centre(2)[0], "lat": _centre(2)[1], "id": "middle"}],
             "k": 1, "radius_m": 2000, "objective": "mclp"}
-    r = coordinator.post("/api/plans/siting", body)
-    assert r.status_code == 201, r.content
-    result = r.json()["result"]
+    result = _plan(coordinator, "/api/plans/siting", body)["result"]
     assert result["sites"] == ["middle"] and result["covered"] == 500 and result["optimal"] is True
     too_many = coordinator.post("/api/plans/siting", {**body, "k": 3})
-    assert too_many.status_code == 422
+    assert too_many.status_code == 422 and too_many.json()["errors"][0]["field"] == "k"
+    no_radius = coordinator.post("/api/plans/siting", {**body, "radius_m": None})
+    assert no_radius.status_code == 422 and no_radius.json()["errors"][0]["field"] == "radius_m"
 
 
 def test_only_planners_run_plans_and_staff_read_them(actors, strip):

@@ -48,6 +48,12 @@ class StateConflict(DomainError):
     status = 409
 
 
+class Unavailable(DomainError):
+    """A service the request needs (e.g. the background queue) does not answer; try again later."""
+
+    status = 503
+
+
 class PermissionDenied(DomainError):
     status = 403
 

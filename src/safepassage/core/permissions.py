@@ -43,6 +43,7 @@ class Perm(StrEnum):
     # planning (issue 3)
     PLANS_VIEW = "plans.view"
     PLANS_RUN = "plans.run"
+    JOBS_VIEW = "jobs.view"  # background jobs: progress, result, why one failed
 
 
 class Role(StrEnum):
@@ -61,7 +62,7 @@ class Role(StrEnum):
 _PUBLIC = {Perm.PLACES_VIEW, Perm.CORRIDORS_VIEW, Perm.PAUSES_VIEW}
 _STAFF_READ = _PUBLIC | {Perm.CONTROL_VIEW, Perm.CLAIMS_VIEW, Perm.PARTIES_VIEW, Perm.CONVOYS_VIEW,
                           Perm.NOTIFICATIONS_VIEW, Perm.CROSSINGS_VIEW, Perm.MEDEVAC_VIEW,
-                          Perm.SERVICEPOINTS_VIEW, Perm.PLANS_VIEW}
+                          Perm.SERVICEPOINTS_VIEW, Perm.PLANS_VIEW, Perm.JOBS_VIEW}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.ADMIN: frozenset(Perm),

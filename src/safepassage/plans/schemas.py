@@ -4,6 +4,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from safepassage.core.api import LocalTime, ShortText
+from safepassage.jobs.schemas import JobProgress
 
 Lon = Field(..., ge=-180, le=180)
 Lat = Field(..., ge=-90, le=90)
@@ -73,6 +74,8 @@ class PlanRunRead(Schema):
     timings: dict[str, Any]
     created_at: datetime
     created_by: str | None
+    job_id: int | None = Field(None, description="the background job computing it (GET /api/jobs/{id})")
+    progress: JobProgress | None = None
 
 
 class PlanRunSummary(Schema):

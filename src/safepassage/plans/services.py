@@ -1,4 +1,4 @@
-"""Run plans on the product's data and keep each run; turn a proposed route into a corridor."""
+"""Queue plans on the product's data, compute them in the worker and keep each run; route to corridor."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ import numpy as np
 from django.db import transaction
 
 from safepassage.audit.services import record
-from safepassage.core.errors import InvalidInput, NotFound, StateConflict
+from safepassage.core.errors import DomainError, InvalidInput, NotFound, StateConflict
 from safepassage.core.timeutil import now
 from safepassage.corridors import services as corridor_services
 from safepassage.corridors.models import Corridor
+from safepassage.jobs import services as jobs
 from safepassage.planning.evacuation import EvacuationProblem, evacuate
 from safepassage.planning.hazards import HazardSet
 from safepassage.planning.routing import NoRouteError, alternative_routes
@@ -35,98 +36,133 @@ def _hazards(geojson: dict | None) -> tuple[HazardSet | None, str]:
         raise InvalidInput(str(exc), field="hazards") from exc
 
 
-@transaction.atomic
-def _store(*, kind: str, inputs: dict, network: str, hazards_version: str, result: dict | None, error: str,
-           timings: dict, by) -> PlanRun:
-    run = PlanRun.objects.create(kind=kind, inputs=inputs, network=network, hazards_version=hazards_version,
-                                 status="failed" if error else "ok", error=error, result=result, timings=timings,
-                                 created_by=getattr(by, "user", by), created_at=now())
-    record(actor=by, action="plan.run_recorded", obj=run,
-           after={"kind": kind, "status": run.status, "network": network, "hazards_version": hazards_version})
+def _submit(kind: str, inputs: dict, hazards_version: str, by) -> PlanRun:
+    """Store the run as queued with its job, then hand it to the worker."""
+    from safepassage.plans import tasks  # the task calls back into this module
+
+    with transaction.atomic():
+        job = jobs.create(kind=f"plan.{kind}", by=by)
+        run = PlanRun.objects.create(kind=kind, inputs=inputs, network="", hazards_version=hazards_version,
+                                     status="queued", job=job, created_by=job.created_by, created_at=now())
+    try:
+        jobs.submit(job, tasks.run_plan, run_id=run.pk)
+    except DomainError as exc:
+        _store(run, network="", result=None, error=exc.reason, timings={})
+        raise
     return run
 
 
-def _run(kind: str, inputs: dict, hazards_version: str, compute: Callable[[Any], dict], by) -> PlanRun:
-    """Compute on the current network; a refused input is stored as a failed run and re-raised."""
+@transaction.atomic
+def _store(run: PlanRun, *, network: str, result: dict | None, error: str, timings: dict) -> PlanRun:
+    run.network, run.result, run.error, run.timings = network, result, error, timings
+    run.status = "failed" if error else "ok"
+    run.save(update_fields=["network", "result", "error", "timings", "status"])
+    record(actor=run.created_by, action="plan.run_recorded", obj=run,
+           after={"kind": run.kind, "status": run.status, "network": network,
+                  "hazards_version": run.hazards_version})
+    return run
+
+
+def execute(run_id: int, progress: Callable[..., None]) -> dict:
+    """Compute a queued run on the current network; a refused input is stored as a failed run and re-raised."""
+    run = PlanRun.objects.select_related("created_by").get(pk=run_id)
+    PlanRun.objects.filter(pk=run_id).update(status="running")
+    progress(0, 3, "loading the network")
     t0 = clock.perf_counter()
     net = current_network()
     t_net = clock.perf_counter() - t0
+    progress(1, 3, f"computing the {run.kind} plan on the {net.label}")
     try:
-        result = compute(net)
+        result = _COMPUTE[run.kind](net, run.inputs, run.hazards_version)
     except (ValueError, NoRouteError) as exc:
-        _store(kind=kind, inputs=inputs, network=net.label, hazards_version=hazards_version, result=None,
-               error=str(exc), timings={"network_s": t_net}, by=by)
-        raise InvalidInput(str(exc), field=kind) from exc
+        _store(run, network=net.label, result=None, error=str(exc), timings={"network_s": t_net})
+        raise InvalidInput(str(exc), field=run.kind) from exc
+    except Exception as exc:
+        _store(run, network=net.label, result=None, error=jobs.failure_reason(exc), timings={"network_s": t_net})
+        raise
+    progress(2, 3, "storing the result")
     timings = {"network_s": round(t_net, 6), "total_s": round(clock.perf_counter() - t0, 6)}
-    return _store(kind=kind, inputs=inputs, network=net.label, hazards_version=hazards_version, result=result,
-                  error="", timings=timings, by=by)
+    _store(run, network=net.label, result=result, error="", timings=timings)
+    progress(3, 3, "done")
+    return {"run_id": run.pk, "status": run.status}
 
 
 def run_route(*, origin: tuple[float, float], destination: tuple[float, float], weight: str = "risk",
               mode: str = "walk", alternatives: int = 1, hazards: dict | None = None, at: datetime | None = None,
               by) -> PlanRun:
-    """Safest (or fastest, shortest) routes between two points, with exposure to each hazard."""
-    hazard_set, hz_version = _hazards(hazards)
+    """Queue the safest (or fastest, shortest) routes between two points, with exposure to each hazard."""
+    _, hz_version = _hazards(hazards)  # a bad hazard file is refused now, not in the worker
     inputs = {"origin": list(origin), "destination": list(destination), "weight": weight, "mode": mode,
               "alternatives": alternatives, "hazards": hazards, "at": at.isoformat() if at else None}
+    return _submit(PlanKind.ROUTE, inputs, hz_version, by)
 
-    def compute(net) -> dict:
-        s = net.network.nearest_node(*origin)
-        t = net.network.nearest_node(*destination)
-        if s == t:
-            raise ValueError("start and end snap to the same place on the network; choose points further apart")
-        routes = alternative_routes(net.network, s, t, alternatives, weight=weight, hazards=hazard_set, mode=mode,
-                                    at=at)
-        return {"routes": [{k: v for k, v in r.to_dict().items() if k != "nodes"} for r in routes],
-                "snapped": {"from": [float(net.network.lon[s]), float(net.network.lat[s])],
-                            "to": [float(net.network.lon[t]), float(net.network.lat[t])]}}
 
-    return _run(PlanKind.ROUTE, inputs, hz_version, compute, by)
+def _compute_route(net, inputs: dict, hazards_version: str) -> dict:
+    hazard_set, _ = _hazards(inputs["hazards"])
+    at = datetime.fromisoformat(inputs["at"]) if inputs["at"] else None
+    s = net.network.nearest_node(*inputs["origin"])
+    t = net.network.nearest_node(*inputs["destination"])
+    if s == t:
+        raise ValueError("start and end snap to the same place on the network; choose points further apart")
+    routes = alternative_routes(net.network, s, t, inputs["alternatives"], weight=inputs["weight"],
+                                hazards=hazard_set, mode=inputs["mode"], at=at)
+    return {"routes": [{k: v for k, v in r.to_dict().items() if k != "nodes"} for r in routes],
+            "snapped": {"from": [float(net.network.lon[s]), float(net.network.lat[s])],
+                        "to": [float(net.network.lon[t]), float(net.network.lat[t])]}}
 
 
 def run_evacuation(*, origins: list[tuple[float, float, int]], exits: list[tuple[float, float, float]],
                    window_min: int, method: str = "both", by) -> PlanRun:
-    """How many people can be out by the end of a pause, who leaves when and by which route."""
+    """Queue how many people can be out by the end of a pause, who leaves when and by which route."""
     inputs = {"origins": [list(o) for o in origins], "exits": [list(x) for x in exits], "window_min": window_min,
               "method": method}
+    return _submit(PlanKind.EVACUATION, inputs, "", by)
 
-    def compute(net) -> dict:
-        problem = EvacuationProblem.from_network(net.network, origins, exits, window_min)
-        result = evacuate(problem, method).to_dict()
-        lon, lat = net.network.lon, net.network.lat
-        for group in result["schedule"]:
-            group["geometry"] = {"type": "LineString",
-                                 "coordinates": [[float(lon[n]), float(lat[n])] for n in group["path"]]}
-        return result
 
-    return _run(PlanKind.EVACUATION, inputs, "", compute, by)
+def _compute_evacuation(net, inputs: dict, hazards_version: str) -> dict:
+    origins = [tuple(o) for o in inputs["origins"]]
+    exits = [tuple(x) for x in inputs["exits"]]
+    problem = EvacuationProblem.from_network(net.network, origins, exits, inputs["window_min"])
+    result = evacuate(problem, inputs["method"]).to_dict()
+    lon, lat = net.network.lon, net.network.lat
+    for group in result["schedule"]:
+        group["geometry"] = {"type": "LineString",
+                             "coordinates": [[float(lon[n]), float(lat[n])] for n in group["path"]]}
+    return result
 
 
 def run_siting(*, demand: list[tuple[float, float, float]], candidates: list[tuple[float, float, str]], k: int,
                radius_m: float | None, objective: str = "mclp", use_network: bool = False, by) -> PlanRun:
-    """Where to put k meal stations or first-aid points (exact, HiGHS)."""
+    """Queue where to put k meal stations or first-aid points (exact, HiGHS)."""
+    if objective == "mclp" and radius_m is None:
+        raise InvalidInput("the covering objective needs radius_m", field="radius_m")
+    if k > len(candidates):
+        raise InvalidInput(f"k ({k}) is more than the {len(candidates)} candidate(s)", field="k")
     inputs = {"demand": [list(d) for d in demand], "candidates": [list(c) for c in candidates], "k": k,
               "radius_m": radius_m, "objective": objective, "use_network": use_network}
+    return _submit(PlanKind.SITING, inputs, "", by)
 
-    def compute(net) -> dict:
-        d = np.asarray([x[:2] for x in demand], dtype=float).reshape(-1, 2)
-        c = np.asarray([x[:2] for x in candidates], dtype=float).reshape(-1, 2)
-        problem = SitingProblem.from_points(d[:, 0], d[:, 1], c[:, 0], c[:, 1], [x[2] for x in demand],
-                                            [x[2] for x in candidates],
-                                            network=net.network if use_network else None)
-        if objective == "mclp":
-            if radius_m is None:
-                raise ValueError("the covering objective needs radius_m")
-            res = solve_mclp(problem, k, radius_m)
-        else:
-            res = solve_pmedian(problem, k)
-        chosen = {str(s) for s in res.sites}
-        return {"sites": [str(s) for s in res.sites], "covered": float(res.covered),
-                "objective": float(res.objective), "optimal": bool(res.optimal), "bound": float(res.bound),
-                "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [x[0], x[1]]},
-                              "properties": {"id": str(x[2])}} for x in candidates if str(x[2]) in chosen]}
 
-    return _run(PlanKind.SITING, inputs, "", compute, by)
+def _compute_siting(net, inputs: dict, hazards_version: str) -> dict:
+    demand, candidates = inputs["demand"], inputs["candidates"]
+    d = np.asarray([x[:2] for x in demand], dtype=float).reshape(-1, 2)
+    c = np.asarray([x[:2] for x in candidates], dtype=float).reshape(-1, 2)
+    problem = SitingProblem.from_points(d[:, 0], d[:, 1], c[:, 0], c[:, 1], [x[2] for x in demand],
+                                        [x[2] for x in candidates],
+                                        network=net.network if inputs["use_network"] else None)
+    if inputs["objective"] == "mclp":
+        res = solve_mclp(problem, inputs["k"], inputs["radius_m"])
+    else:
+        res = solve_pmedian(problem, inputs["k"])
+    chosen = {str(s) for s in res.sites}
+    return {"sites": [str(s) for s in res.sites], "covered": float(res.covered),
+            "objective": float(res.objective), "optimal": bool(res.optimal), "bound": float(res.bound),
+            "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [x[0], x[1]]},
+                          "properties": {"id": str(x[2])}} for x in candidates if str(x[2]) in chosen]}
+
+
+_COMPUTE: dict[str, Callable[[Any, dict, str], dict]] = {
+    PlanKind.ROUTE: _compute_route, PlanKind.EVACUATION: _compute_evacuation, PlanKind.SITING: _compute_siting}
 
 
 @transaction.atomic

@@ -63,6 +63,8 @@ def js_strings() -> dict[str, str]:
         "planEvacuated": _("people out by the end of the pause"), "planUpperBound": _("proven upper bound"),
         "planOptimal": _("optimal"), "planGap": _("heuristic gap"), "planMinute": _("minute"),
         "planSites": _("proposed sites"), "planCovered": _("demand covered"),
+        "planQueued": _("queued for the background worker"), "planRunning": _("computing"),
+        "planFailed": _("the plan failed"),
         "accept": _("Accept"), "refuse": _("Refuse"), "pending": _("pending"), "accepted": _("accepted"),
         "refused": _("refused"), "proposed": _("proposed"), "agreed": _("agreed"), "active": _("active"),
         "ended": _("ended"), "violated": _("violated"), "noPauses": _("No pauses."),

@@ -1,4 +1,4 @@
-/* Planning on the map: pick two points for a safe route, show any plan run (routes, evacuation flows by minute, sites). */
+/* Planning on the map: pick two points for a safe route, follow the run's progress, show any plan run (routes, evacuation flows by minute, sites). */
 (function () {
   "use strict";
   const SP = window.safePassageMap;
@@ -85,6 +85,19 @@
     out.innerHTML = "<p>" + T.planSites + ": " + run.result.sites.map(esc).join(", ") + " · " + T.planCovered + " " + run.result.covered + (run.result.optimal ? " (" + T.planOptimal + ")" : "") + "</p>";
   }
 
+  // Plans are computed by the background worker: show its progress until the run has a result or a reason.
+  async function follow(run) {
+    while (run.status === "queued" || run.status === "running") {
+      const p = run.progress || {};
+      out.innerHTML = '<p data-testid="plan-progress">' + esc(run.status === "queued" ? T.planQueued : T.planRunning) +
+        (p.total ? " " + p.done + "/" + p.total : "") + (p.message ? " · " + esc(p.message) : "") + "</p>";
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      run = await api("GET", "/api/plans/" + run.id);
+    }
+    if (run.status === "failed") { out.innerHTML = ""; throw new Error(T.planFailed + ": " + run.error); }
+    return run;
+  }
+
   function show(run) {
     lastRun = run;
     document.getElementById("evac-minute").hidden = true;
@@ -101,12 +114,12 @@
     try {
       const run = await api("POST", "/api/plans/route", { origin: [from.lng, from.lat], destination: [to.lng, to.lat],
         weight: document.getElementById("plan-weight").value, alternatives: Number(document.getElementById("plan-alternatives").value), hazards });
-      show(run);
+      show(await follow(run));
     } catch (e) { err.textContent = e.message; }
   });
   on("plan-show-btn", "click", async () => {
     err.textContent = "";
-    try { show(await api("GET", "/api/plans/" + Number(document.getElementById("plan-run-id").value))); } catch (e) { err.textContent = e.message; }
+    try { show(await follow(await api("GET", "/api/plans/" + Number(document.getElementById("plan-run-id").value)))); } catch (e) { err.textContent = e.message; }
   });
   const cf = document.getElementById("corridor-from-plan");
   if (cf) cf.addEventListener("submit", async (ev) => {

@@ -1,0 +1,17 @@
+"""Background tasks of convoys."""
+
+from django_tasks import task
+
+from safepassage.convoys import services
+from safepassage.core.permissions import Role
+from safepassage.core.principal import Principal
+from safepassage.jobs import services as jobs
+
+RETENTION = Principal(user=None, role=Role.ADMIN, via="retention")
+
+
+@task()
+def purge_driver_names(job_id: int, days: int | None = None) -> dict | None:
+    """Erase drivers' names of convoys whose journey ended longer ago than the retention period."""
+    return jobs.run(job_id, lambda progress: {
+        "purged": len(services.purge_driver_names(older_than_days=days, by=RETENTION))})

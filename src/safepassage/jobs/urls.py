@@ -1,0 +1,5 @@
+from django.urls import path
+
+from safepassage.jobs import views
+
+urlpatterns = [path("jobs/", views.jobs_page, name="jobs")]

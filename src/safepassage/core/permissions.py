@@ -34,7 +34,8 @@ class Perm(StrEnum):
     CROSSINGS_VIEW = "crossings.view"
     CROSSINGS_SUBMIT = "crossings.submit"
     CROSSINGS_REVIEW = "crossings.review"
-    MEDEVAC_VIEW = "medevac.view"  # anonymous counts and case timelines
+    MEDEVAC_VIEW = "medevac.view"  # counts of cases by status and triage, never one row per case
+    MEDEVAC_CASES_VIEW = "medevac.cases.view"  # the pseudonymous cases and their timelines
     MEDEVAC_EDIT = "medevac.edit"
     MEDICAL_IDENTIFYING_VIEW = "medevac.identifying.view"  # names and identifying details: logged on read
     SERVICEPOINTS_VIEW = "servicepoints.view"
@@ -84,6 +85,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.SERVICEPOINTS_EDIT,
             Perm.STOCK_EDIT,
             Perm.PLANS_RUN,
+            Perm.MEDEVAC_CASES_VIEW,  # to coordinate the movements, under case numbers
         }
     ),
     Role.FIELD_OFFICER: frozenset(
@@ -101,7 +103,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
            Perm.NOTIFICATIONS_RESPOND}
     ),
     Role.MEDICAL_OFFICER: frozenset(
-        _STAFF_READ | {Perm.MEDEVAC_EDIT, Perm.MEDICAL_IDENTIFYING_VIEW, Perm.CROSSINGS_SUBMIT}
+        _STAFF_READ | {Perm.MEDEVAC_EDIT, Perm.MEDEVAC_CASES_VIEW, Perm.MEDICAL_IDENTIFYING_VIEW,
+                       Perm.CROSSINGS_SUBMIT}
     ),
     Role.PUBLIC: frozenset(_PUBLIC),
 }

@@ -86,6 +86,7 @@ def object_not_found(request, exc):
 
 def _register_routers() -> None:
     from safepassage.accounts.api import router as accounts
+    from safepassage.accounts.api import tokens_router
     from safepassage.audit.api import router as audit
     from safepassage.convoys.api import router as convoys
     from safepassage.corridors.api import router as corridors
@@ -101,7 +102,7 @@ def _register_routers() -> None:
     # Crossings first: Django resolves a path by trying the routes in order, and the count intake
     # (thousands of submissions a minute from the checkpoints) is the busiest route by far.
     for router in (crossings, accounts, places, corridors, pauses, incidents, audit, web, deconfliction, convoys,
-                   servicepoints, plans):
+                   servicepoints, plans, tokens_router):
         api.add_router("/", router)
 
 

@@ -9,6 +9,8 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -57,6 +59,10 @@ def create_user(*, username: str, role: str, password: str | None, organisation:
     user = User(username=username, role=role, organisation=organisation, party=party,
                 is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
     if password:
+        try:
+            validate_password(password, user)  # settings.AUTH_PASSWORD_VALIDATORS
+        except ValidationError as exc:
+            raise InvalidInput(" ".join(exc.messages), field="password") from exc
         user.set_password(password)
     else:
         user.set_unusable_password()

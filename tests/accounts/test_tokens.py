@@ -95,3 +95,24 @@ def test_owners_list_and_revoke_their_own_tokens_only_and_admins_anyones(actors)
     assert partner.post(f"/api/tokens/{own_id}/revoke").status_code == 200
     assert partner.get("/api/tokens").status_code == 401
     assert actors["public"].get("/api/tokens").status_code == 401
+
+
+def test_the_tokens_page_lists_and_revokes_only_ones_own(actors, client):
+    field = User.objects.get(username="u_field_officer")
+    other = ApiToken.objects.get(user__username="u_partner")
+    assert client.get("/account/tokens/").status_code == 302  # signed out
+    client.force_login(field)
+    page = client.get("/account/tokens/")
+    own = ApiToken.objects.get(user=field)
+    html = page.content.decode()
+    assert page.status_code == 200 and f"sp_{own.prefix}" in html and other.prefix not in html
+    assert own.digest not in html
+    refused = client.post("/account/tokens/", {"token_id": other.pk})
+    assert refused.status_code == 400 and ApiToken.objects.get(pk=other.pk).revoked_at is None
+    assert client.post("/account/tokens/", {"token_id": "x"}).status_code == 400
+    assert client.post("/account/tokens/", {"token_id": own.pk})["Location"] == "/account/tokens/"
+    assert ApiToken.objects.get(pk=own.pk).revoked_at is not None
+    assert actors["field_officer"].get("/api/crossings/counts").status_code == 401
+    assert AuditEntry.objects.filter(action="token.revoked", actor_label="u_field_officer").count() == 1
+    client.cookies["django_language"] = "fr"
+    assert "Révoqué" in client.get("/account/tokens/").content.decode()

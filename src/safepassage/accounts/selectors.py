@@ -16,3 +16,8 @@ def tokens_for(principal) -> QuerySet[ApiToken]:
     if principal.user is None:
         return qs.none()
     return qs.filter(user=principal.user)
+
+
+def own_tokens(user) -> QuerySet[ApiToken]:
+    """A person's own API tokens, newest first (an admin's page shows their own too)."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")

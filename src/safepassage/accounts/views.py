@@ -1,4 +1,4 @@
-"""Second-factor pages: confirm a code after the password, and enrol an authenticator app."""
+"""Account pages: confirm a second factor after the password, enrol an authenticator app, own API tokens."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from safepassage.accounts import services
+from safepassage.accounts import selectors, services
 from safepassage.core.errors import DomainError
 from safepassage.core.principal import principal_for_user
+from safepassage.core.timeutil import now
 
 
 def _next(request) -> str:
@@ -74,3 +75,19 @@ def enrol(request):
         "secret": services.totp_secret(device), "config_url": device.config_url, "next": target, "error": error,
         "required": user.role in settings.SAFEPASSAGE_SECOND_FACTOR_ROLES,
     }, status=400 if error else 200)
+
+
+@login_required
+def tokens_page(request):
+    """The person's own API tokens (never the tokens themselves), each revocable at once."""
+    principal = principal_for_user(request.user)
+    error = None
+    if request.method == "POST":
+        try:
+            services.revoke_token(token_id=int(request.POST.get("token_id", "")), by=principal)
+        except (DomainError, ValueError):
+            error = _("This token could not be revoked: it is not one of yours, or it is already revoked.")
+        else:
+            return redirect("/account/tokens/")
+    return render(request, "web/tokens.html", {"tokens": selectors.own_tokens(request.user), "now": now(),
+                                               "error": error}, status=400 if error else 200)

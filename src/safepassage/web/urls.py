@@ -14,5 +14,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),
     path("account/two-factor/", account_views.two_factor, name="two-factor"),
     path("account/two-factor/enrol/", account_views.enrol, name="two-factor-enrol"),
+    path("account/tokens/", account_views.tokens_page, name="tokens"),
     path("healthz", views.healthz, name="healthz"),
 ]

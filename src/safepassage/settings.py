@@ -166,6 +166,9 @@ AXES_FAILURE_LIMIT = int(os.environ.get("SAFEPASSAGE_LOGIN_FAILURE_LIMIT", "5"))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account and per address
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SAFEPASSAGE_LOGIN_LOCKOUT_MINUTES", "30"))) or None
 AXES_LOCKOUT_TEMPLATE = "web/login_locked.html"
+# Behind reverse proxies, the client's address is read from X-Forwarded-For, trusting this many of them.
+SAFEPASSAGE_PROXY_COUNT = int(os.environ.get("SAFEPASSAGE_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "safepassage.accounts.addresses.client_address"
 AXES_VERBOSE = False
 # A signed-in session ends after SAFEPASSAGE_SESSION_MINUTES without a request (default 30).
 SESSION_COOKIE_AGE = int(os.environ.get("SAFEPASSAGE_SESSION_MINUTES", "30")) * 60

@@ -102,3 +102,15 @@ def test_an_admin_unlocks_in_the_django_admin_and_it_is_audited(partner, actors)
     assert _sign_in(Client(), "pat", PASSWORD).status_code == 302
     entry = AuditEntry.objects.filter(action="login.unlocked").get()
     assert entry.actor_label == "u_admin" and entry.after["username"] == "pat"
+
+
+def test_behind_a_proxy_the_address_is_the_one_the_proxy_saw(partner, settings):
+    settings.SAFEPASSAGE_PROXY_COUNT = 1
+    client = Client()
+    for i in range(6):  # a client that forges X-Forwarded-For still gets its real address locked
+        client.post("/login/", {"username": f"guess{i}", "password": "wrong password!"}, REMOTE_ADDR="10.0.0.254",
+                    HTTP_X_FORWARDED_FOR=f"1.2.3.{i}, 203.0.113.7")
+    assert client.post("/login/", {"username": "pat", "password": PASSWORD}, REMOTE_ADDR="10.0.0.254",
+                       HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 429
+    assert Client().post("/login/", {"username": "pat", "password": PASSWORD}, REMOTE_ADDR="10.0.0.254",
+                         HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 302

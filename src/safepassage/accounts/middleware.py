@@ -30,13 +30,16 @@ class SecondFactorRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        if (user is None or not user.is_authenticated or user.is_verified()
+        is_api = request.path_info.startswith("/api/")
+        # Without a session cookie, or with a token, there is no session sign-in: the session is not
+        # even read (so the answer does not vary on the cookie).
+        if (settings.SESSION_COOKIE_NAME not in request.COOKIES or (is_api and request.headers.get("Authorization"))
                 or request.path_info.startswith(OPEN_PREFIXES)):
             return self.get_response(request)
-        if request.path_info.startswith("/api/"):
-            if request.headers.get("Authorization"):
-                return self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_verified():
+            return self.get_response(request)
+        if is_api:
             if needs_second_factor(user):
                 return JsonResponse({"detail": "confirm your second factor first, at " + VERIFY_URL, "errors": []},
                                     status=401)

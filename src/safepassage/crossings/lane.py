@@ -63,6 +63,9 @@ EXPECTED_MIDDLEWARE = (
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "safepassage.core.middleware.PageMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "safepassage.accounts.middleware.SecondFactorRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",
 )
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]

@@ -116,3 +116,13 @@ def test_the_tokens_page_lists_and_revokes_only_ones_own(actors, client):
     assert AuditEntry.objects.filter(action="token.revoked", actor_label="u_field_officer").count() == 1
     client.cookies["django_language"] = "fr"
     assert "Révoqué" in client.get("/account/tokens/").content.decode()
+
+
+def test_the_batch_lookup_gives_no_holder_for_an_expired_token(holder):
+    from safepassage.core.fastsql import run
+
+    user, token = holder
+    statement = services.token_holders.statement([token])
+    assert services.token_holders.instances(run(*statement), statement)[services.token_digest(token)].pk == user.pk
+    ApiToken.objects.filter(user=user).update(expires_at=now() - timedelta(seconds=1))
+    assert services.token_holders.instances(run(*statement), statement) == {}

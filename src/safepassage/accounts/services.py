@@ -236,8 +236,9 @@ class _TokenHolders:
         user_columns = user_info["select_fields"]
         names = [columns[i].target.attname for i in user_columns]
         digest_at = next(i for i, col in enumerate(columns) if col.target is ApiToken._meta.get_field("digest"))
+        expires_at = next(i for i, col in enumerate(columns) if col.target is ApiToken._meta.get_field("expires_at"))
         return (sql, tuple(params), [params.index(s) for s in sentinels], compiler, compiler.get_converters(columns),
-                user_columns, names, digest_at)
+                user_columns, names, digest_at, expires_at)
 
     def statement(self, tokens) -> tuple[str, list] | None:
         digests = list(dict.fromkeys(token_digest(t) for t in tokens))
@@ -253,11 +254,12 @@ class _TokenHolders:
         """Digest -> the token's holder, from the rows `statement` returned."""
         if statement is None:
             return {}
-        *_, compiler, converters, user_columns, names, digest_at = self._compiled(connection.vendor, 1)
+        *_, compiler, converters, user_columns, names, digest_at, expires_at = self._compiled(connection.vendor, 1)
         if converters:  # the ORM's own conversions (aware datetimes on SQLite, ...)
             rows = compiler.apply_converters(rows, converters)
+        at = now()  # an expired token has no holder (checked here: the compiled statement has no clock)
         return {row[digest_at]: User.from_db(DEFAULT_DB_ALIAS, names, tuple(row[i] for i in user_columns))
-                for row in rows}
+                for row in rows if row[expires_at] is None or row[expires_at] > at}
 
 
 token_holders = _TokenHolders()

@@ -22,6 +22,7 @@ class Perm(StrEnum):
     PARTIES_VIEW = "parties.view"
     AUDIT_VIEW = "audit.view"
     USERS_MANAGE = "users.manage"
+    TOKENS_OWN = "tokens.own"  # list and revoke one's own API tokens (users.manage: everyone's)
     # convoys and deconfliction (issue 4)
     CONVOYS_VIEW = "convoys.view"
     CONVOYS_EDIT = "convoys.edit"
@@ -61,7 +62,7 @@ class Role(StrEnum):
 
 # What civilians need to act on: where, which corridors, when they are open.
 _PUBLIC = {Perm.PLACES_VIEW, Perm.CORRIDORS_VIEW, Perm.PAUSES_VIEW}
-_STAFF_READ = _PUBLIC | {Perm.CONTROL_VIEW, Perm.CLAIMS_VIEW, Perm.PARTIES_VIEW, Perm.CONVOYS_VIEW,
+_STAFF_READ = _PUBLIC | {Perm.TOKENS_OWN, Perm.CONTROL_VIEW, Perm.CLAIMS_VIEW, Perm.PARTIES_VIEW, Perm.CONVOYS_VIEW,
                           Perm.NOTIFICATIONS_VIEW, Perm.CROSSINGS_VIEW, Perm.MEDEVAC_VIEW,
                           Perm.SERVICEPOINTS_VIEW, Perm.PLANS_VIEW, Perm.JOBS_VIEW}
 
@@ -99,7 +100,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     # A liaison sees only what concerns their party: the selectors filter by party.
     Role.PARTY_LIAISON: frozenset(
         _PUBLIC
-        | {Perm.PARTIES_VIEW, Perm.PAUSES_RESPOND, Perm.CONTROL_VIEW, Perm.CONVOYS_VIEW, Perm.NOTIFICATIONS_VIEW,
+        | {Perm.TOKENS_OWN, Perm.PARTIES_VIEW, Perm.PAUSES_RESPOND, Perm.CONTROL_VIEW, Perm.CONVOYS_VIEW, Perm.NOTIFICATIONS_VIEW,
            Perm.NOTIFICATIONS_RESPOND}
     ),
     Role.MEDICAL_OFFICER: frozenset(

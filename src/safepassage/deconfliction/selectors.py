@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 
 from safepassage.core.permissions import Role
 from safepassage.core.timeutil import now
@@ -40,11 +40,16 @@ def effective_state(ack: Acknowledgement, notification: Notification, at: dateti
     return ack.state
 
 
+def _acks(notification: Notification) -> list[Acknowledgement]:
+    """The acknowledgements by party name, fetched with their party and author unless already prefetched."""
+    prefetch_related_objects([notification], "acknowledgements__party", "acknowledgements__by")
+    return sorted(notification.acknowledgements.all(), key=lambda a: a.party.short_name)
+
+
 def answers(notification: Notification, principal=None, at: datetime | None = None) -> list[dict]:
     """Each required party's answer; a liaison sees only their own party's line."""
     out = []
-    acks = sorted(notification.acknowledgements.select_related("party", "by"), key=lambda a: a.party.short_name)
-    for ack in acks:
+    for ack in _acks(notification):
         if principal is not None and is_liaison(principal) and ack.party_id != principal.party_id:
             continue
         out.append({"party_id": ack.party_id, "party": ack.party.short_name,
@@ -58,7 +63,7 @@ def missing_parties(notification: Notification | None, at: datetime | None = Non
     if notification is None:
         return []
     return [a.party.short_name
-            for a in sorted(notification.acknowledgements.select_related("party"), key=lambda a: a.party.short_name)
+            for a in _acks(notification)
             if effective_state(a, notification, at) != AckState.ACKNOWLEDGED]
 
 

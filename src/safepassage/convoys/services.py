@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
+from safepassage.audit.actions import Action
 from safepassage.audit.services import record
 from safepassage.convoys import lifecycle, selectors
 from safepassage.convoys.models import (
@@ -560,5 +561,5 @@ def read_driver_names(*, convoy: Convoy, by, purpose: str) -> dict[int, list[str
         return None
     names = {v.pk: v.driver_names for v in convoy.vehicles.all()}
     if names:
-        record(actor=by, action="personal_data.read", obj=convoy, after={"data": "driver_names", "purpose": purpose})
+        record(actor=by, action=Action.PERSONAL_DATA_READ, obj=convoy, after={"data": "driver_names", "purpose": purpose})
     return names

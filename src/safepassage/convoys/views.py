@@ -6,8 +6,7 @@ this view only reads (through the selectors) and never writes.
 
 from __future__ import annotations
 
-from django.http import HttpResponseForbidden
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 
@@ -15,10 +14,10 @@ from safepassage.accounts.models import Organisation, Party
 from safepassage.convoys import lifecycle, selectors
 from safepassage.convoys.models import Category, InspectionResult, Unit
 from safepassage.core.permissions import Perm
-from safepassage.core.principal import principal_for_user
 from safepassage.core.timeutil import now
 from safepassage.corridors.models import Corridor
 from safepassage.places.models import Place, PlaceKind
+from safepassage.web.pages import page_requires
 
 # Moves that have their own form: the first notification (notify) and delivery (the receipt).
 STATUS_BY_FORM = {lifecycle.NOTIFIED, lifecycle.DELIVERED}
@@ -34,12 +33,8 @@ def js_strings() -> dict[str, str]:
 
 
 @ensure_csrf_cookie
-def board_page(request):
-    principal = principal_for_user(request.user)
-    if principal.is_anonymous:
-        return redirect(f"/login/?next={request.path}")
-    if not principal.can(Perm.CONVOYS_VIEW):
-        return HttpResponseForbidden("Your role may not see convoys.")
+@page_requires(Perm.CONVOYS_VIEW)
+def board_page(request, principal):
     at = now()
     liaison = principal.party_id is not None
     perms = {

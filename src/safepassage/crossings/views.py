@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponseForbidden
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from safepassage.core.permissions import Perm
-from safepassage.core.principal import principal_for_user
-from safepassage.corridors.models import Checkpoint
+from safepassage.corridors import selectors as corridor_selectors
 from safepassage.crossings.services import BUCKET_MINUTES
+from safepassage.web.pages import page_requires
 
 REFRESH_SECONDS = 15
 
 
-def _guard(request, perm: Perm):
-    principal = principal_for_user(request.user)
-    if principal.is_anonymous:
-        return principal, redirect(f"/login/?next={request.path}")
-    if not principal.can(perm):
-        return principal, HttpResponseForbidden(f"Your role ({principal.role}) may not open this page.")
-    return principal, None
-
-
 @ensure_csrf_cookie
-def dashboard_page(request):
-    principal, refusal = _guard(request, Perm.CROSSINGS_VIEW)
-    if refusal:
-        return refusal
+@page_requires(Perm.CROSSINGS_VIEW)
+def dashboard_page(request, principal):
     return render(request, "crossings/dashboard.html", {
         "refresh_seconds": REFRESH_SECONDS,
         "can_servicepoints": principal.can(Perm.SERVICEPOINTS_VIEW),
@@ -36,11 +24,9 @@ def dashboard_page(request):
 
 
 @ensure_csrf_cookie
-def count_form_page(request):
-    principal, refusal = _guard(request, Perm.CROSSINGS_SUBMIT)
-    if refusal:
-        return refusal
+@page_requires(Perm.CROSSINGS_SUBMIT)
+def count_form_page(request, principal):
     return render(request, "crossings/count_form.html", {
-        "checkpoints": Checkpoint.objects.select_related("corridor").order_by("corridor__name", "name"),
+        "checkpoints": corridor_selectors.checkpoints().order_by("corridor__name", "name"),
         "buckets": BUCKET_MINUTES,
     })

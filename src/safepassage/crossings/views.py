@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from safepassage.core.permissions import Perm
+from safepassage.core.timeutil import operation_zone_name
 from safepassage.corridors import selectors as corridor_selectors
 from safepassage.crossings.services import BUCKET_MINUTES
 from safepassage.web.pages import page_requires
@@ -17,7 +18,7 @@ REFRESH_SECONDS = 15
 @page_requires(Perm.CROSSINGS_VIEW)
 def dashboard_page(request, principal):
     return render(request, "crossings/dashboard.html", {
-        "refresh_seconds": REFRESH_SECONDS,
+        "refresh_seconds": REFRESH_SECONDS, "tz": operation_zone_name(),
         "can_servicepoints": principal.can(Perm.SERVICEPOINTS_VIEW),
         "can_medevac": principal.can(Perm.MEDEVAC_VIEW),
     })

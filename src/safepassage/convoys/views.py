@@ -17,7 +17,7 @@ from safepassage.core.permissions import Perm
 from safepassage.core.timeutil import now
 from safepassage.corridors.models import Corridor
 from safepassage.places.models import Place, PlaceKind
-from safepassage.web.pages import page_requires
+from safepassage.web.pages import page_requires, script_strings
 
 # Moves that have their own form: the first notification (notify) and delivery (the receipt).
 STATUS_BY_FORM = {lifecycle.NOTIFIED, lifecycle.DELIVERED}
@@ -25,11 +25,9 @@ STATUS_BY_FORM = {lifecycle.NOTIFIED, lifecycle.DELIVERED}
 
 def js_strings() -> dict[str, str]:
     """Strings board.js shows, translated on the server."""
-    return {
-        "saving": _("Saving…"), "saved": _("Saved."), "network": _("The server could not be reached; nothing was "
-                                                                 "changed. Try again."),
-        "remove": _("Remove"), "reasonNeeded": _("Give a reason."),
-    }
+    return script_strings({
+        "saving": _("Saving…"), "saved": _("Saved."), "remove": _("Remove"), "reasonNeeded": _("Give a reason."),
+    })
 
 
 @ensure_csrf_cookie

@@ -6,9 +6,15 @@ import functools
 from urllib.parse import quote
 
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from safepassage.core.permissions import Perm
 from safepassage.core.principal import principal_for_user
+
+
+def script_strings(strings: dict[str, str]) -> dict[str, str]:
+    """A page's translated strings for its script, with those every script shares (read by SP.t)."""
+    return {"network": _("The server could not be reached; nothing was changed. Try again."), **strings}
 
 
 def page_requires(perm: Perm):

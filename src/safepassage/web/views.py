@@ -18,7 +18,7 @@ from safepassage.corridors.models import Group
 from safepassage.incidents import selectors as claim_selectors
 from safepassage.incidents.models import Verification
 from safepassage.incidents.services import set_claim_verification
-from safepassage.web.pages import page_requires
+from safepassage.web.pages import page_requires, script_strings
 
 
 @ensure_csrf_cookie
@@ -37,12 +37,17 @@ def map_page(request):
         "groups": Group.choices,
         "parties": party_selectors.parties() if principal.can(Perm.PAUSES_EDIT) else [],
         "i18n_strings": js_strings(),
+        "page_config": {"canSetStatus": principal.can(Perm.CORRIDORS_SET_STATUS),
+                        "canEditCorridors": principal.can(Perm.CORRIDORS_EDIT),
+                        "canEditPauses": principal.can(Perm.PAUSES_EDIT), "canRespond": principal.can(Perm.PAUSES_RESPOND),
+                        "partyId": principal.party_id, "isLiaison": principal.role == Role.PARTY_LIAISON,
+                        "canViewServicePoints": principal.can(Perm.SERVICEPOINTS_VIEW)},
     })
 
 
 def js_strings() -> dict[str, str]:
     """Strings the map script shows, translated on the server (one catalogue for everything)."""
-    return {
+    return script_strings({
         "open": _("open"), "suspended": _("suspended"), "closed": _("closed"),
         "out": _("out of the besieged area"), "in": _("into the besieged area"), "both": _("both directions"),
         "hours": _("Hours"), "status": _("Status"), "reason": _("Reason"), "since": _("since"),
@@ -80,7 +85,7 @@ def js_strings() -> dict[str, str]:
         "inStock": _("in stock"), "daysLeft": _("days left"), "warnings": _("Warnings"),
         "spLegend": _("Fill: arrivals against capacity. Ring: stock."), "updated": _("Updated"),
         "spRefreshFailed": _("Could not refresh the service points; showing the last figures."),
-    }
+    })
 
 
 @page_requires(Perm.AUDIT_VIEW)

@@ -40,6 +40,8 @@ def with_related(qs: QuerySet[Convoy]) -> QuerySet[Convoy]:
     """Fetch what `convoy_read` and `board` show in a fixed number of queries, whatever the length."""
     return qs.prefetch_related(
         "manifest", "vehicles", "inspections__seals", "inspections__discrepancies",
+        Prefetch("corridor__pauses", to_attr="pause_list"),
+        Prefetch("corridor__status_history", to_attr="history_list"),
         Prefetch("notifications", to_attr="active_notifications",
                  queryset=Notification.objects.filter(state=NotificationState.ACTIVE).prefetch_related(
                      Prefetch("acknowledgements",
@@ -258,7 +260,9 @@ def schedule_problems(*, corridor: Corridor, direction: str, departure: datetime
     if arrival <= departure:
         return None, [FieldError("planned_arrival", "the planned arrival must be after the planned departure")]
     if corridor.status != CorridorStatus.OPEN:
-        last = corridor.status_history.order_by("-at", "-id").first()
+        history = getattr(corridor, "history_list", None)  # prefetched by `with_related`
+        last = (corridor.status_history.order_by("-at", "-id").first() if history is None
+                else max(history, key=lambda h: (h.at, h.pk), default=None))
         since = f" since {last.at.isoformat()} ({last.reason})" if last else ""
         problems.append(FieldError("corridor_id", f"corridor '{corridor.name}' is {corridor.status}{since}"))
     if Group.CARGO not in corridor.eligible_groups:
@@ -278,8 +282,13 @@ def schedule_problems(*, corridor: Corridor, direction: str, departure: datetime
             problems.append(FieldError("planned_arrival", f"arrival at {_fmt(arrival, tz)} is after corridor "
                                                           f"'{corridor.name}' closes at {_fmt(until, tz)} "
                                                           f"(hours {hours})"))
-    candidates = list(Pause.objects.filter(corridors=corridor, starts_at__lt=arrival, ends_at__gt=departure)
-                      .order_by("starts_at", "id"))
+    known = getattr(corridor, "pause_list", None)  # prefetched by `with_related`
+    if known is None:
+        candidates = list(Pause.objects.filter(corridors=corridor, starts_at__lt=arrival, ends_at__gt=departure)
+                          .order_by("starts_at", "id"))
+    else:
+        candidates = sorted((p for p in known if p.starts_at < arrival and p.ends_at > departure),
+                            key=lambda p: (p.starts_at, p.pk))
     fitting = [p for p in candidates if p.status in IN_FORCE and p.starts_at <= departure and p.ends_at >= arrival]
     if fitting:
         return fitting[0], problems
@@ -317,7 +326,7 @@ def clearance_problems(convoy: Convoy, at: datetime | None = None) -> list[Field
         problems.append(FieldError("manifest", "the manifest is empty"))
     if latest_clearing_inspection(convoy) is None:
         problems.append(FieldError("inspection", "no cleared inspection of the current manifest"))
-    n = notice_selectors.current_for_convoy(convoy.pk)
+    n = current_notification(convoy)
     if n is None:
         problems.append(FieldError("notification", "the parties have not been notified"))
     elif not notice_selectors.all_acknowledged(n, at):

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
 
+from safepassage.accounts.models import Organisation
 from safepassage.convoys import lifecycle
 from safepassage.convoys.models import CargoDirection, Convoy, DeliveryReceipt, Inspection, SealState
 from safepassage.core.errors import FieldError, InvalidInput, NotFound
@@ -17,6 +18,7 @@ from safepassage.corridors.models import Corridor, CorridorStatus, Direction, Gr
 from safepassage.deconfliction import selectors as notice_selectors
 from safepassage.deconfliction.models import Acknowledgement, Notification, NotificationState
 from safepassage.pauses.models import Pause, PauseStatus
+from safepassage.places.models import Place, PlaceKind
 
 IN_FORCE = [PauseStatus.AGREED, PauseStatus.ACTIVE]
 
@@ -336,3 +338,12 @@ def clearance_problems(convoy: Convoy, at: datetime | None = None) -> list[Field
                                     departure=convoy.planned_departure, arrival=convoy.planned_arrival)
     problems.extend(FieldError("schedule", p.reason) for p in schedule)
     return problems
+
+
+def plan_form_choices() -> dict:
+    """What the plan-a-convoy form offers: organisations, corridors, sites and areas by name."""
+    return {
+        "organisations": Organisation.objects.order_by("name"), "corridors": Corridor.objects.order_by("name"),
+        "sites": Place.objects.filter(kind=PlaceKind.SITE).order_by("name").only("id", "name"),
+        "areas": Place.objects.filter(kind=PlaceKind.AREA).order_by("name").only("id", "name"),
+    }

@@ -10,13 +10,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 
-from safepassage.accounts.models import Organisation, Party
+from safepassage.accounts import selectors as party_selectors
 from safepassage.convoys import lifecycle, selectors
 from safepassage.convoys.models import Category, InspectionResult, Unit
 from safepassage.core.permissions import Perm
 from safepassage.core.timeutil import now
-from safepassage.corridors.models import Corridor
-from safepassage.places.models import Place, PlaceKind
 from safepassage.web.pages import page_requires, script_strings
 
 # Moves that have their own form: the first notification (notify) and delivery (the receipt).
@@ -53,12 +51,9 @@ def board_page(request, principal):
     if perms["edit"]:
         user_org = getattr(request.user, "organisation_id", None)
         context.update({
-            "organisations": Organisation.objects.order_by("name"), "user_org": user_org,
-            "corridors": Corridor.objects.order_by("name"),
-            "sites": Place.objects.filter(kind=PlaceKind.SITE).order_by("name").only("id", "name"),
-            "areas": Place.objects.filter(kind=PlaceKind.AREA).order_by("name").only("id", "name"),
+            **selectors.plan_form_choices(), "user_org": user_org,
             "categories": Category.choices, "units": Unit.choices,
         })
     if perms["notify"]:
-        context["parties"] = Party.objects.order_by("short_name")
+        context["parties"] = party_selectors.parties()
     return render(request, "convoys/board.html", context)

@@ -66,17 +66,17 @@ def convoy_board(request):
 def create_convoy(request, body: ConvoyCreate):
     """Plan a convoy; refused with the exact reason when the schedule does not fit a pause and the corridor."""
     data = body.dict()
+    ref = selectors.get_or_refuse
     convoy = services.create_convoy(
-        title=data["title"], organisation=selectors.get_or_refuse(Organisation, data["organisation_id"], "organisation_id"),
-        origin=selectors.get_or_refuse(Place, data["origin_id"], "origin_id"),
-        destination=selectors.get_or_refuse(Place, data["destination_id"], "destination_id"),
-        corridor=selectors.get_or_refuse(Corridor, data["corridor_id"], "corridor_id"), route=data["route"],
+        title=data["title"], organisation=ref(Organisation, data["organisation_id"], "organisation_id"),
+        origin=ref(Place, data["origin_id"], "origin_id"),
+        destination=ref(Place, data["destination_id"], "destination_id"),
+        corridor=ref(Corridor, data["corridor_id"], "corridor_id"), route=data["route"],
         direction=data["direction"], planned_departure=data["planned_departure"],
         planned_arrival=data["planned_arrival"], destination_note=data["destination_note"], notes=data["notes"],
         vehicles=data["vehicles"], manifest=data["manifest"], by=request.auth,
-        destination_service_point=selectors.get_or_refuse(ServicePoint, data["destination_service_point_id"],
-                                       "destination_service_point_id")
-        if data["destination_service_point_id"] else None)
+        destination_service_point=ref(ServicePoint, data["destination_service_point_id"],
+                                      "destination_service_point_id"))
     return Status(201, _detail(request, convoy.pk))
 
 

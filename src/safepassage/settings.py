@@ -121,6 +121,8 @@ LANGUAGES = [("en", _("English")), ("ar", _("Arabic")), ("fr", _("French")), ("r
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
+# the operation's local time zone: its days, opening hours and letters (times are stored in UTC)
+OPERATION_TIME_ZONE = os.environ.get("SAFEPASSAGE_TIME_ZONE", "Asia/Damascus")
 USE_TZ = True
 
 STATIC_URL = "/static/"

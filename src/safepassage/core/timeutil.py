@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 
 from safepassage.core.errors import InvalidInput
 
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def operation_zone() -> ZoneInfo:
+    """The operation's local time zone (setting OPERATION_TIME_ZONE, env SAFEPASSAGE_TIME_ZONE)."""
+    return ZoneInfo(settings.OPERATION_TIME_ZONE)
+
+
+def operation_zone_name() -> str:
+    return settings.OPERATION_TIME_ZONE
 
 
 def require_aware(value: datetime, field: str) -> datetime:

@@ -6,6 +6,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from safepassage.core.api import DbId, LocalTime, ShortText, Text
+from safepassage.core.timeutil import operation_zone_name
 
 DirectionT = Literal["out", "in", "both"]
 GroupT = Literal["civilians", "wounded_sick", "leaving_armed_groups_unarmed", "leaving_armed_groups_armed",
@@ -38,7 +39,7 @@ class CorridorCreate(Schema):
     eligible_groups: list[GroupT] = Field(..., min_length=1, max_length=5)
     opens_at: LocalTime
     closes_at: LocalTime
-    timezone: ShortText = "Asia/Damascus"
+    timezone: ShortText = Field(default_factory=operation_zone_name)
     origin_id: DbId | None = None
     destination_id: DbId | None = None
     notes: Text = ""

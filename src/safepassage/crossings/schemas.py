@@ -7,6 +7,7 @@ from uuid import UUID
 from ninja import Field, Schema
 
 from safepassage.core.api import DbId, ShortText, Text
+from safepassage.core.timeutil import operation_zone_name
 
 DirectionT = Literal["out", "in"]
 Count = int  # validated in the service, so a bad count names its field with a clear reason
@@ -109,7 +110,7 @@ class ReviewCreate(Schema):
 
 class SummaryParams(Schema):
     day: date | None = Field(None, description="local calendar day; today when omitted")
-    tz: ShortText = "Asia/Damascus"
+    tz: ShortText = Field(default_factory=operation_zone_name)
 
 
 class GroupTotals(Counts):

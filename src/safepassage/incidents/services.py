@@ -6,6 +6,7 @@ from datetime import date
 
 from django.db import transaction
 
+from safepassage.audit.actions import Action
 from safepassage.audit.services import record
 from safepassage.core.errors import InvalidInput
 from safepassage.core.timeutil import now
@@ -38,7 +39,7 @@ def record_claim(*, summary: str, source_name: str, quote: str = "", speaker: st
         raise InvalidInput("unknown corridor id", field="corridor_ids")
     claim.places.set(places)
     claim.corridors.set(corridors)
-    record(actor=by, action="claim.created", obj=claim,
+    record(actor=by, action=Action.CLAIM_CREATED, obj=claim,
            after={"summary": claim.summary, "source_name": claim.source_name, "published_on": published_on,
                   "verification": claim.verification})
     return claim
@@ -54,6 +55,6 @@ def set_claim_verification(*, claim_id: int, verification: str, note: str, by) -
     before = {"verification": claim.verification}
     claim.verification, claim.verification_note = verification, note.strip()
     claim.save(update_fields=["verification", "verification_note"])
-    record(actor=by, action="claim.verification_changed", obj=claim, before=before,
+    record(actor=by, action=Action.CLAIM_VERIFICATION_CHANGED, obj=claim, before=before,
            after={"verification": verification, "note": note.strip()})
     return claim

@@ -6,6 +6,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 from safepassage.core.api import DbId, ShortText, Text
+from safepassage.core.timeutil import operation_zone_name
 
 KindT = Literal["meal_station", "first_aid", "reception_centre"]
 
@@ -23,7 +24,7 @@ class ServicePointCreate(Schema):
     capacity_per_day: int = Field(..., ge=0, le=10_000_000)
     opens_at: time
     closes_at: time
-    timezone: ShortText = "Asia/Damascus"
+    timezone: ShortText = Field(default_factory=operation_zone_name)
     units_per_person: dict[str, float] = Field(default_factory=dict,
                                                description="stock item -> units one arriving person uses")
     notes: Text = ""

@@ -194,7 +194,7 @@ def test_a_body_over_the_upload_limit_goes_to_django(stacks, actors, checkpoint)
     with override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000):
         by_lane = send(lane, body, token=actors["field_officer"].token)
     assert (lane.answered, framework.calls) == (0, 1)
-    assert by_lane[0] == 400 and not CrossingCount.objects.exists()
+    assert by_lane[0] == 413 and not CrossingCount.objects.exists()
 
 
 def test_other_routes_and_methods_go_to_django(stacks, actors, checkpoint):

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from safepassage.core.api import DbId, ShortText, Text
+from safepassage.core.geometry import Lat, Lon
 
 StatusT = Literal["planned", "notified", "cleared", "departed", "arrived", "delivered", "aborted", "returned"]
 # Quantities are taken as given (number or text) and checked line by line in the service,
@@ -127,8 +128,8 @@ class SealCheckResult(Schema):
 
 
 class PositionCreate(Schema):
-    lon: float = Field(..., ge=-180, le=180)
-    lat: float = Field(..., ge=-90, le=90)
+    lon: Lon
+    lat: Lat
     at: datetime | None = None
     checkpoint_id: DbId | None = None
     note: Text = Field("", max_length=2000)
@@ -152,8 +153,8 @@ class IncidentCreate(Schema):
                   "interference_in_implementation", "mines_ied_uxo", "physical_constraints"]
     description: Text = Field(..., min_length=1, max_length=5000)
     at: datetime
-    lon: float | None = Field(None, ge=-180, le=180)
-    lat: float | None = Field(None, ge=-90, le=90)
+    lon: Lon | None = None
+    lat: Lat | None = None
 
 
 class ConvoyFilters(Schema):

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
+from pydantic import ValidationError
 
 from safepassage.accounts.models import Party
 from safepassage.audit.models import AuditEntry
@@ -15,6 +16,7 @@ from safepassage.core.errors import DomainError
 from safepassage.core.permissions import Perm
 from safepassage.core.principal import principal_for_user
 from safepassage.corridors.models import Group
+from safepassage.incidents.api import VerificationSet
 from safepassage.incidents.models import Claim, Verification
 from safepassage.incidents.services import set_claim_verification
 
@@ -116,9 +118,14 @@ def claim_verify(request, claim_id: int):
     if refusal:
         return refusal
     get_object_or_404(Claim, pk=claim_id)
+    try:  # the JSON API's own schema: the same limits whichever way the verification arrives
+        body = VerificationSet.model_validate({"verification": request.POST.get("verification", ""),
+                                               "note": request.POST.get("note", "")})
+    except ValidationError as exc:
+        return HttpResponseBadRequest("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()),
+                                      content_type="text/plain")
     try:
-        set_claim_verification(claim_id=claim_id, verification=request.POST.get("verification", ""),
-                               note=request.POST.get("note", ""), by=principal)
+        set_claim_verification(claim_id=claim_id, verification=body.verification, note=body.note, by=principal)
     except DomainError as exc:
         return HttpResponseBadRequest(exc.reason)
     return redirect("web:claims")

@@ -8,6 +8,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.views import defaults
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -85,6 +86,13 @@ def not_found(request, exc):
 @api.exception_handler(ObjectDoesNotExist)
 def object_not_found(request, exc):
     return _json(request, 404, "not found")
+
+
+@api.exception_handler(MultiPartParserError)
+def malformed_multipart(request, exc):
+    return _json(request, 400, "the multipart body is malformed (a multipart/form-data Content-Type needs a "
+                               "boundary= parameter naming the separator the parts use)", [
+        {"field": "Content-Type", "reason": "malformed multipart/form-data"}])
 
 
 @api.exception_handler(RequestDataTooBig)

@@ -107,7 +107,12 @@ def test_every_list_documenting_a_bbox_filters_by_it(actors, coordinator, corrid
 
     places.create_place(kind="area", name="Far area", by=SYSTEM, geometry={"type": "Polygon", "coordinates": [
         [[10.1, 10.1], [10.2, 10.1], [10.2, 10.2], [10.1, 10.2], [10.1, 10.1]]]})
-    for path, _perm in _routes_with_query("bbox"):
+    from safepassage.corridors import services as corridors
+
+    corridors.add_checkpoint(corridor=corridor, name="Near CP", lon=37.17, lat=36.25, by=SYSTEM)
+    routes = [path for path, _perm in _routes_with_query("bbox")]
+    assert {"/api/places", "/api/corridors", "/api/checkpoints"} <= set(routes)
+    for path in routes:
         everything = actors["public"].get(path).json()["count"]
         near = actors["public"].get(path, bbox="37.0,36.0,37.3,36.3").json()["count"]
         nowhere = actors["public"].get(path, bbox="-10,-10,-9,-9").json()["count"]
@@ -157,12 +162,12 @@ def test_the_cap_export_survives_control_characters_already_stored(coordinator, 
 # --- a JSON body over the API's limit, a chunked body, a multipart body without a boundary ---
 
 def test_a_multipart_request_without_a_boundary_is_400(actors):
-    r = actors["field_officer"].client.post("/api/crossings/openrosa/submission", data=b"--x\r\n\r\n",
-                                            content_type="multipart/form-data")
-    assert r.status_code == 400, (r.status_code, r.content[:300])
-    r = actors["field_officer"].client.post("/api/crossings/openrosa/submission", data=b"--x\r\n\r\n",
-                                            content_type="multipart/form-data; boundary=")
-    assert r.status_code == 400, (r.status_code, r.content[:300])
+    for content_type in ("multipart/form-data", "multipart/form-data; boundary=" + "a" * 300,
+                         "multipart/form-data; boundary=\xff"):
+        r = actors["field_officer"].client.post("/api/crossings/openrosa/submission", data=b"--x\r\n\r\n",
+                                                content_type=content_type)
+        assert r.status_code == 400, (r.status_code, r.content[:300])
+        assert r.json()["errors"] == [{"field": "Content-Type", "reason": "malformed multipart/form-data"}]
 
 
 def test_a_chunked_body_on_a_json_route_is_411(actors):
@@ -203,3 +208,18 @@ def test_the_html_claim_form_applies_the_json_apis_limits(client, actors):
     assert Claim.objects.get().verification_note == ""
     r = client.post(f"/claims/{claim.pk}/verification", {"verification": "verified", "note": "x" * 4000})
     assert r.status_code == 302 and Claim.objects.get().verification_note == "x" * 4000
+
+
+@pytest.mark.parametrize("patch, field", [
+    ({"opens_at": "08:00+03:00"}, "opens_at"), ({"closes_at": "20:00Z"}, "closes_at"),
+    ({"capacity_per_hour": True}, "capacity_per_hour"), ({"lon": True, "lat": 36.2}, "lon"),
+    ({"units_per_person": {"meal": True}}, "units_per_person.meal"),
+    ({"units_per_person": {"meal": float("nan")}}, "units_per_person.meal"),
+    ({"units_per_person": {"meal\x07": 1}}, "units_per_person.meal\x07.[key]"),
+])
+def test_a_service_point_refuses_offsets_booleans_and_non_finite_numbers(coordinator, area, corridor, patch, field):
+    body = {"name": "Meal station north", "kind": "meal_station", "place_id": area.pk, "corridor_id": corridor.pk,
+            "capacity_per_hour": 100, "capacity_per_day": 1000, "opens_at": "06:00", "closes_at": "20:00",
+            "units_per_person": {"meal": 1}, **patch}
+    r = coordinator.client.post("/api/servicepoints", data=json.dumps(body), content_type="application/json")
+    assert r.status_code == 422 and field in _fields(r), r.content

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 from safepassage.core.errors import InvalidInput
 
@@ -30,3 +33,13 @@ def require_aware(value: datetime, field: str) -> datetime:
 
 
 _OUT_OF_RANGE = f"date is out of the supported range (years {EARLIEST.year} to {LATEST.year - 1})"
+
+
+def _wall_clock(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError("a time of day has no UTC offset (e.g. 08:00): its zone is the `timezone` field")
+    return value
+
+
+# A time of day on the local clock of a named timezone (kept beside it), so never with a UTC offset.
+WallTime = Annotated[time, AfterValidator(_wall_clock)]

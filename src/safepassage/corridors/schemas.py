@@ -120,3 +120,4 @@ class CheckpointRead(CheckpointInline):
 
 class CheckpointFilters(Schema):
     corridor_id: DbId | None = None
+    bbox: ShortText | None = Field(None, description="min_lon,min_lat,max_lon,max_lat")

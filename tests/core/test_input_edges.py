@@ -149,7 +149,7 @@ def test_the_cap_export_survives_control_characters_already_stored(coordinator, 
             "deadline": (start - timedelta(hours=24)).isoformat(), "party_ids": [p.pk for p in parties.values()],
             "description": "Six ambulances"}
     n = coordinator.post("/api/notifications", body).json()
-    Notification.objects.filter(pk=n["id"]).update(title="Evac\x1buation\x00", description="Six\x07 ambulances",
+    Notification.objects.filter(pk=n["id"]).update(title="Evac\x1buation\x01", description="Six\x07 ambulances",
                                                    who="Red\x0cCrescent")
     r = coordinator.get(f"/api/notifications/{n['id']}/cap")
     assert r.status_code == 200, r.content
@@ -223,3 +223,30 @@ def test_a_service_point_refuses_offsets_booleans_and_non_finite_numbers(coordin
             "units_per_person": {"meal": 1}, **patch}
     r = coordinator.client.post("/api/servicepoints", data=json.dumps(body), content_type="application/json")
     assert r.status_code == 422 and field in _fields(r), r.content
+
+
+def test_a_geojson_import_applies_the_json_apis_validation():
+    from safepassage.core.errors import InvalidInput
+    from safepassage.places import services
+    from safepassage.places.models import Place
+    from tests.conftest import SYSTEM
+
+    def feature(name, pcode="SY02", ring=None):
+        ring = ring or [[37.1, 36.1], [37.11, 36.1], [37.11, 36.11], [37.1, 36.1]]
+        return {"type": "Feature", "properties": {"NAME": name, "PCODE": pcode},
+                "geometry": {"type": "Polygon", "coordinates": [ring]}}
+
+    mapping = services.FieldMapping(name_field="NAME", pcode_field="PCODE")
+    bad = [feature("Bell\x07"), feature("n" * 201), feature("Long code", pcode="P" * 31),
+           feature("Open ring", ring=[[37.1, 36.1], [37.11, 36.1], [37.11, 36.11]])]
+    with pytest.raises(InvalidInput) as refused:
+        services.import_places(features=[feature("Fine"), *bad], mapping=mapping, source="s", by=SYSTEM)
+    fields = {e.field for e in refused.value.errors}
+    assert fields == {"features[1].properties.NAME", "features[2].properties.NAME", "features[3].properties.PCODE",
+                      "features[4].geometry"}, refused.value.errors
+    assert not Place.objects.exists()
+
+
+def test_a_pcode_longer_than_the_database_keeps_is_refused_by_the_api(coordinator):
+    r = coordinator.post("/api/places", {"kind": "area", "name": "Area", "pcode": "P" * 31, "geometry": SQUARE})
+    assert r.status_code == 422 and "pcode" in _fields(r), r.content

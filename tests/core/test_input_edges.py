@@ -250,3 +250,37 @@ def test_a_geojson_import_applies_the_json_apis_validation():
 def test_a_pcode_longer_than_the_database_keeps_is_refused_by_the_api(coordinator):
     r = coordinator.post("/api/places", {"kind": "area", "name": "Area", "pcode": "P" * 31, "geometry": SQUARE})
     assert r.status_code == 422 and "pcode" in _fields(r), r.content
+
+
+def test_texts_kept_in_short_columns_are_limited_to_what_the_column_keeps():
+    """PostgreSQL refuses a text longer than its column (a 500): the schema refuses it first, with a 422."""
+    from pydantic import ValidationError
+
+    from safepassage.convoys.models import Discrepancy, Seal, Vehicle
+    from safepassage.convoys.schemas import DiscrepancyIn, InspectionCreate, SealFound, VehicleIn
+    from safepassage.incidents.api import ClaimCreate
+    from safepassage.incidents.models import Claim
+    from safepassage.places.models import Place
+    from safepassage.places.schemas import PlaceCreate, PlaceUpdate
+    from safepassage.servicepoints.models import StockEntry
+    from safepassage.servicepoints.schemas import StockCreate
+
+    valid = {VehicleIn: {"plate": "A", "vehicle_type": "truck"}, DiscrepancyIn: {"item": "i", "expected": "e",
+             "found": "f"}, SealFound: {"number": "1", "intact": True},
+             ClaimCreate: {"summary": "s", "source_name": "n"}, PlaceCreate: {"kind": "area", "name": "n",
+             "geometry": {}}, PlaceUpdate: {"version": 1}, StockCreate: {"item": "meal", "kind": "received",
+             "quantity": 1, "reason": "delivery"}}
+    cases = [(VehicleIn, "plate", Vehicle, "plate"), (VehicleIn, "vehicle_type", Vehicle, "vehicle_type"),
+             (DiscrepancyIn, "expected", Discrepancy, "expected"), (DiscrepancyIn, "found", Discrepancy, "found"),
+             (SealFound, "number", Seal, "number"), (ClaimCreate, "category", Claim, "category"),
+             (PlaceCreate, "pcode", Place, "pcode"), (PlaceCreate, "site_type", Place, "site_type"),
+             (PlaceUpdate, "pcode", Place, "pcode"), (PlaceUpdate, "site_type", Place, "site_type"),
+             (StockCreate, "item", StockEntry, "item")]
+    for schema, field, model, column in cases:
+        keeps = model._meta.get_field(column).max_length
+        schema.model_validate({**valid[schema], field: "x" * keeps})
+        with pytest.raises(ValidationError):
+            schema.model_validate({**valid[schema], field: "x" * (keeps + 1)})
+    with pytest.raises(ValidationError):
+        InspectionCreate.model_validate({"result": "cleared", "no_weapons_attested": True,
+                                         "seals": ["x" * (Seal._meta.get_field("number").max_length + 1)]})

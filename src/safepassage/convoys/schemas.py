@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
@@ -23,9 +23,13 @@ class ManifestLineIn(Schema):
     weight_kg: Amount = Field(..., description="gross weight of the line in kilograms")
 
 
+# Texts kept in shorter columns than ShortText's 200 characters are limited to what the column keeps.
+SealNumber = Annotated[Text, Field(max_length=60)]
+
+
 class VehicleIn(Schema):
-    plate: ShortText
-    vehicle_type: ShortText
+    plate: Text = Field(..., max_length=30)
+    vehicle_type: Text = Field(..., max_length=60)
     markings: ShortText = ""
     driver_names: list[ShortText] = Field(default_factory=list, max_length=10,
                                           description="restricted personal data")
@@ -89,8 +93,8 @@ class StatusSet(Schema):
 
 class DiscrepancyIn(Schema):
     item: ShortText
-    expected: ShortText
-    found: ShortText
+    expected: Text = Field(..., max_length=100)
+    found: Text = Field(..., max_length=100)
 
 
 class InspectionCreate(Schema):
@@ -98,7 +102,7 @@ class InspectionCreate(Schema):
     no_weapons_attested: bool = Field(..., description="no weapons, ammunition or military equipment were found")
     items_checked: list[int] = Field(default_factory=list, max_length=500,
                                      description="manifest line numbers checked")
-    seals: list[ShortText] = Field(default_factory=list, max_length=200)
+    seals: list[SealNumber] = Field(default_factory=list, max_length=200)
     discrepancies: list[DiscrepancyIn] = Field(default_factory=list, max_length=500)
     remarks: Text = Field("", max_length=5000)
     at: datetime | None = None
@@ -107,7 +111,7 @@ class InspectionCreate(Schema):
 
 
 class SealFound(Schema):
-    number: ShortText
+    number: SealNumber
     intact: bool
 
 

@@ -25,7 +25,7 @@ class ClaimCreate(Schema):
     source_url: Text = Field("", max_length=500)
     published_on: date | None = None
     published_note: ShortText = ""
-    category: ShortText = ""
+    category: Text = Field("", max_length=60)
     place_ids: list[DbId] = Field(default_factory=list, max_length=200)
     corridor_ids: list[DbId] = Field(default_factory=list, max_length=200)
 

@@ -81,9 +81,9 @@ class ServicePointFilters(Schema):
 
 
 class StockCreate(Schema):
-    item: ShortText = Field(..., description="a short code such as meal, water_litre, first_aid_kit")
+    item: Text = Field(..., max_length=40, description="a short code such as meal, water_litre, first_aid_kit")
     kind: Literal["received", "issued", "adjusted"]
-    quantity: int = Field(..., description="positive for received and issued; signed for adjusted")
+    quantity: StrictInt = Field(..., description="positive for received and issued; signed for adjusted")
     reason: Text = Field(..., max_length=2000)
     at: datetime | None = None
 

@@ -125,6 +125,19 @@ def test_wrong_host_is_a_plain_400_without_settings():
     assert r.status_code == 400 and r.json()["detail"] == "bad request"
 
 
+@pytest.mark.django_db
+def test_a_route_that_fails_answers_json_500_without_internals(monkeypatch):
+    from safepassage.corridors import selectors
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("secret internals /srv/safepassage")
+
+    monkeypatch.setattr(selectors, "corridors", boom)
+    r = Client(raise_request_exception=False).get("/api/corridors")
+    assert r.status_code == 500 and r["Content-Type"] == "application/json"
+    assert r.json() == {"detail": "server error", "errors": []}
+
+
 def test_a_failing_page_or_api_route_answers_a_plain_500():
     from django.test import RequestFactory
 

@@ -12,3 +12,8 @@ urlpatterns = [
     path("", include("safepassage.jobs.urls")),
     path("", include("safepassage.web.urls")),
 ]
+
+handler400 = "safepassage.api.bad_request"
+handler403 = "safepassage.api.permission_denied"
+handler404 = "safepassage.api.page_not_found"
+handler500 = "safepassage.api.server_error"

@@ -77,7 +77,8 @@ def set_status(request, body: CorridorStatusSet, corridor_id: DbId = Path(...)):
 
 @op(router.get, "/checkpoints", perm=Perm.CORRIDORS_VIEW, response=Page(CheckpointRead))
 def list_checkpoints(request, filters: CheckpointFilters = Query(...), paging: PageParams = Query(...)):
-    return page(selectors.checkpoints(corridor_id=filters.corridor_id), paging, selectors.checkpoint_read)
+    bbox = parse_bbox(filters.bbox) if filters.bbox else None
+    return page(selectors.checkpoints(corridor_id=filters.corridor_id, bbox=bbox), paging, selectors.checkpoint_read)
 
 
 @op(router.post, "/checkpoints", perm=Perm.CORRIDORS_EDIT, response={201: CheckpointRead})

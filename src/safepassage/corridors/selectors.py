@@ -23,10 +23,13 @@ def corridors(*, status: str | None = None, bbox=None) -> QuerySet[Corridor]:
     return qs.order_by("name", "id")
 
 
-def checkpoints(*, corridor_id: int | None = None) -> QuerySet[Checkpoint]:
+def checkpoints(*, corridor_id: int | None = None, bbox=None) -> QuerySet[Checkpoint]:
     qs = Checkpoint.objects.select_related("corridor")
     if corridor_id:
         qs = qs.filter(corridor_id=corridor_id)
+    if bbox:
+        min_lon, min_lat, max_lon, max_lat = bbox
+        qs = qs.filter(lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat)
     return qs.order_by("corridor_id", "name", "id")
 
 

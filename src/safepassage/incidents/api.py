@@ -1,58 +1,13 @@
 """Claims: statements with their source and verification status."""
 
+from ninja import Path, Query, Router, Status
 
-from datetime import date
-from typing import Literal
-
-from ninja import Field, Path, Query, Router, Schema, Status
-
-from safepassage.core.api import DbId, Page, PageParams, ShortText, Text, op, page
+from safepassage.core.api import DbId, Page, PageParams, op, page
 from safepassage.core.permissions import Perm
 from safepassage.incidents import selectors, services
-from safepassage.incidents.models import Verification
+from safepassage.incidents.schemas import ClaimCreate, ClaimFilters, ClaimRead, VerificationSet
 
 router = Router(tags=["claims"])
-
-VerificationT = Literal[tuple(Verification.values)]  # type: ignore[valid-type]
-
-
-class ClaimCreate(Schema):
-    summary: Text = Field(..., min_length=1, max_length=4000)
-    quote: Text = Field("", max_length=20000)
-    source_name: ShortText
-    speaker: ShortText = ""
-    source_url: Text = Field("", max_length=500)
-    published_on: date | None = None
-    published_note: ShortText = ""
-    category: ShortText = ""
-    place_ids: list[DbId] = Field(default_factory=list, max_length=200)
-    corridor_ids: list[DbId] = Field(default_factory=list, max_length=200)
-
-
-class ClaimRead(Schema):
-    id: int
-    summary: str
-    quote: str
-    source_name: str
-    speaker: str
-    source_url: str
-    published_on: date | None
-    published_note: str
-    category: str
-    verification: str
-    verification_note: str
-    place_ids: list[int]
-    corridor_ids: list[int]
-
-
-class ClaimFilters(Schema):
-    verification: VerificationT | None = None
-    corridor_id: DbId | None = None
-
-
-class VerificationSet(Schema):
-    verification: VerificationT
-    note: Text = Field(..., min_length=1, max_length=4000)
 
 
 @op(router.get, "/claims", perm=Perm.CLAIMS_VIEW, response=Page(ClaimRead))

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
+from pydantic import ValidationError
 
 from safepassage.accounts import selectors as party_selectors
 from safepassage.audit import selectors as audit_selectors
@@ -17,6 +18,7 @@ from safepassage.core.principal import principal_for_user
 from safepassage.corridors.models import Group
 from safepassage.incidents import selectors as claim_selectors
 from safepassage.incidents.models import Verification
+from safepassage.incidents.schemas import VerificationSet
 from safepassage.incidents.services import set_claim_verification
 from safepassage.web.pages import page_requires, script_strings
 
@@ -110,9 +112,14 @@ def claims_page(request, principal):
 @page_requires(Perm.CLAIMS_VERIFY)
 def claim_verify(request, principal, claim_id: int):
     claim_selectors.claim_or_404(claim_id)
+    try:  # the JSON API's own schema: the same limits whichever way the verification arrives
+        body = VerificationSet.model_validate({"verification": request.POST.get("verification", ""),
+                                               "note": request.POST.get("note", "")})
+    except ValidationError as exc:
+        return HttpResponseBadRequest("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()),
+                                      content_type="text/plain")
     try:
-        set_claim_verification(claim_id=claim_id, verification=request.POST.get("verification", ""),
-                               note=request.POST.get("note", ""), by=principal)
+        set_claim_verification(claim_id=claim_id, verification=body.verification, note=body.note, by=principal)
     except DomainError as exc:
         return HttpResponseBadRequest(exc.reason)
     return redirect("web:claims")

@@ -73,6 +73,7 @@ def object_not_found(request, exc):
 
 def _register_routers() -> None:
     from safepassage.accounts.api import router as accounts
+    from safepassage.agreements.api import router as agreements
     from safepassage.audit.api import router as audit
     from safepassage.convoys.api import router as convoys
     from safepassage.corridors.api import router as corridors
@@ -86,7 +87,7 @@ def _register_routers() -> None:
     from safepassage.web.api import router as web
 
     for router in (accounts, places, corridors, pauses, incidents, audit, web, deconfliction, convoys, crossings,
-                   servicepoints, plans):
+                   servicepoints, plans, agreements):
         api.add_router("/", router)
 
 

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "safepassage.crossings",
     "safepassage.servicepoints",
     "safepassage.plans",
+    "safepassage.agreements",
     "safepassage.web",
 ]
 

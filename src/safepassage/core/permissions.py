@@ -43,6 +43,9 @@ class Perm(StrEnum):
     # planning (issue 3)
     PLANS_VIEW = "plans.view"
     PLANS_RUN = "plans.run"
+    # local agreements registry (issue 19): agreements are public records
+    AGREEMENTS_VIEW = "agreements.view"
+    AGREEMENTS_EDIT = "agreements.edit"
 
 
 class Role(StrEnum):
@@ -58,7 +61,7 @@ class Role(StrEnum):
 
 
 # What civilians need to act on: where, which corridors, when they are open.
-_PUBLIC = {Perm.PLACES_VIEW, Perm.CORRIDORS_VIEW, Perm.PAUSES_VIEW}
+_PUBLIC = {Perm.PLACES_VIEW, Perm.CORRIDORS_VIEW, Perm.PAUSES_VIEW, Perm.AGREEMENTS_VIEW}
 _STAFF_READ = _PUBLIC | {Perm.CONTROL_VIEW, Perm.CLAIMS_VIEW, Perm.PARTIES_VIEW, Perm.CONVOYS_VIEW,
                           Perm.NOTIFICATIONS_VIEW, Perm.CROSSINGS_VIEW, Perm.MEDEVAC_VIEW,
                           Perm.SERVICEPOINTS_VIEW, Perm.PLANS_VIEW}
@@ -83,6 +86,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.SERVICEPOINTS_EDIT,
             Perm.STOCK_EDIT,
             Perm.PLANS_RUN,
+            Perm.AGREEMENTS_EDIT,
         }
     ),
     Role.FIELD_OFFICER: frozenset(

@@ -67,14 +67,18 @@ class CommunityImportReport:
 
 
 def read_community_file(path: str | Path) -> list[dict]:
-    """Records from a CSV (name, pcode, lon, lat, population[, population_date]) or a GeoJSON FeatureCollection."""
+    """Records from a CSV (name, pcode, lon, lat, population[, population_date, id]) or a GeoJSON FeatureCollection.
+
+    The key that finds a community again on re-import is `id` when given, else the P-code, else the name.
+    """
     path = Path(path)
     if path.suffix.lower() in (".geojson", ".json"):
         features = places.read_feature_collection(path)
         out = []
         for i, f in enumerate(features):
             props = (f.get("properties") or {}) if isinstance(f, dict) else {}
-            out.append({"where": f"features[{i}]", "name": props.get("name"), "pcode": props.get("pcode"),
+            out.append({"where": f"features[{i}]", "id": props.get("id"), "name": props.get("name"),
+                        "pcode": props.get("pcode"),
                         "geometry": f.get("geometry") if isinstance(f, dict) else None,
                         "population": props.get("population"), "population_date": props.get("population_date")})
         return out
@@ -99,7 +103,7 @@ def read_community_file(path: str | Path) -> list[dict]:
             geometry = {"type": "Point", "coordinates": [float(row.get("lon") or ""), float(row.get("lat") or "")]}
         except ValueError:
             geometry = {"invalid": "lon and lat must be numbers"}
-        out.append({"where": f"rows[{i}]", "name": row.get("name"), "pcode": row.get("pcode"), "geometry": geometry,
+        out.append({"where": f"rows[{i}]", "id": row.get("id"), "name": row.get("name"), "pcode": row.get("pcode"), "geometry": geometry,
                     "population": row.get("population"), "population_date": row.get("population_date")})
     return out
 
@@ -141,7 +145,7 @@ def _parse_record(rec: dict) -> tuple[dict | None, list[FieldError]]:
     if errors:
         return None, errors
     pcode = _clean(rec.get("pcode"))
-    return {"name": name, "pcode": pcode, "key": pcode or name, "geometry": geometry,
+    return {"name": name, "pcode": pcode, "key": _clean(rec.get("id")) or pcode or name, "geometry": geometry,
             "population": population, "population_as_of": as_of}, []
 
 
@@ -156,7 +160,8 @@ def import_communities(*, records: list[dict], source: str, by) -> CommunityImpo
         if row is None:
             continue
         if row["key"] in seen:
-            errors.append(FieldError(rec["where"], f"duplicate P-code or name {row['key']!r} (also {seen[row['key']]})"))
+            errors.append(FieldError(rec["where"], f"duplicate id, P-code or name {row['key']!r} "
+                                     f"(also {seen[row['key']]})"))
             continue
         seen[row["key"]] = rec["where"]
         rows.append(row)

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from safepassage.accounts import services as accounts
 from safepassage.accounts.models import Organisation, Party, User
+from safepassage.agreements.demo import load_agreements_demo
 from safepassage.core.permissions import Role
 from safepassage.core.principal import Principal
 from safepassage.corridors import services as corridors
@@ -159,6 +160,7 @@ def load_scenario(s: dict, log=print) -> dict[str, Party]:
 def load_demo(log=print) -> dict[str, str]:
     """Places, parties, accounts, control, corridors, pauses and claims of the illustrative scenario."""
     load_places(log)
-    load_scenario(scenario(), log)
+    parties = load_scenario(scenario(), log)
+    load_agreements_demo(parties, SYSTEM, log)
     return {line.split(":")[0]: line.split(":", 1)[1].strip()
             for line in _credentials_file().read_text().splitlines() if ":" in line and not line.startswith("#")}

@@ -9,5 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("convoys/", include("safepassage.convoys.urls")),
     path("", include("safepassage.crossings.urls")),
+    path("", include("safepassage.agreements.urls")),
     path("", include("safepassage.web.urls")),
 ]

@@ -130,3 +130,26 @@ def test_claims_are_shown_beside_the_recorded_figure_at_their_date(make_communit
         == (783, 2, 781)
     assert (rows["signed_last_24h"].recorded, rows["signed_last_24h"].difference) == (3, 5)
     assert counts(T0 + timedelta(days=1))[0] == 3  # the registry's own count never includes the claim
+
+
+def test_in_force_matches_the_latest_change_definition_after_out_of_order_reports(make_community, sign):
+    import random
+
+    rnd = random.Random(7)
+    agreements = [sign(make_community(), T0 + timedelta(hours=i)) for i in range(6)]
+    for _ in range(30):
+        a = rnd.choice(agreements)
+        try:
+            services.set_agreement_status(agreement_id=a.pk, status=rnd.choice(["in_force", "suspended", "breached"]),
+                                          valid_from=T0 + timedelta(hours=rnd.randrange(6, 200)), source="s",
+                                          by=SYSTEM)
+        except StateConflict:
+            pass  # same status as the one before it, or the same instant: refused, as it should be
+    for hours in range(0, 210, 3):
+        at = T0 + timedelta(hours=hours)
+        expected = set()
+        for a in agreements:
+            history = [h for h in AgreementStatusChange.objects.filter(agreement=a) if h.valid_from <= at]
+            if history and max(history, key=lambda h: h.valid_from).status == "in_force":
+                expected.add(a.community_id)
+        assert selectors.tally(at).in_force == len(expected), at

@@ -88,6 +88,9 @@ class AgreementStatusChange(models.Model):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="status_history")
     status = models.CharField(max_length=12, choices=AgreementStatus.choices)
     valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField(null=True, blank=True, editable=False,
+                                       help_text="the next change's valid_from (empty for the latest); kept by the "
+                                                 "services so that the status at a moment is one range look-up")
     source = models.CharField(max_length=300)
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
@@ -96,7 +99,8 @@ class AgreementStatusChange(models.Model):
     class Meta:
         ordering = ["agreement_id", "valid_from", "id"]
         constraints = [models.UniqueConstraint(fields=["agreement", "valid_from"], name="agreement_status_instant")]
-        indexes = [models.Index(fields=["agreement", "valid_from", "status"], name="agreement_status_from")]
+        indexes = [models.Index(fields=["status", "valid_from", "valid_until", "agreement"],
+                                name="agreement_status_span")]
 
 
 class TallyMetric(models.TextChoices):

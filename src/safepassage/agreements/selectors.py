@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Min, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from safepassage.agreements.models import (
     Agreement,
@@ -32,12 +32,6 @@ def communities() -> QuerySet[Community]:
     return Community.objects.select_related("place").order_by("place__name", "id")
 
 
-def status_at_subquery(at: datetime) -> Subquery:
-    """The latest status of the outer agreement recorded as valid from `at` or earlier."""
-    latest = AgreementStatusChange.objects.filter(agreement=OuterRef("pk"), valid_from__lte=at)
-    return Subquery(latest.order_by("-valid_from", "-id").values("status")[:1])
-
-
 @dataclass(frozen=True)
 class Tally:
     at: datetime
@@ -50,13 +44,19 @@ class Tally:
 
 
 def tally(at: datetime) -> Tally:
-    """Distinct communities: signed by `at`; first signed in (at - 24 h, at]; with an agreement in force at `at`."""
+    """Distinct communities: signed by `at`; first signed in (at - 24 h, at]; with an agreement in force at `at`.
+
+    A status holds from its change's `valid_from` until the next change's (`valid_until`), so the statuses in
+    effect at `at` are one indexed range look-up rather than a search for each agreement's latest change.
+    """
+    communities = Count("community_id", distinct=True)
     signed = Agreement.objects.filter(signed_at__lte=at)
-    signed_total = signed.values("community_id").distinct().count()
-    signed_last_24h = (signed.values("community_id").annotate(first=Min("signed_at"))
-                       .filter(first__gt=at - DAY).count())
-    in_force = (signed.annotate(status_then=status_at_subquery(at)).filter(status_then=AgreementStatus.IN_FORCE)
-                .values("community_id").distinct().count())
+    signed_total = signed.aggregate(n=communities)["n"]
+    signed_before = Agreement.objects.filter(community_id=OuterRef("community_id"), signed_at__lte=at - DAY)
+    signed_last_24h = signed.filter(signed_at__gt=at - DAY).exclude(Exists(signed_before)).aggregate(n=communities)["n"]
+    in_force = (AgreementStatusChange.objects.filter(status=AgreementStatus.IN_FORCE, valid_from__lte=at)
+                .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at))
+                .aggregate(n=Count("agreement__community_id", distinct=True))["n"])
     return Tally(at, signed_total, signed_last_24h, in_force)
 
 

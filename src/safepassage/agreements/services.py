@@ -293,9 +293,13 @@ def set_agreement_status(*, agreement_id: int, status: str, valid_from: datetime
     if previous is not None and previous.status == status:
         raise StateConflict(f"the agreement is already {status} at that moment (since "
                             f"{previous.valid_from.isoformat()})", field="status")
+    following = history.filter(valid_from__gt=valid_from).order_by("valid_from", "id").first()
     change = AgreementStatusChange.objects.create(agreement=agreement, status=status, valid_from=valid_from,
+                                                  valid_until=following.valid_from if following else None,
                                                   source=source, note=note, recorded_by=getattr(by, "user", by),
                                                   recorded_at=now())
+    if previous is not None:  # the previous status now holds until this change
+        history.filter(pk=previous.pk).update(valid_until=valid_from)
     agreement.version += 1
     agreement.save(update_fields=["version", "updated_at"])
     record(actor=by, action="agreement.status_changed", obj=agreement,

@@ -105,3 +105,13 @@ def test_cli_import_communities(tmp_path):
     bad.write_text(CSV + "Broken,SY9,36,33,many,\n")
     failed = run("import", "communities", str(bad))
     assert failed.returncode == 2 and "rows[2].population" in failed.stderr and "nothing imported" in failed.stderr
+
+
+def test_source_is_required_and_short(tmp_path):
+    path = tmp_path / "c.csv"
+    path.write_text(CSV)
+    with pytest.raises(InvalidInput, match="source"):
+        _import(path, source=" ")
+    with pytest.raises(InvalidInput, match="too long"):
+        _import(path, source="x" * 65)
+    assert Community.objects.count() == 0

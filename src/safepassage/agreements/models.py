@@ -46,7 +46,12 @@ class PartyRole(models.TextChoices):
 
 
 class Agreement(Versioned):
-    """A community's local agreement; its status is read from its dated history, never stored here."""
+    """A community's local agreement; its status is read from its dated history, never stored here.
+
+    `terms` holds the text. Signed documents attach as evidence files of the incidents app's storage
+    (with their SHA-256) through a many-to-many field added here once that storage exists; the API's
+    `AgreementRead` then gains the list, and nothing else changes.
+    """
 
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="agreements")
     name = models.CharField(max_length=300)

@@ -46,10 +46,22 @@ def parse_moment(value: datetime | date | str, field: str) -> datetime:
         except ValueError as exc:
             raise InvalidInput("expected a date (YYYY-MM-DD) or a date and time with its zone", field=field) from exc
     if isinstance(value, datetime):
-        return require_aware(value, field)
-    if isinstance(value, date):
-        return datetime.combine(value, time(0), ZoneInfo(OPERATION_TIME_ZONE)).astimezone(ZoneInfo("UTC"))
-    raise InvalidInput("expected a date or a date and time", field=field)
+        moment = require_aware(value, field)
+    elif isinstance(value, date):
+        try:
+            moment = datetime.combine(value, time(0), ZoneInfo(OPERATION_TIME_ZONE)).astimezone(ZoneInfo("UTC"))
+        except OverflowError as exc:
+            raise InvalidInput("date is out of the supported range", field=field) from exc
+    else:
+        raise InvalidInput("expected a date or a date and time", field=field)
+    return check_range(moment, field)
+
+
+def check_range(moment: datetime, field: str) -> datetime:
+    """Refuse moments so far out that a day before or after them cannot be represented."""
+    if not 1900 <= moment.year <= 9000:
+        raise InvalidInput("date is out of the supported range (years 1900-9000)", field=field)
+    return moment
 
 
 # --- communities -----------------------------------------------------------------------------------
@@ -153,6 +165,8 @@ def import_communities(*, records: list[dict], source: str, by) -> CommunityImpo
     """Validate every record first (naming each bad one), then upsert places and figures at once; idempotent."""
     if not source.strip():
         raise InvalidInput("name the source of the figures", field="source")
+    if len(source.strip()) > 64:  # the audit log names an import by its source, in at most 64 characters
+        raise InvalidInput("the source name is too long (at most 64 characters)", field="source")
     rows, errors, seen = [], [], {}
     for rec in records:
         row, errs = _parse_record(rec)

@@ -27,7 +27,7 @@ def test_demo_registers_geonames_communities_and_illustrative_agreements_once(pa
                for a in agreements)
     changes = AgreementStatusChange.objects.count()
     t = selectors.tally(datetime(2016, 10, 20, 12, 0, tzinfo=UTC))
-    assert 0 < t.in_force <= t.signed_total < 60
+    assert 0 < t.in_force <= t.signed_total < 60 and t.signed_last_24h >= 3  # the demo day has news
     load_agreements_demo(parties, SYSTEM, log=lambda m: None)
     assert (Community.objects.count(), Agreement.objects.count(), AgreementStatusChange.objects.count(),
             ClaimedTally.objects.count()) == (308, 60, changes, 2)

@@ -29,8 +29,10 @@ def test_public_page_shows_tally_at_the_moment_beside_claims(registry):
     assert 'data-testid="in-force">1<' in html
     assert "<td>783</td><td>1</td>" in html.replace("\n", "").replace("  ", "")  # claimed beside recorded
     assert "Qudsaya settlement" in html and "2016-10-13 00:00" in html  # signed at 00:00 Damascus time
+    assert "Population: 1000 (test census)" in html.replace("\n", " ").replace("         ", " ")
     earlier = Client().get("/agreements/", {"at": "2016-10-13T12:00"}).content.decode()
     assert 'data-testid="signed-total">1<' in earlier and "No claimed figures up to this moment." in earlier
+    assert "Al-Hamah truce" not in earlier  # the registry as it stood: later agreements are not listed
 
 
 def test_page_in_arabic_and_bad_moment(registry):

@@ -47,8 +47,12 @@ def _agreements(parties: dict, by) -> None:
         name = f"{community.place.name} local agreement (illustrative)"
         if Agreement.objects.filter(name=name).exists():
             continue
-        signed_at = START + timedelta(days=i, hours=rng.randrange(0, 12)) if i < 45 else \
-            START + timedelta(days=rng.randrange(30, 61), hours=rng.randrange(0, 12))
+        if i < 45:  # one a day from 1 September
+            signed_at = START + timedelta(days=i, hours=rng.randrange(0, 12))
+        elif i < 50:  # a few in the 24 hours before the morning of the demo day, 20 October
+            signed_at = START + timedelta(days=48, hours=rng.randrange(2, 24))
+        else:
+            signed_at = START + timedelta(days=rng.randrange(30, 61), hours=rng.randrange(0, 12))
         agreement = services.create_agreement(
             community=community, name=name, kind=kinds[i % len(kinds)], signed_at=signed_at,
             source=ILLUSTRATIVE_SOURCE, notes=ILLUSTRATIVE,

@@ -53,14 +53,14 @@ def agreements_page(request):
                                                                         else "in_force_metric", c.claim.metric),
                "claimed": c.claim.claimed, "as_of": c.claim.as_of, "source": c.claim.source, "quote": c.claim.quote,
                "recorded": c.recorded, "difference": c.difference} for c in selectors.claims_beside(at)]
-    page = Paginator(selectors.agreements(), 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.agreements().filter(signed_at__lte=at), 50).get_page(request.GET.get("page"))
     rows = []
     for a in page:
         history = sorted(a.status_history.all(), key=lambda h: (h.valid_from, h.id))
         current = [h.status for h in history if h.valid_from <= at]
         rows.append({
-            "agreement": a, "place": a.community.place, "kind": labels.get(a.kind, a.kind),
-            "status": labels.get(current[-1]) if current else None,
+            "agreement": a, "community": a.community, "place": a.community.place, "kind": labels.get(a.kind, a.kind),
+            "status": labels.get(current[-1]) if current else None, "code": current[-1] if current else "",
             "parties": [(r.party.short_name, labels.get(r.role, r.role)) for r in a.party_roles.all()],
             "history": [{"status": labels.get(h.status, h.status), "code": h.status, "from": h.valid_from,
                          "source": h.source, "note": h.note} for h in history],

@@ -118,6 +118,7 @@ api.add_decorator(body_limit, mode="view")
 def _register_routers() -> None:
     from safepassage.accounts.api import router as accounts
     from safepassage.accounts.api import tokens_router
+    from safepassage.agreements.api import router as agreements
     from safepassage.audit.api import router as audit
     from safepassage.convoys.api import router as convoys
     from safepassage.corridors.api import router as corridors
@@ -133,7 +134,7 @@ def _register_routers() -> None:
 
     # The tokens router last: the authorisation matrix revokes token 1, the admin's, only after the other routes.
     for router in (accounts, places, corridors, pauses, incidents, audit, web, deconfliction, convoys, crossings,
-                   servicepoints, plans, jobs, tokens_router):
+                   servicepoints, plans, jobs, agreements, tokens_router):
         api.add_router("/", router)
 
 

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "safepassage.crossings",
     "safepassage.servicepoints",
     "safepassage.plans",
+    "safepassage.agreements",
     "safepassage.web",
     # Sign-in controls (see "Sign-in controls" below): second factors and login throttling.
     "django_otp",

@@ -10,6 +10,7 @@ urlpatterns = [
     path("convoys/", include("safepassage.convoys.urls")),
     path("", include("safepassage.crossings.urls")),
     path("", include("safepassage.jobs.urls")),
+    path("", include("safepassage.agreements.urls")),
     path("", include("safepassage.web.urls")),
 ]
 

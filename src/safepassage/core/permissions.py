@@ -46,6 +46,9 @@ class Perm(StrEnum):
     PLANS_VIEW = "plans.view"
     PLANS_RUN = "plans.run"
     JOBS_VIEW = "jobs.view"  # background jobs: progress, result, why one failed
+    # local agreements registry (issue 19): agreements are public records
+    AGREEMENTS_VIEW = "agreements.view"
+    AGREEMENTS_EDIT = "agreements.edit"
 
 
 class Role(StrEnum):
@@ -61,7 +64,7 @@ class Role(StrEnum):
 
 
 # What civilians need to act on: where, which corridors, when they are open.
-_PUBLIC = {Perm.PLACES_VIEW, Perm.CORRIDORS_VIEW, Perm.PAUSES_VIEW}
+_PUBLIC = {Perm.PLACES_VIEW, Perm.CORRIDORS_VIEW, Perm.PAUSES_VIEW, Perm.AGREEMENTS_VIEW}
 _STAFF_READ = _PUBLIC | {Perm.TOKENS_OWN, Perm.CONTROL_VIEW, Perm.CLAIMS_VIEW, Perm.PARTIES_VIEW, Perm.CONVOYS_VIEW,
                           Perm.NOTIFICATIONS_VIEW, Perm.CROSSINGS_VIEW, Perm.MEDEVAC_VIEW,
                           Perm.SERVICEPOINTS_VIEW, Perm.PLANS_VIEW, Perm.JOBS_VIEW}
@@ -87,6 +90,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.STOCK_EDIT,
             Perm.PLANS_RUN,
             Perm.MEDEVAC_CASES_VIEW,  # to coordinate the movements, under case numbers
+            Perm.AGREEMENTS_EDIT,
         }
     ),
     Role.FIELD_OFFICER: frozenset(

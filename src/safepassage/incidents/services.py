@@ -436,7 +436,7 @@ def take_for_review(*, incident_id: int, takeover: bool = False, by) -> Incident
     user = _user(by)
     if user is None:
         raise PermissionDenied("a signed-in verifier takes items from the queue")
-    incident = Incident.objects.select_for_update().select_related("assigned_to").get(pk=incident_id)
+    incident = Incident.objects.select_for_update().get(pk=incident_id)
     previous = incident.assigned_to_id
     if previous == user.pk:
         return incident
@@ -486,7 +486,7 @@ def decide(*, incident_id: int, status: str, note: str, evidence_ids=(), source_
     if not (note or "").strip():
         raise InvalidInput("say on what the decision rests", field="note")
     user = _user(by)
-    incident = Incident.objects.select_for_update().select_related("assigned_to").get(pk=incident_id)
+    incident = Incident.objects.select_for_update().get(pk=incident_id)
     _require_holder(incident, user)
     files = list(EvidenceFile.objects.filter(pk__in=evidence_ids, links__incident=incident).distinct())
     if len(files) != len(set(evidence_ids)):
@@ -533,7 +533,7 @@ def confirm_decision(*, decision_id: int, note: str, by) -> VerificationDecision
     decision = VerificationDecision.objects.filter(pk=decision_id).first()
     if decision is None:
         raise NotFound("no such decision")
-    incident = Incident.objects.select_for_update().select_related("assigned_to").get(pk=decision.incident_id)
+    incident = Incident.objects.select_for_update().get(pk=decision.incident_id)
     decision = VerificationDecision.objects.select_for_update().get(pk=decision_id)
     if not decision.needs_confirmation or decision.confirmed_by_id is not None:
         raise StateConflict("this decision does not await a confirmation", field="decision_id")

@@ -166,9 +166,9 @@ def add_attribution(request, body: schemas.AttributionCreate, incident_id: DbId 
     response={201: schemas.EvidenceRead, 413: Error}, openapi_extra=_UPLOAD_BODY)
 def upload_evidence(request, incident_id: DbId = Path(...)):
     """Upload a file (multipart `file`, `why`, `note`): hashed as it arrives, stored once by SHA-256."""
-    length = int(request.META.get("CONTENT_LENGTH") or 0)
-    if length > evidence.max_bytes() + evidence.CHUNK:
-        raise evidence.too_large(length)
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    if length.isdigit() and int(length) > evidence.max_bytes() + evidence.CHUNK:
+        raise evidence.too_large(int(length))
     selectors.get_incident(request.auth, incident_id)
     if not hasattr(request, "_files"):
         request.upload_handlers = [evidence.HashingUploadHandler(request)]

@@ -153,3 +153,53 @@ def test_attribution_as_claimed_by_a_named_source(actors, make_incident, parties
     bad = actors["monitor"].post(f"/api/incidents/{inc['id']}/sources", {
         "kind": "media", "name": "x", "statement": "y", "connection": "reporter", "reliability": "G"})
     assert bad.status_code == 422
+
+
+def test_a_claim_becomes_the_party_statement_source_of_a_new_incident(actors, corridor):
+    claim = actors["monitor"].post("/api/claims", {
+        "summary": "Mines have been planted in the humanitarian corridors", "quote": "Mines were planted",
+        "source_name": "Agency Y", "speaker": "Party A spokesperson", "published_on": "2016-10-20",
+        "category": "access_mines_ied_uxo", "corridor_ids": [corridor.pk]}).json()
+    actors["verifier"].post(f"/api/claims/{claim['id']}/verification", {"verification": "pending_verification",
+                                                                        "note": "asking for the location"})
+    r = actors["monitor"].post(f"/api/claims/{claim['id']}/incident")
+    assert r.status_code == 201, r.content
+    inc = r.json()
+    assert inc["categories"] == ["access_mines_ied_uxo"] and inc["corridor_ids"] == [corridor.pk]
+    assert inc["time_earliest"] is None and inc["time_latest"].startswith("2016-10-20T23:59:59")
+    assert inc["verification"] == "unverified"
+    [source] = inc["sources"]
+    assert source["kind"] == "party_statement" and source["claim_id"] == claim["id"]
+    assert source["name"] == "Party A spokesperson" and source["statement"] == "Mines were planted"
+    kept = actors["monitor"].get(f"/api/claims/{claim['id']}").json()
+    assert kept["verification"] == "pending_verification" and kept["verification_note"] == "asking for the location"
+    assert actors["monitor"].post(f"/api/claims/{claim['id']}/incident").status_code == 409
+    assert actors["partner"].post(f"/api/claims/{claim['id']}/incident").status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_turns_existing_claims_into_sources_keeping_their_history(parties):
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from safepassage.accounts.models import User
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("incidents", "0001_initial")])
+    old = executor.loader.project_state([("incidents", "0001_initial")]).apps
+    user = User.objects.create(username="old_monitor", role="monitor")
+    OldClaim = old.get_model("incidents", "Claim")  # noqa: N806 - a model class
+    from datetime import UTC, date, datetime
+    claim = OldClaim.objects.create(summary="Corridor shelled", source_name="Agency W", published_on=date(2016, 10, 3),
+                                    verification="rejected", verification_note="no trace on imagery",
+                                    recorded_by_id=user.pk, recorded_at=datetime(2016, 10, 4, tzinfo=UTC))
+    call_command("migrate", "incidents", verbosity=0)
+    from safepassage.incidents.models import Claim, Incident, Source
+    source = Source.objects.get(claim_id=claim.pk)
+    assert source.kind == "party_statement" and source.recorded_by_id == user.pk
+    incident = Incident.objects.get(pk=source.incident_id)
+    assert incident.title == "Corridor shelled" and incident.verification == "unverified"
+    assert incident.recorded_at == datetime(2016, 10, 4, tzinfo=UTC) and incident.categories == ["other"]
+    kept = Claim.objects.get(pk=claim.pk)
+    assert kept.verification == "rejected" and kept.verification_note == "no trace on imagery"

@@ -102,6 +102,14 @@ def set_verification(request, body: VerificationSet, claim_id: DbId = Path(...))
 
 incident_router = Router(tags=["incidents"])
 
+
+@op(incident_router.post, "/claims/{claim_id}/incident", perm=Perm.INCIDENTS_EDIT,
+    response={201: schemas.IncidentDetail})
+def incident_from_claim(request, claim_id: DbId = Path(...)):
+    """Make a claim the party-statement source of a new incident; the claim keeps its own history."""
+    incident = services.incident_from_claim(claim_id=claim_id, by=request.auth)
+    return Status(201, selectors.incident_detail(incident, request.auth))
+
 _UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file", "why"],
     "properties": {"file": {"type": "string", "format": "binary"},

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -552,3 +552,32 @@ def confirm_decision(*, decision_id: int, note: str, by) -> VerificationDecision
            after={"decision_id": decision.pk, "verification": Verification.VERIFIED, "note": decision.confirmation_note,
                   "first_verifier_id": decision.decided_by_id})
     return decision
+
+
+def _claim_time(claim: Claim) -> dict:
+    """A claim's publication day is the latest the events can have happened; earlier is unknown."""
+    if claim.published_on is None:
+        return {"time_earliest": None, "time_latest": None, "time_precision": TimePrecision.UNKNOWN}
+    end = datetime.combine(claim.published_on, time(23, 59, 59), tzinfo=UTC)
+    return {"time_earliest": None, "time_latest": end, "time_precision": TimePrecision.DAY}
+
+
+@transaction.atomic
+def incident_from_claim(*, claim_id: int, by) -> Incident:
+    """Make a recorded claim the party-statement source of a new incident; the claim and its history stay."""
+    claim = Claim.objects.filter(pk=claim_id).first()
+    if claim is None:
+        raise NotFound("no such claim")
+    existing = Source.objects.filter(claim=claim).select_related("incident").first()
+    if existing is not None:
+        raise StateConflict(f"this claim is already a source of incident {existing.incident_id}", field="claim_id")
+    category = claim.category if claim.category in Category.values else Category.OTHER
+    incident = record_incident(title=claim.summary[:200], description=claim.summary, categories=[category],
+                               place_ids=list(claim.places.values_list("pk", flat=True)),
+                               corridor_ids=list(claim.corridors.values_list("pk", flat=True)),
+                               **_claim_time(claim), by=by)
+    add_source(incident_id=incident.pk, kind=SourceKind.PARTY_STATEMENT,
+               name=(claim.speaker or claim.source_name)[:200], statement=claim.quote or claim.summary,
+               connection=Connection.PARTY, obtained_where=(claim.source_url or claim.source_name)[:200],
+               claim_id=claim.pk, by=by)
+    return incident

@@ -82,6 +82,11 @@ def test_download_checks_the_hash_and_records_custody(actors, make_incident):
                                        "evidence.transferred"]
     assert custody[1][1].startswith("verifier#") and custody[3][1].startswith("coordinator#")
     assert AuditEntry.objects.get(action="evidence.transferred").after["to"] == "Inquiry secretariat"
+    shown = actors["verifier"].get(f"/api/incidents/{inc['id']}").json()["evidence"][0]["custody"]
+    assert [(c["event"], c["why"]) for c in shown] == [
+        ("received", "from monitor team"), ("viewed", "verification of incident"),
+        ("exported", "dossier for the inquiry"), ("transferred", "requested by letter 12")]
+    assert shown[3]["to"] == "Inquiry secretariat" and shown[1]["actor"].startswith("verifier#")
     assert actors["verifier"].get(f"/api/evidence/{fid}/download").status_code == 422  # no reason given
     for role in ("partner", "field_officer", "party_liaison"):
         assert actors[role].get(f"/api/evidence/{fid}/download", why="x").status_code == 403

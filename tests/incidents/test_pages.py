@@ -56,6 +56,7 @@ def test_staff_page_shows_sources_evidence_hashes_and_history_but_never_identiti
     assert "witness 4" in detail and "photo and witness" in detail and "u_verifier_two" in detail
     import hashlib
     assert hashlib.sha256(b"photo bytes").hexdigest() in detail
+    assert "received" in detail and "from monitor team" in detail  # the chain of custody
     for user in [None, *User.objects.values_list("username", flat=True)]:
         for url in ("/incidents/", f"/incidents/{shown['id']}/", f"/incidents/{hidden['id']}/", "/incidents/queue/"):
             body = _client(user).get(url).content.decode()

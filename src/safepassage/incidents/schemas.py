@@ -97,6 +97,14 @@ class AttributionRead(Schema):
     verification: str
 
 
+class CustodyEvent(Schema):
+    event: str
+    at: datetime
+    actor: str
+    why: str
+    to: str
+
+
 class EvidenceRead(Schema):
     link_id: int
     file_id: int
@@ -108,6 +116,7 @@ class EvidenceRead(Schema):
     added_at: datetime
     integrity_failed_at: datetime | None
     published_copy_sha256: str | None
+    custody: list[CustodyEvent] = Field(default_factory=list, description="on the incident page only")
 
 
 class DecisionRead(Schema):

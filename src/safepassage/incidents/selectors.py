@@ -8,6 +8,7 @@ import math
 from django.db.models import Q, QuerySet
 from shapely.geometry import shape
 
+from safepassage.audit.models import AuditEntry
 from safepassage.core.errors import NotFound
 from safepassage.core.permissions import Perm
 from safepassage.incidents.models import EvidenceLink, Incident, Source, Verification, VerificationDecision
@@ -87,12 +88,21 @@ def source_read(s: Source) -> dict:
             "credibility": s.credibility, "has_identity": bool(s.identity_enc), "claim_id": s.claim_id}
 
 
-def evidence_read(link: EvidenceLink) -> dict:
+def custody(file_id: int) -> list[dict]:
+    """The file's chain of custody from the audit log: received, viewed, exported, transferred, mismatches."""
+    entries = AuditEntry.objects.filter(object_type="incidents.evidencefile", object_id=str(file_id),
+                                        action__startswith="evidence.").order_by("seq")
+    return [{"event": e.action.removeprefix("evidence."), "at": e.at, "actor": e.actor_label,
+             "why": (e.after or {}).get("why", ""), "to": (e.after or {}).get("to", "")} for e in entries]
+
+
+def evidence_read(link: EvidenceLink, *, with_custody: bool = False) -> dict:
     f = link.file
     return {"link_id": link.pk, "file_id": f.pk, "sha256": f.sha256, "size": f.size,
             "content_type": f.content_type, "original_name": link.original_name, "note": link.note,
             "added_at": link.added_at, "integrity_failed_at": f.integrity_failed_at,
-            "published_copy_sha256": link.published_copy.sha256 if link.published_copy_id else None}
+            "published_copy_sha256": link.published_copy.sha256 if link.published_copy_id else None,
+            "custody": custody(f.pk) if with_custody else []}
 
 
 def decision_read(d: VerificationDecision) -> dict:
@@ -118,7 +128,7 @@ def incident_detail(i: Incident, principal) -> dict:
                               "source_id": a.source_id, "source_name": a.source.name,
                               "verification": a.verification}
                              for a in i.attributions.select_related("party", "source").order_by("id")],
-            "evidence": [evidence_read(link) for link in
+            "evidence": [evidence_read(link, with_custody=True) for link in
                          i.evidence_links.select_related("file", "published_copy").order_by("id")],
             "decisions": [decision_read(d) for d in i.decisions.select_related("decided_by", "confirmed_by")
                           .prefetch_related("evidence", "sources").order_by("decided_at", "id")],

@@ -202,6 +202,11 @@ SAFEPASSAGE_TOKEN_DAYS = int(os.environ.get("SAFEPASSAGE_TOKEN_DAYS", "90"))
 
 NINJA_PAGINATION_MAX_LIMIT = 1000
 
+# Evidence files (incidents): stored by SHA-256 through the default storage (local disk under the data
+# dir; an S3-compatible store with django-storages: set STORAGES["default"]). Larger uploads get a 413.
+MEDIA_ROOT = DATA_DIR / "media"
+SAFEPASSAGE_EVIDENCE_MAX_BYTES = int(os.environ.get("SAFEPASSAGE_EVIDENCE_MAX_BYTES", 1 << 30))
+
 # Road network for planning: an .osm.pbf, a GeoJSON of lines, or a cached network file.
 # Without it, plans run on the district graph built from the areas in the database.
 SAFEPASSAGE_ROAD_NETWORK = os.environ.get("SAFEPASSAGE_ROAD_NETWORK", "")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("convoys/", include("safepassage.convoys.urls")),
     path("incidents/", include("safepassage.incidents.urls")),
+    path("servicepoints/", include("safepassage.servicepoints.urls")),
     path("", include("safepassage.crossings.urls")),
     path("", include("safepassage.jobs.urls")),
     path("", include("safepassage.agreements.urls")),

@@ -16,6 +16,7 @@ from safepassage.convoys.schemas import (
     DeliveryCreate,
     IncidentCreate,
     InspectionCreate,
+    ManifestPreview,
     ManifestSet,
     NotifyConvoy,
     PositionCreate,
@@ -24,7 +25,7 @@ from safepassage.convoys.schemas import (
     StatusSet,
     VehiclesSet,
 )
-from safepassage.convoys.validation import read_manifest_file
+from safepassage.convoys.validation import preview_manifest_file, read_manifest_file
 from safepassage.core.api import DbId, Page, PageParams, op
 from safepassage.core.errors import InvalidInput
 from safepassage.core.numbers import NumberFormat
@@ -125,6 +126,16 @@ def upload_manifest(request, convoy_id: DbId = Path(...), version: int = Query(.
     services.set_manifest(convoy_id=convoy_id, expected_version=version, lines=rows, by=request.auth,
                           prefix="rows", start=2, number_format=number_format)
     return _detail(request, convoy_id)
+
+
+@op(router.post, "/convoys/{convoy_id}/manifest/preview", perm=Perm.CONVOYS_EDIT, response=ManifestPreview)
+def preview_manifest(request, convoy_id: DbId = Path(...), number_format: NumberFormat = Query(NumberFormat.DOT),
+                     file: UploadedFile = File(...)):
+    """Read a CSV or XLSX manifest as the upload would, and answer its lines or its errors; nothing is stored."""
+    selectors.visible(request.auth, convoy_id)
+    if file.size is not None and file.size > MAX_UPLOAD:
+        raise InvalidInput("the file is larger than 2 MB", field="file")
+    return preview_manifest_file(file.name or "", file.read(MAX_UPLOAD + 1), number_format=number_format)
 
 
 @op(router.put, "/convoys/{convoy_id}/vehicles", perm=Perm.CONVOYS_EDIT, response=ConvoyDetail)

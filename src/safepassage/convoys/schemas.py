@@ -170,6 +170,21 @@ class ConvoyFilters(Schema):
 # ------------------------------------------------------------------ reads
 
 
+class ManifestPreviewLine(Schema):
+    row: int = Field(..., description="the row of the file (the header is row 1)")
+    item: str
+    category: str
+    quantity: Decimal
+    unit: str
+    weight_kg: Decimal
+
+
+class ManifestPreview(Schema):
+    number_format: str
+    lines: list[ManifestPreviewLine]
+    total_weight_kg: Decimal
+
+
 class ManifestLineRead(Schema):
     line_no: int
     item: str

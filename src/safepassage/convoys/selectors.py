@@ -9,7 +9,14 @@ from django.db.models import Prefetch, QuerySet
 
 from safepassage.accounts.models import Organisation
 from safepassage.convoys import lifecycle
-from safepassage.convoys.models import CargoDirection, Convoy, DeliveryReceipt, Inspection, SealState
+from safepassage.convoys.models import (
+    CargoDirection,
+    Convoy,
+    DeliveryReceipt,
+    Inspection,
+    PositionUpdate,
+    SealState,
+)
 from safepassage.core.errors import FieldError, InvalidInput, NotFound
 from safepassage.core.permissions import Perm, Role
 from safepassage.core.timeutil import now, operation_zone
@@ -347,3 +354,8 @@ def plan_form_choices() -> dict:
         "sites": Place.objects.filter(kind=PlaceKind.SITE).order_by("name").only("id", "name"),
         "areas": Place.objects.filter(kind=PlaceKind.AREA).order_by("name").only("id", "name"),
     }
+
+
+def positions(convoy: Convoy) -> QuerySet[PositionUpdate]:
+    """The convoy's position reports, the latest first."""
+    return convoy.positions.select_related("checkpoint", "recorded_by").order_by("-at", "-id")

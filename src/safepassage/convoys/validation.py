@@ -179,3 +179,16 @@ def _xlsx_rows(content: bytes) -> list[list]:
         return [list(r) for r in ws.iter_rows(values_only=True)]
     finally:
         wb.close()
+
+
+def preview_manifest_file(name: str, content: bytes, *, number_format: NumberFormat = NumberFormat.DOT) -> dict:
+    """Parse and validate an uploaded manifest without storing it: the lines as they would be stored.
+
+    Errors are raised as by the upload (`rows.3.quantity`: the file's row 3, column quantity).
+    """
+    clean = clean_manifest(read_manifest_file(name, content), prefix="rows", start=2, number_format=number_format)
+    if not clean:
+        raise InvalidInput("a manifest needs at least one line", field="rows")
+    lines = [{"row": i + 2, **{k: line[k] for k in COLUMNS}} for i, line in enumerate(clean)]
+    return {"number_format": NumberFormat(number_format).value, "lines": lines,
+            "total_weight_kg": sum((line["weight_kg"] for line in clean), Decimal(0))}

@@ -195,3 +195,8 @@ def served_read(s: PeopleServed) -> dict:
 def fresh_point(pk: int) -> ServicePoint:
     """A service point with its place and corridor, read again after a change."""
     return service_points().get(pk=pk)
+
+
+def served(*, service_point_id: int) -> QuerySet[PeopleServed]:
+    """People served per clock hour, the latest hour first."""
+    return PeopleServed.objects.filter(service_point_id=service_point_id).order_by("-hour_start")

@@ -3,13 +3,36 @@
 from __future__ import annotations
 
 import functools
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from safepassage.core.errors import InvalidInput
 from safepassage.core.permissions import Perm
 from safepassage.core.principal import principal_for_user
+from safepassage.core.timeutil import now, operation_zone, require_aware
+
+# A phone's clock may run a little ahead of the server's.
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+def event_time(text: str | None, field: str = "at") -> datetime:
+    """The time an event happened, from a form's local date and time (operation zone); now if blank, never future."""
+    text = (text or "").strip()
+    if not text:
+        return now()
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInput("give a date and time such as 2016-10-20T08:30", field=field) from exc
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=operation_zone())
+    value = require_aware(value, field)
+    if value > now() + CLOCK_SKEW:
+        raise InvalidInput("this time is in the future; give the time the event happened", field=field)
+    return value
 
 
 def script_strings(strings: dict[str, str]) -> dict[str, str]:

@@ -49,3 +49,12 @@ def test_menus_differ_by_role(actors):
 def test_signed_out_menu_has_no_staff_links(db):
     html = Client().get("/").content.decode()
     assert 'data-testid="menu-audit"' not in html and 'data-testid="login-link"' in html
+
+
+def test_menu_and_task_pages_are_translated(actors, settings):
+    client = signed_in(actors, "medical_officer")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    page = client.get("/medevac/").content.decode()
+    assert "الإخلاءات الطبية" in page and "استمارة العدّ" in page and 'dir="rtl"' in page
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    assert "Évacuations médicales" in client.get("/medevac/").content.decode()

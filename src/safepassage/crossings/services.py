@@ -18,10 +18,11 @@ from safepassage.core.api import MAX_ID
 from safepassage.core.db import sqlite_write_turn
 from safepassage.core.errors import DomainError, InvalidInput, NotFound, StateConflict, VersionConflict
 from safepassage.core.models import snapshot
+from safepassage.core.permissions import Perm
 from safepassage.core.timeutil import now, require_aware
 from safepassage.corridors.models import Checkpoint, Corridor, CorridorStatus, CorridorStatusChange
 from safepassage.corridors.selectors import within_hours
-from safepassage.crossings.crypto import encrypt
+from safepassage.crossings.crypto import decrypt, encrypt
 from safepassage.crossings.models import (
     CIVILIAN_FIELDS,
     COUNT_FIELDS,
@@ -617,3 +618,21 @@ def purge_identifying(*, older_than_days: int | None = None, at: datetime | None
            object_id=f"retention:{at.date().isoformat()}",
            after={"retention_days": days, "cutoff": cutoff, "case_numbers": purged})
     return purged
+
+
+@transaction.atomic
+def read_identifying(*, case_id: int, principal, purpose: str) -> dict:
+    """Decrypt a case's name and identifying details for the medical role; the read is written to the audit log."""
+    principal.require(Perm.MEDICAL_IDENTIFYING_VIEW)
+    if not (purpose or "").strip():
+        raise InvalidInput("state the purpose of this read; it is kept in the audit log", field="purpose")
+    case = MedevacCase.objects.filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("no such case")
+    out = {"case_number": case.case_number, "full_name": decrypt(case.full_name_enc),
+           "identifying_details": decrypt(case.identifying_details_enc),
+           "identifying_purged_at": case.identifying_purged_at, "legal_basis": case.legal_basis}
+    record(actor=principal, action="personal_data.read", obj=case,
+           after={"data": "medevac_identifying", "fields": ["full_name", "identifying_details"],
+                  "purpose": purpose.strip(), "case_number": case.case_number})
+    return out

@@ -6,6 +6,7 @@ from django.contrib.staticfiles import finders
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
@@ -52,7 +53,7 @@ def count_fields() -> dict[str, list[dict[str, str]]]:
         return {"name": name, "label": label, "definition": definition}
     return {
         "civilian_fields": [
-            field("women", _("Women"), _("Women and girls aged 18 to 59. An older woman (60 and over) is counted "
+            field("women", _("Women"), _("Women aged 18 to 59. An older woman (60 and over) is counted "
                                          "under older people, not here, so that totals add up.")),
             field("men", _("Men"), _("Men aged 18 to 59. An older man (60 and over) is counted under older "
                                      "people, not here.")),
@@ -89,7 +90,7 @@ def count_form_strings() -> dict[str, str]:
         "weapons_handed_over": _("weapons handed over"), "out": _("out"), "in": _("in"),
         "savedHere": _("Saved on this phone — will be sent when the network returns."),
         "sending": _("Sending…"), "stored": _("Stored:"), "duplicate": _("Already received:"),
-        "nobody": _("nobody"), "at": _("at"), "alreadySaved": _("This count is already saved. Change a figure or "
+        "nobody": _("nobody"), "at": pgettext("a count at a checkpoint", "at"), "alreadySaved": _("This count is already saved. Change a figure or "
                                                                 "press New count to enter another one."),
         "notNumber": _("is not a whole number"),
         "high": _("%(total)s persons is far more than this checkpoint has counted before (at most %(max)s in one "

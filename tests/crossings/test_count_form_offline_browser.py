@@ -140,3 +140,28 @@ def test_a_huge_count_asks_first_and_an_overlap_offers_a_correction(browser, liv
     assert correction.supersedes_uuid == first
     assert not errors, errors
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_count_form_reads_right_in_arabic(browser, live_server, actors, checkpoint):
+    from safepassage.crossings.models import CrossingCount
+
+    context = browser.new_context(**PHONE, timezone_id="UTC", locale="ar")
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _login(page, live_server.url, "u_field_officer")
+    page.goto(f"{live_server.url}/crossings/new/")
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert "كبار السن" in page.text_content("[data-testid=definition-women]")
+    page.fill("input[name=bucket_start]", HOUR)
+    page.fill("input[name=women]", "٧")
+    page.click("[data-testid=save]")
+    page.wait_for_selector("[data-testid=stored-count]")
+    stored = page.locator("[data-testid=stored-count]")
+    assert stored.text_content().startswith("حُفظت:")
+    assert stored.locator("bdi[dir=ltr]").last.text_content() == "2016-10-20 09:00–10:00"  # never reversed
+    assert CrossingCount.objects.get().women == 7
+    _shot(page, "arabic")
+    assert not errors, errors
+    context.close()

@@ -70,8 +70,11 @@
       li.appendChild(ltr(String(item[n])));
       li.appendChild(document.createTextNode(" " + SP.t(n)));
     });
-    li.appendChild(document.createTextNode(" " + SP.t("at") + " " + (entry.label || "#" + item.checkpoint_id) +
-      " (" + SP.t(item.direction) + "), "));
+    li.appendChild(document.createTextNode(" " + SP.t("at") + " "));
+    var place = document.createElement("bdi");  // a place name in another script keeps its own direction
+    place.textContent = entry.label || "#" + item.checkpoint_id;
+    li.appendChild(place);
+    li.appendChild(document.createTextNode(" (" + SP.t(item.direction) + "), "));
     li.appendChild(ltr(period(item)));
     return li;
   }

@@ -14,4 +14,5 @@ urlpatterns = [
     path("medevac/new/", pages.medevac_new_page, name="medevac-new"),
     path("medevac/<int:case_id>/", pages.medevac_case_page, name="medevac-case"),
     path("medevac/<int:case_id>/status", pages.medevac_status, name="medevac-status"),
+    path("crossings/sw.js", views.count_form_service_worker, name="count-form-sw"),
 ]

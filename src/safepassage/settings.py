@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "safepassage.urls"
@@ -128,6 +129,23 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 NINJA_PAGINATION_MAX_LIMIT = 1000
+
+# Content-Security-Policy (django-csp): scripts, styles, images and calls only from this site; no inline
+# script or style, no eval, no plugins, not framed. Stored text is escaped everywhere; this stops the next slip.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # Road network for planning: an .osm.pbf, a GeoJSON of lines, or a cached network file.
 # Without it, plans run on the district graph built from the areas in the database.

@@ -133,6 +133,32 @@ def area(db):
 
 
 @pytest.fixture(autouse=True)
+def _second_factor_on_force_login(monkeypatch):
+    """Test clients' `force_login` (a test-only shortcut past the password) also passes the second factor.
+
+    For the roles that need one, it enrols a confirmed authenticator if the user has none and marks the session verified, as
+    /account/two-factor/ does after a right code; tests/accounts checks the real path.
+    """
+    from django.conf import settings
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    plain = Client.force_login
+
+    def force_login(self, user, backend=None):
+        plain(self, user, backend)
+        if user.role not in settings.SAFEPASSAGE_SECOND_FACTOR_ROLES:
+            return
+        device = (TOTPDevice.objects.filter(user=user, confirmed=True).first()
+                  or TOTPDevice.objects.create(user=user, name="test", confirmed=True))
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Password hashing is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -73,6 +73,7 @@ def object_not_found(request, exc):
 
 def _register_routers() -> None:
     from safepassage.accounts.api import router as accounts
+    from safepassage.accounts.api import tokens_router
     from safepassage.audit.api import router as audit
     from safepassage.convoys.api import router as convoys
     from safepassage.corridors.api import router as corridors
@@ -86,8 +87,9 @@ def _register_routers() -> None:
     from safepassage.servicepoints.api import router as servicepoints
     from safepassage.web.api import router as web
 
+    # The tokens router last: the authorisation matrix revokes token 1, the admin's, only after the other routes.
     for router in (accounts, places, corridors, pauses, incidents, audit, web, deconfliction, convoys, crossings,
-                   servicepoints, plans, jobs):
+                   servicepoints, plans, jobs, tokens_router):
         api.add_router("/", router)
 
 

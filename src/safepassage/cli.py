@@ -89,12 +89,13 @@ def _demo_command(argv: Sequence[str]) -> int:
     sub.add_parser("load", help="load the illustrative Aleppo 2016 scenario (idempotent)")
     parser.parse_args(argv)
     _django()
-    from safepassage.demo.loader import load_demo
+    from safepassage.demo.loader import load_demo, totp_secrets
 
     creds = load_demo(log=lambda m: print(f"  {m}", file=sys.stderr))
-    print("Demo accounts (also in var/demo-credentials.txt):")
+    secrets = totp_secrets()
+    print("Demo accounts (also in var/demo-credentials.txt; TOTP secret for an authenticator app):")
     for user, password in creds.items():
-        print(f"  {user:12s} {password}")
+        print(f"  {user:12s} {password}" + (f"   TOTP {secrets[user]}" if user in secrets else ""))
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -37,6 +38,11 @@ INSTALLED_APPS = [
     "safepassage.servicepoints",
     "safepassage.plans",
     "safepassage.web",
+    # Sign-in controls (see "Sign-in controls" below): second factors and login throttling.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",  # after safepassage.accounts, whose audited axes_reset* commands replace axes' own
 ]
 
 MIDDLEWARE = [
@@ -50,6 +56,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): a second factor in this session
+    "safepassage.accounts.middleware.SecondFactorRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: answers locked-out sign-ins
 ]
 
 ROOT_URLCONF = "safepassage.urls"
@@ -124,9 +133,34 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Sign-in controls (OWASP ASVS 4.0 level 2, chapters 2 and 3).
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes checks every password sign-in first (the login page and the admin's): after
+# SAFEPASSAGE_LOGIN_FAILURE_LIMIT failures for one account, or from one address, further tries are
+# refused until SAFEPASSAGE_LOGIN_LOCKOUT_MINUTES pass (0: until an admin unlocks). API tokens are
+# not password sign-ins and are not counted.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = int(os.environ.get("SAFEPASSAGE_LOGIN_FAILURE_LIMIT", "5"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account and per address
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SAFEPASSAGE_LOGIN_LOCKOUT_MINUTES", "30"))) or None
+AXES_LOCKOUT_TEMPLATE = "web/login_locked.html"
+# Behind reverse proxies, the client's address is read from X-Forwarded-For, trusting this many of them.
+SAFEPASSAGE_PROXY_COUNT = int(os.environ.get("SAFEPASSAGE_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "safepassage.accounts.addresses.client_address"
+AXES_VERBOSE = False
+# A signed-in session ends after SAFEPASSAGE_SESSION_MINUTES without a request (default 30).
+SESSION_COOKIE_AGE = int(os.environ.get("SAFEPASSAGE_SESSION_MINUTES", "30")) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+# Roles that must confirm a second factor (TOTP or a recovery code) in every signed-in session.
+SAFEPASSAGE_SECOND_FACTOR_ROLES = ("admin", "coordinator", "medical_officer")
+OTP_TOTP_ISSUER = "Safe Passage"
+# API tokens expire after this many days unless their issuer says otherwise.
+SAFEPASSAGE_TOKEN_DAYS = int(os.environ.get("SAFEPASSAGE_TOKEN_DAYS", "90"))
 
 NINJA_PAGINATION_MAX_LIMIT = 1000
 

@@ -66,8 +66,15 @@ def test_medical_role_reads_identity_with_a_purpose_and_the_read_is_logged(actor
     assert AuditEntry.objects.filter(action="personal_data.read").count() == 1
 
 
+def test_a_partner_sees_counts_only_never_one_row_per_case(actors, case):
+    assert actors["partner"].get("/api/medevac/cases").status_code == 403
+    assert actors["partner"].get(f"/api/medevac/cases/{case['id']}").status_code == 403
+    counts = actors["partner"].get("/api/medevac/summary")
+    assert counts.status_code == 200 and counts.json()["total"] == 1 and "case_number" not in counts.text
+
+
 def test_other_staff_see_the_pseudonymous_case_without_medical_text(actors, case):
-    r = actors["partner"].get(f"/api/medevac/cases/{case['id']}")
+    r = actors["coordinator"].get(f"/api/medevac/cases/{case['id']}")
     assert r.status_code == 200
     body = r.json()
     assert body["condition_summary"] is None and body["case_number"] == case["case_number"]

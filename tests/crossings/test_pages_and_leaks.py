@@ -109,7 +109,7 @@ def test_medical_role_sees_the_identity_only_through_the_logged_route(actors, wo
 
 
 def test_timeline_notes_are_hidden_from_other_staff(actors, world):
-    body = actors["partner"].get(f"/api/medevac/cases/{world['case']['id']}").json()
+    body = actors["coordinator"].get(f"/api/medevac/cases/{world['case']['id']}").json()
     assert body["timeline"][1]["note"] is None and body["condition_summary"] is None
 
 

@@ -2,17 +2,10 @@
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.e2e
-
-
-def _login(page, base, user, password):
-    page.goto(f"{base}/login/")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+_login = sign_in  # the other browser tests import it from here
 
 
 def test_map_layers_toggle_arabic_and_corridor_details(browser, live_server, demo_world):

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import LINE, SYSTEM
 from tests.convoys.fixtures import convoy, local, scene  # noqa: F401 - fixtures used below
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -249,11 +249,7 @@ class Watch:
             el.dispatch_event("mouseover")
 
     def login(self, username: str, password: str):
-        self.page.goto(f"{self.base}/login/")
-        self.page.fill("input[name=username]", username)
-        self.page.fill("input[name=password]", password)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_url(f"{self.base}/")
+        sign_in(self.page, self.base, username, password)
 
 
 def _map_page(w: Watch, plan_runs: list[int]):

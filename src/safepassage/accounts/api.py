@@ -1,17 +1,19 @@
 """Who am I, parties, and user management."""
 
 
+from datetime import datetime
 from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
-from safepassage.accounts import services
+from safepassage.accounts import selectors, services
 from safepassage.accounts.models import Organisation, Party
 from safepassage.core.api import DbId, Page, PageParams, ShortText, op, page
 from safepassage.core.errors import InvalidInput
 from safepassage.core.permissions import ROLE_PERMISSIONS, Perm, Role
 
 router = Router(tags=["accounts"])
+tokens_router = Router(tags=["accounts"])  # registered last in safepassage.api
 
 
 class Me(Schema):
@@ -75,3 +77,30 @@ def create_user(request, body: UserCreate):
                                 organisation=org, party=party, by=request.auth)
     return Status(201, {"id": user.pk, "username": user.username, "role": user.role, "party_id": user.party_id,
                         "organisation_id": user.organisation_id})
+
+
+class TokenRead(Schema):
+    id: int
+    username: str
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+def _token(t) -> dict:
+    return {"id": t.pk, "username": t.user.username, "name": t.name, "prefix": t.prefix,
+            "created_at": t.created_at, "expires_at": t.expires_at, "revoked_at": t.revoked_at}
+
+
+@op(tokens_router.get, "/tokens", perm=Perm.TOKENS_OWN, response=Page(TokenRead))
+def list_tokens(request, paging: PageParams = Query(...)):
+    """The caller's API tokens (an admin's: everyone's), newest first; never the token itself."""
+    return page(selectors.tokens_for(request.auth), paging, _token)
+
+
+@op(tokens_router.post, "/tokens/{token_id}/revoke", perm=Perm.TOKENS_OWN, response=TokenRead)
+def revoke_token(request, token_id: DbId):
+    """Revoke one of the caller's tokens (an admin: anyone's); refused from the next request on."""
+    return _token(services.revoke_token(token_id=token_id, by=request.auth))

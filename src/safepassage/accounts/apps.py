@@ -7,6 +7,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from safepassage.accounts.services import user_for_token
+        from safepassage.audit.actions import register
         from safepassage.core.api import set_token_lookup
 
         set_token_lookup(user_for_token)
+        register("mfa.enrolled", "login.unlocked")

@@ -48,6 +48,7 @@ class ApiToken(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="refused from then on; none: never")
 
     def __str__(self) -> str:
         return f"{self.user.username}:{self.prefix}…"

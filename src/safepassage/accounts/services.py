@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
+from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safepassage.accounts.models import ApiToken, Organisation, Party, User
 from safepassage.audit.services import record
-from safepassage.core.errors import InvalidInput
+from safepassage.core.errors import InvalidInput, NotAuthenticated, NotFound, StateConflict
 from safepassage.core.permissions import Role
 from safepassage.core.timeutil import now
 
@@ -51,6 +58,10 @@ def create_user(*, username: str, role: str, password: str | None, organisation:
     user = User(username=username, role=role, organisation=organisation, party=party,
                 is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
     if password:
+        try:
+            validate_password(password, user)  # settings.AUTH_PASSWORD_VALIDATORS
+        except ValidationError as exc:
+            raise InvalidInput(" ".join(exc.messages), field="password") from exc
         user.set_password(password)
     else:
         user.set_unusable_password()
@@ -62,17 +73,138 @@ def create_user(*, username: str, role: str, password: str | None, organisation:
 
 
 @transaction.atomic
-def issue_token(*, user: User, name: str = "default", by) -> str:
-    """Return a new plaintext token; it is shown once and stored only as a digest."""
+def issue_token(*, user: User, name: str = "default", expires_days: int | None = None, by) -> str:
+    """Return a new plaintext token; it is shown once and stored only as a digest.
+
+    It expires after `expires_days` (default: settings.SAFEPASSAGE_TOKEN_DAYS, 90).
+    """
+    if not user.is_active:
+        raise InvalidInput("this account is inactive", field="user")
+    days = settings.SAFEPASSAGE_TOKEN_DAYS if expires_days is None else expires_days
+    if not 1 <= days <= 3660:
+        raise InvalidInput("a token lasts between 1 and 3660 days", field="expires_days")
+    if not name or len(name) > 100:
+        raise InvalidInput("a token's name has 1 to 100 characters", field="name")
     token = "sp_" + secrets.token_urlsafe(32)
+    issued = now()
+    expires_at = issued + timedelta(days=days)
     ApiToken.objects.create(user=user, name=name, prefix=token[3:11], digest=token_digest(token),
-                            created_at=now())
-    record(actor=by, action="token.issued", obj=user, after={"name": name, "prefix": token[3:11]})
+                            created_at=issued, expires_at=expires_at)
+    record(actor=by, action="token.issued", obj=user,
+           after={"name": name, "prefix": token[3:11], "expires_at": expires_at.isoformat()})
+    return token
+
+
+@transaction.atomic
+def revoke_token(*, token_id: int, by) -> ApiToken:
+    """Revoke a token at once: its owner or an admin (users.manage) may; others learn nothing of it."""
+    from safepassage.core.permissions import Perm
+
+    token = ApiToken.objects.select_for_update().filter(pk=token_id).first()
+    is_owner = token is not None and by.user is not None and token.user_id == by.user.pk
+    if token is None or not (is_owner or by.can(Perm.USERS_MANAGE)):
+        raise NotFound("no such token among those you may manage", field="token_id")
+    if token.revoked_at is not None:
+        raise StateConflict("this token is already revoked", field="token_id")
+    token.revoked_at = now()
+    token.save(update_fields=["revoked_at"])
+    record(actor=by, action="token.revoked", obj=token.user,
+           after={"token_id": token.pk, "name": token.name, "prefix": token.prefix})
     return token
 
 
 def user_for_token(token: str) -> User | None:
-    """Return the active user holding this unrevoked token, or None."""
-    found = (ApiToken.objects.select_related("user")
-             .filter(digest=token_digest(token), revoked_at__isnull=True, user__is_active=True).first())
-    return found.user if found else None
+    """The active user holding this unrevoked token, or None; raises NotAuthenticated once it has expired."""
+    if not token:
+        return None
+    found = (ApiToken.objects.filter(digest=token_digest(token), revoked_at__isnull=True, user__is_active=True)
+             .select_related("user").first())
+    if found is None:
+        return None
+    if found.expires_at is not None and found.expires_at <= now():
+        raise NotAuthenticated("the API token has expired: ask for a new one")
+    return found.user
+
+
+# Second factors (django-otp): a TOTP device, and a static device holding single-use recovery codes.
+
+RECOVERY_CODES = 10
+
+
+def totp_secret(device: TOTPDevice) -> str:
+    """The device's key in base32, as authenticator apps take it."""
+    return base64.b32encode(device.bin_key).decode("ascii")
+
+
+def has_second_factor(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+@transaction.atomic
+def start_totp_enrolment(*, user: User) -> TOTPDevice:
+    """The user's unconfirmed TOTP device (a new key each start); confirmed by a first valid code."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+
+
+@transaction.atomic
+def confirm_totp(*, user: User, code: str, by) -> list[str]:
+    """Confirm the pending device with a code from the app; replace any older factor; return new recovery codes."""
+    device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).first()
+    if device is None:
+        raise StateConflict("start the enrolment again: no authenticator is waiting for confirmation")
+    if not device.verify_token(code.strip().replace(" ", "")):
+        raise InvalidInput("this code does not match: check the time on your phone and try again", field="code")
+    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    codes = _new_recovery_codes(user)
+    record(actor=by, action="mfa.enrolled", obj=user, after={"method": "totp", "recovery_codes": len(codes)})
+    return codes
+
+
+@transaction.atomic
+def enrol_totp_with_secret(*, user: User, secret: str, by) -> TOTPDevice:
+    """Enrol a confirmed TOTP device with a known base32 secret (the demo's accounts); no recovery codes."""
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8)).hex()
+    TOTPDevice.objects.filter(user=user).delete()
+    device = TOTPDevice.objects.create(user=user, name="demo authenticator", key=key, confirmed=True)
+    record(actor=by, action="mfa.enrolled", obj=user, after={"method": "totp", "recovery_codes": 0})
+    return device
+
+
+@transaction.atomic
+def check_second_factor(*, user: User, code: str):
+    """The device that accepts this code (TOTP, or an unused recovery code, then spent), or None.
+
+    Each device throttles its own failures (django-otp: a growing delay after each wrong code).
+    """
+    code = code.strip().replace(" ", "")
+    if not code or len(code) > 16:
+        return None
+    for device in (*TOTPDevice.objects.filter(user=user, confirmed=True),
+                   *StaticDevice.objects.filter(user=user, confirmed=True)):
+        if device.verify_token(code):
+            return device
+    return None
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+    codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    return codes
+
+
+# Login throttling (django-axes): an admin unlocks, audited.
+
+@transaction.atomic
+def unlock_logins(*, by, username: str | None = None, ip_address: str | None = None) -> int:
+    """Clear failed sign-ins (all of them, or one account's, or one address's); return how many."""
+    from axes.utils import reset
+
+    count = reset(ip=ip_address, username=username)
+    record(actor=by, action="login.unlocked", object_type="login", object_id=username or ip_address or "*",
+           after={"username": username, "ip_address": ip_address, "attempts_removed": count})
+    return count

@@ -10,7 +10,7 @@ class AuditEntry(models.Model):
     seq = models.BigIntegerField(unique=True)
     at = models.DateTimeField()
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
-    actor_label = models.CharField(max_length=150, help_text="role#account id, or system; hashed")
+    actor_label = models.CharField(max_length=150)  # "role#account id" or "system"; hashed
     action = models.CharField(max_length=64, db_index=True)
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64, db_index=True)

@@ -22,6 +22,7 @@ class Perm(StrEnum):
     PARTIES_VIEW = "parties.view"
     AUDIT_VIEW = "audit.view"
     USERS_MANAGE = "users.manage"
+    TOKENS_OWN = "tokens.own"  # list and revoke one's own API tokens (users.manage: everyone's)
     # convoys and deconfliction (issue 4)
     CONVOYS_VIEW = "convoys.view"
     CONVOYS_EDIT = "convoys.edit"
@@ -34,7 +35,8 @@ class Perm(StrEnum):
     CROSSINGS_VIEW = "crossings.view"
     CROSSINGS_SUBMIT = "crossings.submit"
     CROSSINGS_REVIEW = "crossings.review"
-    MEDEVAC_VIEW = "medevac.view"  # anonymous counts and case timelines
+    MEDEVAC_VIEW = "medevac.view"  # counts of cases by status and triage, never one row per case
+    MEDEVAC_CASES_VIEW = "medevac.cases.view"  # the pseudonymous cases and their timelines
     MEDEVAC_EDIT = "medevac.edit"
     MEDICAL_IDENTIFYING_VIEW = "medevac.identifying.view"  # names and identifying details: logged on read
     SERVICEPOINTS_VIEW = "servicepoints.view"
@@ -60,7 +62,7 @@ class Role(StrEnum):
 
 # What civilians need to act on: where, which corridors, when they are open.
 _PUBLIC = {Perm.PLACES_VIEW, Perm.CORRIDORS_VIEW, Perm.PAUSES_VIEW}
-_STAFF_READ = _PUBLIC | {Perm.CONTROL_VIEW, Perm.CLAIMS_VIEW, Perm.PARTIES_VIEW, Perm.CONVOYS_VIEW,
+_STAFF_READ = _PUBLIC | {Perm.TOKENS_OWN, Perm.CONTROL_VIEW, Perm.CLAIMS_VIEW, Perm.PARTIES_VIEW, Perm.CONVOYS_VIEW,
                           Perm.NOTIFICATIONS_VIEW, Perm.CROSSINGS_VIEW, Perm.MEDEVAC_VIEW,
                           Perm.SERVICEPOINTS_VIEW, Perm.PLANS_VIEW, Perm.JOBS_VIEW}
 
@@ -84,6 +86,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.SERVICEPOINTS_EDIT,
             Perm.STOCK_EDIT,
             Perm.PLANS_RUN,
+            Perm.MEDEVAC_CASES_VIEW,  # to coordinate the movements, under case numbers
         }
     ),
     Role.FIELD_OFFICER: frozenset(
@@ -97,11 +100,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     # A liaison sees only what concerns their party: the selectors filter by party.
     Role.PARTY_LIAISON: frozenset(
         _PUBLIC
-        | {Perm.PARTIES_VIEW, Perm.PAUSES_RESPOND, Perm.CONTROL_VIEW, Perm.CONVOYS_VIEW, Perm.NOTIFICATIONS_VIEW,
+        | {Perm.TOKENS_OWN, Perm.PARTIES_VIEW, Perm.PAUSES_RESPOND, Perm.CONTROL_VIEW, Perm.CONVOYS_VIEW, Perm.NOTIFICATIONS_VIEW,
            Perm.NOTIFICATIONS_RESPOND}
     ),
     Role.MEDICAL_OFFICER: frozenset(
-        _STAFF_READ | {Perm.MEDEVAC_EDIT, Perm.MEDICAL_IDENTIFYING_VIEW, Perm.CROSSINGS_SUBMIT}
+        _STAFF_READ | {Perm.MEDEVAC_EDIT, Perm.MEDEVAC_CASES_VIEW, Perm.MEDICAL_IDENTIFYING_VIEW,
+                       Perm.CROSSINGS_SUBMIT}
     ),
     Role.PUBLIC: frozenset(_PUBLIC),
 }

@@ -337,7 +337,7 @@ def create_case(request, body: MedevacCreate):
                   case_read(_case(result.case.pk), medical=medical, duplicate=result.duplicate))
 
 
-@op(router.get, "/medevac/cases", perm=Perm.MEDEVAC_VIEW, response=Page(MedevacRead))
+@op(router.get, "/medevac/cases", perm=Perm.MEDEVAC_CASES_VIEW, response=Page(MedevacRead))
 def list_cases(request, filters: MedevacFilters = Query(...), paging: PageParams = Query(...)):
     """Cases and their timelines, pseudonymous; condition summaries for the medical role only."""
     medical = selectors.may_read_medical(request.auth)
@@ -351,7 +351,7 @@ def case_counts(request):
     return selectors.medevac_counts()
 
 
-@op(router.get, "/medevac/cases/{case_id}", perm=Perm.MEDEVAC_VIEW, response=MedevacRead)
+@op(router.get, "/medevac/cases/{case_id}", perm=Perm.MEDEVAC_CASES_VIEW, response=MedevacRead)
 def get_case(request, case_id: DbId = Path(...)):
     return case_read(_case(case_id), medical=selectors.may_read_medical(request.auth))
 

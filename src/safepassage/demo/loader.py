@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 from datetime import datetime, time
@@ -59,25 +60,44 @@ def _credentials_file() -> Path:
     return settings.DATA_DIR / "demo-credentials.txt"
 
 
-def ensure_users(parties: dict[str, Party], org: Organisation) -> dict[str, str]:
-    """Create the demo accounts once; their passwords live in var/demo-credentials.txt."""
+TOTP_SUFFIX = " totp"  # "coordinator totp: BASE32SECRET" in the credentials file
+
+
+def _read_credentials() -> dict[str, str]:
+    """username -> password, and "username totp" -> TOTP secret, from var/demo-credentials.txt."""
     path = _credentials_file()
     creds: dict[str, str] = {}
     if path.exists():
         for line in path.read_text().splitlines():
             if ":" in line and not line.startswith("#"):
-                user, _, pw = line.partition(":")
-                creds[user.strip()] = pw.strip()
+                user, _, value = line.partition(":")
+                creds[user.strip()] = value.strip()
+    return creds
+
+
+def ensure_users(parties: dict[str, Party], org: Organisation) -> dict[str, str]:
+    """Create the demo accounts once; their passwords (and TOTP secrets) live in var/demo-credentials.txt.
+
+    The accounts whose role needs a second factor get an authenticator enrolled with a secret drawn
+    once per install and printed beside their password (demo only).
+    """
+    path = _credentials_file()
+    creds = _read_credentials()
     wanted = [("admin", Role.ADMIN, None), *DEMO_USERS]
     for username, role, party_key in wanted:
-        if User.objects.filter(username=username).exists():
-            continue
-        password = creds.get(username) or secrets.token_urlsafe(12)
-        accounts.create_user(username=username, role=role, password=password, organisation=org,
-                             party=parties.get(party_key) if party_key else None, by=SYSTEM)
-        creds[username] = password
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            password = creds.get(username) or secrets.token_urlsafe(12)
+            user = accounts.create_user(username=username, role=role, password=password, organisation=org,
+                                        party=parties.get(party_key) if party_key else None, by=SYSTEM)
+            creds[username] = password
+        if role in settings.SAFEPASSAGE_SECOND_FACTOR_ROLES and not accounts.has_second_factor(user):
+            secret = creds.get(username + TOTP_SUFFIX) or base64.b32encode(secrets.token_bytes(20)).decode()
+            accounts.enrol_totp_with_secret(user=user, secret=secret, by=SYSTEM)
+            creds[username + TOTP_SUFFIX] = secret
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("# Safe Passage demo accounts (username: password). Local demo only.\n"
+    path.write_text("# Safe Passage demo accounts (username: password; username totp: TOTP secret, base32, "
+                    "for an authenticator app). Local demo only.\n"
                     + "".join(f"{u}: {p}\n" for u, p in creds.items()))
     path.chmod(0o600)
     return creds
@@ -157,8 +177,15 @@ def load_scenario(s: dict, log=print) -> dict[str, Party]:
 
 
 def load_demo(log=print) -> dict[str, str]:
-    """Places, parties, accounts, control, corridors, pauses and claims of the illustrative scenario."""
+    """Places, parties, accounts, control, corridors, pauses and claims of the illustrative scenario.
+
+    Returns username -> password (`totp_secrets` has the enrolled accounts' TOTP secrets).
+    """
     load_places(log)
     load_scenario(scenario(), log)
-    return {line.split(":")[0]: line.split(":", 1)[1].strip()
-            for line in _credentials_file().read_text().splitlines() if ":" in line and not line.startswith("#")}
+    return {u: p for u, p in _read_credentials().items() if not u.endswith(TOTP_SUFFIX)}
+
+
+def totp_secrets() -> dict[str, str]:
+    """username -> the base32 TOTP secret of the demo accounts enrolled with a second factor."""
+    return {u.removesuffix(TOTP_SUFFIX): s for u, s in _read_credentials().items() if u.endswith(TOTP_SUFFIX)}

@@ -12,6 +12,10 @@ class PauseStatus(models.TextChoices):
     ACTIVE = "active", "active"
     ENDED = "ended", "ended"
     VIOLATED = "violated", "violated"
+    WITHDRAWN = "withdrawn", "withdrawn"  # a party refused after agreement: out of force at once
+
+
+IN_FORCE = (PauseStatus.AGREED, PauseStatus.ACTIVE)  # with a window containing the moment: in force
 
 
 class Pause(Versioned):
@@ -25,6 +29,13 @@ class Pause(Versioned):
     parties = models.ManyToManyField("accounts.Party", blank=True, related_name="pauses",
                                      help_text="parties whose acceptance is required")
     notes = models.TextField(blank=True)
+    revision = models.PositiveIntegerField(default=1)
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_revisions",
+                                 help_text="the withdrawn pause this one proposes again")
+    withdrawn_by_party = models.ForeignKey("accounts.Party", null=True, blank=True, on_delete=models.PROTECT,
+                                           related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawal_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["starts_at"]

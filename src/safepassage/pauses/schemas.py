@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import Discriminator, Tag
 
 from safepassage.core.api import DbId, ShortText, Text
 
-PauseStatusT = Literal["proposed", "agreed", "active", "ended", "violated"]
+PauseStatusT = Literal["proposed", "agreed", "active", "ended", "violated", "withdrawn"]
 
 
 class PauseCreate(Schema):
@@ -41,7 +42,9 @@ class ResponseRead(Schema):
     note: str
 
 
-class PauseRead(Schema):
+class PausePublic(Schema):
+    """What anyone may read of a pause: its terms (window, scope) and status, nothing said by or to anyone."""
+
     id: int
     title: str
     title_ar: str
@@ -51,9 +54,43 @@ class PauseRead(Schema):
     in_force_now: bool
     place_ids: list[int]
     corridor_ids: list[int]
+    revision: int
+    previous_id: int | None = Field(..., description="the withdrawn pause this revision proposes again")
+    withdrawn_at: datetime | None
+
+
+class PauseForParty(PausePublic):
+    """A liaison's view of a pause sent to their party: the terms, their own party's answer, who withdrew."""
+
+    responses: list[ResponseRead] = Field(..., description="your own party's response only")
+    withdrawn_by_party_id: int | None
+    withdrawn_by_party: str | None
+
+
+class PauseRead(PauseForParty):
+    """Staff's view: every party's response, the withdrawal's reason, internal notes, the version to edit."""
+
     responses: list[ResponseRead]
+    withdrawal_reason: str
     notes: str
     version: int
+
+
+def _pause_view(value: Any) -> str:
+    keys = value.keys() if isinstance(value, dict) else type(value).model_fields
+    return "staff" if "notes" in keys else "party" if "responses" in keys else "public"
+
+
+# Each principal gets one of these, chosen by the selector: a field a role may not read is absent, not null.
+PauseView = Annotated[
+    Annotated[PauseRead, Tag("staff")] | Annotated[PauseForParty, Tag("party")] | Annotated[PausePublic, Tag("public")],
+    Discriminator(_pause_view),
+]
+
+
+class PausePage(Schema):
+    items: list[PauseView]
+    count: int
 
 
 class PauseFilters(Schema):
@@ -65,6 +102,16 @@ class ResponseCreate(Schema):
     party_id: DbId
     state: Literal["accepted", "refused"]
     note: Text = Field("", max_length=2000)
+
+
+class PauseRepropose(Schema):
+    """A withdrawn pause proposed again; what is not given is copied (scope and parties always are)."""
+
+    title: ShortText | None = None
+    title_ar: ShortText | None = None
+    starts_at: datetime | None = Field(None, description="timezone-aware; default: the withdrawn pause's")
+    ends_at: datetime | None = None
+    notes: Text | None = None
 
 
 class PauseStatusSet(Schema):

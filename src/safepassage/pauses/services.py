@@ -1,4 +1,4 @@
-"""Writers for humanitarian pauses: window, scope, parties' responses, lifecycle."""
+"""Writers for humanitarian pauses: window, scope, parties' responses, withdrawal, lifecycle, revisions."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ from safepassage.core.errors import InvalidInput, NotFound, PermissionDenied, St
 from safepassage.core.permissions import Role
 from safepassage.core.timeutil import now, require_aware
 from safepassage.corridors.models import Corridor
-from safepassage.pauses.models import Pause, PauseResponse, PauseStatus, PauseStatusChange, ResponseState
+from safepassage.pauses.models import (
+    IN_FORCE,
+    Pause,
+    PauseResponse,
+    PauseStatus,
+    PauseStatusChange,
+    ResponseState,
+)
 from safepassage.places.models import Place
 
 LIVE = [PauseStatus.PROPOSED, PauseStatus.AGREED, PauseStatus.ACTIVE]
@@ -23,7 +30,10 @@ TRANSITIONS: dict[str, set[str]] = {
     PauseStatus.ACTIVE: {PauseStatus.ENDED, PauseStatus.VIOLATED},
     PauseStatus.ENDED: set(),
     PauseStatus.VIOLATED: set(),
+    PauseStatus.WITHDRAWN: set(),  # proposed again as a new revision, never revived
 }
+# A party may answer while the pause is proposed or agreed, and withdraw (refuse) while it is active.
+ANSWERABLE = [PauseStatus.PROPOSED, PauseStatus.AGREED, PauseStatus.ACTIVE]
 
 
 def _pause_state(pause: Pause) -> dict:
@@ -32,6 +42,7 @@ def _pause_state(pause: Pause) -> dict:
         "places": sorted(pause.places.values_list("id", flat=True)),
         "corridors": sorted(pause.corridors.values_list("id", flat=True)),
         "parties": sorted(pause.parties.values_list("id", flat=True)), "version": pause.version,
+        "revision": pause.revision, "previous": pause.previous_id,
     }
 
 
@@ -69,6 +80,14 @@ def _check_overlap(*, starts_at, ends_at, place_ids, corridor_ids, exclude_id=No
 def create_pause(*, title: str, starts_at: datetime, ends_at: datetime, place_ids: list[int],
                  corridor_ids: list[int], party_ids: list[int], title_ar: str = "", notes: str = "",
                  by) -> Pause:
+    pause = _create(title=title, starts_at=starts_at, ends_at=ends_at, place_ids=place_ids,
+                    corridor_ids=corridor_ids, party_ids=party_ids, title_ar=title_ar, notes=notes, by=by)
+    record(actor=by, action="pause.created", obj=pause, after=_pause_state(pause))
+    return pause
+
+
+def _create(*, title: str, starts_at: datetime, ends_at: datetime, place_ids: list[int], corridor_ids: list[int],
+            party_ids: list[int], title_ar: str, notes: str, by, previous: Pause | None = None) -> Pause:
     if not title.strip():
         raise InvalidInput("title is required", field="title")
     starts_at, ends_at = _check_window(starts_at, ends_at)
@@ -82,14 +101,39 @@ def create_pause(*, title: str, starts_at: datetime, ends_at: datetime, place_id
     _check_overlap(starts_at=starts_at, ends_at=ends_at, place_ids=[p.pk for p in places],
                    corridor_ids=[c.pk for c in corridors])
     pause = Pause.objects.create(title=title.strip(), title_ar=title_ar, starts_at=starts_at, ends_at=ends_at,
-                                 notes=notes)
+                                 notes=notes, previous=previous,
+                                 revision=previous.revision + 1 if previous is not None else 1)
     pause.places.set(places)
     pause.corridors.set(corridors)
     pause.parties.set(parties)
     PauseResponse.objects.bulk_create([PauseResponse(pause=pause, party=p) for p in parties])
-    PauseStatusChange.objects.create(pause=pause, status=PauseStatus.PROPOSED, reason="proposed",
+    reason = f"proposed again after #{previous.pk} was withdrawn" if previous is not None else "proposed"
+    PauseStatusChange.objects.create(pause=pause, status=PauseStatus.PROPOSED, reason=reason,
                                      changed_by=getattr(by, "user", by), at=now())
-    record(actor=by, action="pause.created", obj=pause, after=_pause_state(pause))
+    return pause
+
+
+@transaction.atomic
+def repropose_pause(*, pause_id: int, by, title: str | None = None, title_ar: str | None = None,
+                    starts_at: datetime | None = None, ends_at: datetime | None = None,
+                    notes: str | None = None) -> Pause:
+    """Propose a withdrawn pause again as its next revision: same scope and parties, every answer pending."""
+    old = Pause.objects.select_for_update().get(pk=pause_id)
+    if old.status != PauseStatus.WITHDRAWN:
+        raise StateConflict(f"only a withdrawn pause is proposed again; this one is {old.status}", field="status")
+    newer = old.next_revisions.first()
+    if newer is not None:
+        raise StateConflict(f"already proposed again as pause #{newer.pk} (revision {newer.revision})",
+                            field="pause_id")
+    pause = _create(
+        title=title if title is not None else old.title,
+        title_ar=title_ar if title_ar is not None else old.title_ar,
+        starts_at=starts_at or old.starts_at, ends_at=ends_at or old.ends_at,
+        place_ids=list(old.places.values_list("id", flat=True)),
+        corridor_ids=list(old.corridors.values_list("id", flat=True)),
+        party_ids=list(old.parties.values_list("id", flat=True)),
+        notes=notes if notes is not None else old.notes, by=by, previous=old)
+    record(actor=by, action="pause.reproposed", obj=pause, after=_pause_state(pause))
     return pause
 
 
@@ -139,7 +183,10 @@ def update_pause(*, pause_id: int, expected_version: int, changes: dict, by) -> 
 
 @transaction.atomic
 def respond_to_pause(*, pause_id: int, party_id: int, state: str, note: str = "", by) -> PauseResponse:
-    """Record a party's acceptance or refusal: by its own liaison, or by a coordinator with a note."""
+    """Record a party's acceptance or refusal (its liaison, or a coordinator with a note).
+
+    A refusal of a pause that is agreed or active is the party's withdrawal: the pause leaves force at once.
+    """
     if state not in (ResponseState.ACCEPTED, ResponseState.REFUSED):
         raise InvalidInput("state must be accepted or refused", field="state")
     pause = Pause.objects.select_for_update().get(pk=pause_id)
@@ -147,8 +194,11 @@ def respond_to_pause(*, pause_id: int, party_id: int, state: str, note: str = ""
         response = pause.responses.select_for_update().get(party_id=party_id)
     except PauseResponse.DoesNotExist as exc:
         raise NotFound("this party is not asked to accept this pause", field="party_id") from exc
-    if pause.status not in (PauseStatus.PROPOSED, PauseStatus.AGREED):
+    if pause.status not in ANSWERABLE:
         raise StateConflict(f"the pause is {pause.status}; responses are closed", field="state")
+    if pause.status == PauseStatus.ACTIVE and state == ResponseState.ACCEPTED:
+        raise StateConflict("the pause is active; a party can only withdraw from it (refuse, with a reason)",
+                            field="state")
     role = getattr(by, "role", None)
     if role == Role.PARTY_LIAISON and getattr(by, "party_id", None) != party_id:
         raise PermissionDenied("a liaison responds for their own party only", field="party_id")
@@ -163,7 +213,26 @@ def respond_to_pause(*, pause_id: int, party_id: int, state: str, note: str = ""
     response.save()
     record(actor=by, action="pause.response_recorded", obj=pause, before=before,
            after={"party": party_id, "state": state, "note": response.note, "at": response.at})
+    if state == ResponseState.REFUSED and pause.status in IN_FORCE:
+        _withdraw(pause, response, by)
     return response
+
+
+def _withdraw(pause: Pause, response: PauseResponse, by) -> None:
+    """Take the pause out of force: the refusing party, its time and its reason go on record."""
+    before = {"status": pause.status, "version": pause.version}
+    pause.status = PauseStatus.WITHDRAWN
+    pause.withdrawn_by_party_id, pause.withdrawn_at, pause.withdrawal_reason = \
+        response.party_id, response.at, response.note
+    pause.version += 1
+    pause.save(update_fields=["status", "withdrawn_by_party", "withdrawn_at", "withdrawal_reason", "version",
+                              "updated_at"])
+    PauseStatusChange.objects.create(pause=pause, status=PauseStatus.WITHDRAWN,
+                                     reason=f"withdrawn by {response.party.short_name}: {response.note}",
+                                     changed_by=getattr(by, "user", by), at=response.at)
+    record(actor=by, action="pause.withdrawn", obj=pause, before=before,
+           after={"status": pause.status, "party": response.party_id, "at": response.at,
+                  "reason": response.note, "version": pause.version})
 
 
 @transaction.atomic
@@ -171,6 +240,9 @@ def set_pause_status(*, pause_id: int, status: str, reason: str = "", by,
                      expected_version: int | None = None) -> Pause:
     if status not in PauseStatus.values:
         raise InvalidInput(f"status must be one of {', '.join(PauseStatus.values)}", field="status")
+    if status == PauseStatus.WITHDRAWN:
+        raise InvalidInput("a pause is withdrawn by a party's refusal: record it with "
+                           "POST /api/pauses/{id}/responses", field="status")
     pause = Pause.objects.select_for_update().get(pk=pause_id)
     if expected_version is not None:
         pause.check_version(expected_version)

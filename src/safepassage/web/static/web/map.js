@@ -379,17 +379,19 @@
   }
 
   // Pauses: each party's response, and the lifecycle, from the sidebar.
-  const NEXT = { proposed: ["agreed"], agreed: ["active", "violated", "proposed"], active: ["ended", "violated"], ended: [], violated: [] };
+  const NEXT = { proposed: ["agreed"], agreed: ["active", "violated", "proposed"], active: ["ended", "violated"], ended: [], violated: [], withdrawn: [] };
   async function loadPauses() {
     const box = document.getElementById("pause-list");
     const data = await api("GET", "/api/pauses?limit=50");
-    const live = data.items.filter((p) => ["proposed", "agreed", "active"].includes(p.status));
+    const live = data.items.filter((p) => ["proposed", "agreed", "active", "withdrawn"].includes(p.status));
     if (!live.length) { box.innerHTML = "<p>" + T.noPauses + "</p>"; return; }
     box.innerHTML = live.map((p) => {
       let html = '<div class="pause-item" data-pause="' + p.id + '"><strong>' + esc(lang === "ar" && p.title_ar ? p.title_ar : p.title) + "</strong> · " +
-        '<span class="badge ' + esc(p.status) + '">' + esc(T[p.status] || p.status) + "</span><br>" + fmt(p.starts_at) + " → " + fmt(p.ends_at) + "<ul>" +
-        p.responses.map((r) => '<li data-testid="response-' + r.party_id + '">' + esc(r.party) + ": " + esc(T[r.state] || r.state) + (r.by ? " (" + esc(r.by) + ")" : "") + "</li>").join("") + "</ul>";
-      const mine = p.responses.find((r) => r.party_id === CFG.partyId);
+        '<span class="badge ' + esc(p.status) + '">' + esc(T[p.status] || p.status) + "</span><br>" + fmt(p.starts_at) + " → " + fmt(p.ends_at) +
+        (p.status === "withdrawn" ? '<p class="withdrawal">' + T.withdrawnBy + " " + esc(p.withdrawn_by_party || "") + " · " + fmt(p.withdrawn_at) +
+          (p.withdrawal_reason ? ": " + esc(p.withdrawal_reason) : "") + "</p>" : "") + "<ul>" +
+        (p.responses || []).map((r) => '<li data-testid="response-' + r.party_id + '">' + esc(r.party) + ": " + esc(T[r.state] || r.state) + (r.by ? " (" + esc(r.by) + ")" : "") + "</li>").join("") + "</ul>";
+      const mine = (p.responses || []).find((r) => r.party_id === CFG.partyId);
       const canAnswer = CFG.canRespond && (CFG.isLiaison ? !!mine : true) && ["proposed", "agreed"].includes(p.status);
       if (canAnswer) {
         const parties = CFG.isLiaison ? [mine] : p.responses;
@@ -410,7 +412,7 @@
         const fd = new FormData(rf);
         try {
           await api("POST", "/api/pauses/" + id + "/responses", { party_id: Number(fd.get("party_id")), state: ev.submitter.value, note: fd.get("note") || "" });
-          await loadPauses();
+          await loadPauses(); await load(currentAt());  // a refusal may have withdrawn a pause in force
         } catch (e) { errBox.textContent = e.message; }
       });
       const sf = item.querySelector(".pause-status-form");

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # /api/docs from ninja's own copy of Swagger UI, not a CDN
     "safepassage.core",
     "safepassage.accounts",
     "safepassage.audit",

@@ -240,7 +240,7 @@ class Watch:
         state = self.page.evaluate("() => ({xss: window.__xss, csp: window.__csp || [], injected: window.__injected || []})")
         assert state["xss"] is None, f"{label}: a payload ran"
         self.problems += [f"{label}: CSP {v}" for v in state["csp"]] + [f"{label}: markup {v}" for v in state["injected"]]
-        slug = label.strip("/").replace("/", "_") or "map"
+        slug = re.sub(r"[^\w-]+", "_", label).strip("_") or "map"
         self.page.screenshot(path=str(ARTIFACTS / f"xss-{self.lang}-{slug}.png"), full_page=False)
 
     def hover_all(self, selector: str):

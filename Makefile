@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 migrate: install
-	$(SP) migrate --noinput -v0
+	$(SP) init_keys && $(SP) migrate --noinput -v0
 
 demo: migrate
 	$(SP) demo load

@@ -2,6 +2,7 @@
 
     safepassage plan route|evacuation|siting ...   planning (no database needed)
     safepassage import places FILE --name-field NAME [...]
+    safepassage import communities FILE [--source NAME]   CSV or GeoJSON: name, pcode, coordinates, population
     safepassage audit verify
     safepassage demo load
     safepassage serve [--host 127.0.0.1] [--port 8000] [--workers 2] [--threads 8]
@@ -40,8 +41,16 @@ def _import_command(argv: Sequence[str]) -> int:
     p.add_argument("--site-type-field", help="property holding the site type (sites)")
     p.add_argument("--kind", choices=["area", "site"], help="default: from the geometry (points are sites)")
     p.add_argument("--source", help="dataset name recorded with each place (default: the file name)")
+    c = sub.add_parser("communities", help="communities (name, pcode, lon/lat or geometry, population, "
+                                           "population_date) from CSV or GeoJSON")
+    c.add_argument("file")
+    c.add_argument("--source", help="dataset name recorded with each figure (default: the file name)")
     args = parser.parse_args(argv)
     _django()
+    if args.what == "communities":
+        from safepassage.agreements.cli import import_communities
+
+        return import_communities(args.file, args.source or os.path.basename(args.file))
     from safepassage.core.errors import DomainError
     from safepassage.demo.loader import SYSTEM
     from safepassage.places import services

@@ -13,10 +13,45 @@ from django.utils.translation import gettext_lazy as _
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("SAFEPASSAGE_DATA_DIR", Path.cwd() / "var")).resolve()
 
-DEBUG = os.environ.get("SAFEPASSAGE_DEBUG", "1") == "1"
-# The development default only ever serves 127.0.0.1; production sets its own key.
-SECRET_KEY = os.environ.get("SAFEPASSAGE_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+# --- Debug, keys, HTTPS (README "Configuration" and "Production settings") ---
+# Debug pages show settings, tracebacks and every URL pattern: only when asked for.
+DEBUG = os.environ.get("SAFEPASSAGE_DEBUG", "0") == "1"
+SECRET_KEY_FILE = DATA_DIR / "secret_key"
+FIELD_KEY_FILE = DATA_DIR / "field_key"
+
+
+def _key(env: str, path: Path) -> str:
+    """A key from the environment, else from its file in the data directory (`safepassage init_keys`)."""
+    value = os.environ.get(env, "").strip()
+    if value:
+        return value
+    try:
+        return path.read_text().strip()
+    except OSError:
+        return ""
+
+
+# Without either, a known development key, which `safepassage check --deploy` refuses.
+SECRET_KEY = _key("SAFEPASSAGE_SECRET_KEY", SECRET_KEY_FILE) or "dev-only-insecure-key-change-me-in-production"
+# safepassage.crossings.crypto reads SAFEPASSAGE_FIELD_KEY (comma-separated: the first encrypts, all decrypt).
+if _field_key := _key("SAFEPASSAGE_FIELD_KEY", FIELD_KEY_FILE):
+    os.environ.setdefault("SAFEPASSAGE_FIELD_KEY", _field_key)
 ALLOWED_HOSTS = os.environ.get("SAFEPASSAGE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+# Behind HTTPS: Secure cookies and a redirect of plain HTTP; HSTS for that many seconds (0: none).
+HTTPS = os.environ.get("SAFEPASSAGE_HTTPS", "0") == "1"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("SAFEPASSAGE_HSTS_SECONDS", "31536000" if HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+# A reverse proxy that ends TLS says so in X-Forwarded-Proto; trust it only behind such a proxy.
+if os.environ.get("SAFEPASSAGE_PROXY_SSL_HEADER", "0") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Joining the browsers' HSTS preload list is the domain owner's decision, not a setting of this product.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Request bodies: the JSON API's limit (413 above it); a route may have its own (by its URL name).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("SAFEPASSAGE_API_MAX_BODY", str(2_621_440)))
+SAFEPASSAGE_ROUTE_MAX_BODY: dict[str, int] = {}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -38,6 +73,7 @@ INSTALLED_APPS = [
     "safepassage.crossings",
     "safepassage.servicepoints",
     "safepassage.plans",
+    "safepassage.agreements",
     "safepassage.web",
     # Sign-in controls (see "Sign-in controls" below): second factors and login throttling.
     "django_otp",
@@ -123,6 +159,8 @@ LANGUAGES = [("en", _("English")), ("ar", _("Arabic")), ("fr", _("French")), ("r
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
+# the operation's local time zone: its days, opening hours and letters (times are stored in UTC)
+OPERATION_TIME_ZONE = os.environ.get("SAFEPASSAGE_TIME_ZONE", "Asia/Damascus")
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -181,6 +219,11 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     },
 }
+
+# Evidence files (incidents): stored by SHA-256 through the default storage (local disk under the data
+# dir; an S3-compatible store with django-storages: set STORAGES["default"]). Larger uploads get a 413.
+MEDIA_ROOT = DATA_DIR / "media"
+SAFEPASSAGE_EVIDENCE_MAX_BYTES = int(os.environ.get("SAFEPASSAGE_EVIDENCE_MAX_BYTES", 1 << 30))
 
 # Road network for planning: an .osm.pbf, a GeoJSON of lines, or a cached network file.
 # Without it, plans run on the district graph built from the areas in the database.

@@ -90,7 +90,7 @@ def test_owners_list_and_revoke_their_own_tokens_only_and_admins_anyones(actors)
     assert field.get("/api/crossings/counts").status_code == 401
     assert admin.post(f"/api/tokens/{field_token_id}/revoke").status_code == 409
     entry = AuditEntry.objects.filter(action="token.revoked").get()
-    assert entry.actor_label == "u_admin" and entry.after["token_id"] == field_token_id
+    assert entry.actor.username == "u_admin" and entry.actor_label.startswith("admin#") and entry.after["token_id"] == field_token_id
     own_id = partner.get("/api/tokens").json()["items"][0]["id"]
     assert partner.post(f"/api/tokens/{own_id}/revoke").status_code == 200
     assert partner.get("/api/tokens").status_code == 401
@@ -113,16 +113,6 @@ def test_the_tokens_page_lists_and_revokes_only_ones_own(actors, client):
     assert client.post("/account/tokens/", {"token_id": own.pk})["Location"] == "/account/tokens/"
     assert ApiToken.objects.get(pk=own.pk).revoked_at is not None
     assert actors["field_officer"].get("/api/crossings/counts").status_code == 401
-    assert AuditEntry.objects.filter(action="token.revoked", actor_label="u_field_officer").count() == 1
+    assert AuditEntry.objects.filter(action="token.revoked", actor__username="u_field_officer").count() == 1
     client.cookies["django_language"] = "fr"
     assert "Révoqué" in client.get("/account/tokens/").content.decode()
-
-
-def test_the_batch_lookup_gives_no_holder_for_an_expired_token(holder):
-    from safepassage.core.fastsql import run
-
-    user, token = holder
-    statement = services.token_holders.statement([token])
-    assert services.token_holders.instances(run(*statement), statement)[services.token_digest(token)].pk == user.pk
-    ApiToken.objects.filter(user=user).update(expires_at=now() - timedelta(seconds=1))
-    assert services.token_holders.instances(run(*statement), statement) == {}

@@ -112,4 +112,4 @@ def test_board_renders_right_to_left_in_arabic(actors, coordinator, scene, convo
     client.cookies["django_language"] = "ar"
     html = client.get("/convoys/board/").content.decode()
     assert 'dir="rtl"' in html and 'data-testid="new-convoy-form"' in html and convoy["reference"] in html
-    assert 'id="board-i18n"' in html and "convoys/board.js" in html
+    assert 'id="i18n-strings"' in html and "convoys/board.js" in html

@@ -202,8 +202,12 @@ def test_departed_convoy_cannot_be_changed(actors, coordinator, scene, convoy):
 
 
 def test_driver_names_are_restricted_and_their_reads_logged(actors, coordinator, scene, convoy):
-    assert convoy["vehicles"][0]["driver_names"] == ["Driver One"]
-    assert AuditEntry.objects.filter(action="personal_data.read", object_id=str(convoy["id"])).exists()
+    reads = AuditEntry.objects.filter(action="personal_data.read", object_id=str(convoy["id"]))
+    # planning a convoy shows no driver names and records no personal-data read
+    assert convoy["vehicles"][0]["driver_names"] is None and not reads.exists()
+    shown = coordinator.get(f"/api/convoys/{convoy['id']}").json()
+    assert shown["vehicles"][0]["driver_names"] == ["Driver One"]
+    assert reads.count() == 1 and reads.get().after == {"data": "driver_names", "purpose": "convoy detail"}
     assert actors["partner"].get(f"/api/convoys/{convoy['id']}").json()["vehicles"][0]["driver_names"] is None
     notify(coordinator, scene, convoy)
     liaison_view = actors["party_liaison"].get(f"/api/convoys/{convoy['id']}").json()
@@ -213,6 +217,9 @@ def test_driver_names_are_restricted_and_their_reads_logged(actors, coordinator,
     assert "Party B" not in str(liaison_view)
     listed = coordinator.get("/api/convoys").json()["items"][0]
     assert listed["vehicles"][0]["driver_names"] is None
+    changed = coordinator.patch(f"/api/convoys/{convoy['id']}", {"version": listed["version"], "notes": "x"})
+    assert changed.status_code == 200 and changed.json()["vehicles"][0]["driver_names"] is None
+    assert reads.count() == 1  # only the planner's GET above read them
     driver_audits = AuditEntry.objects.filter(action__startswith="convoy.").values_list("after", flat=True)
     assert "Driver One" not in str(list(driver_audits))
 
@@ -241,3 +248,25 @@ def test_vehicle_change_after_notification_is_renotified(actors, coordinator, sc
     # the same vehicles again: nothing to re-notify
     same = coordinator.call("PUT", url, {"version": body["version"], "vehicles": swapped})
     assert same.status_code == 200 and same.json()["notification"]["revision"] == 2
+
+
+def _list_queries(coordinator, scene, n: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    while coordinator.get("/api/convoys").json()["count"] < n:
+        created = coordinator.post("/api/convoys", scene.convoy_body())
+        assert created.status_code == 201
+        notify(coordinator, scene, created.json())  # a notified convoy lists what keeps it from clearance
+    with CaptureQueriesContext(connection) as ctx:
+        r = coordinator.get("/api/convoys", limit=100)
+    assert r.status_code == 200 and len(r.json()["items"]) == n
+    assert all(i["status"] == "notified" and i["clearance_problems"] for i in r.json()["items"])
+    return len(ctx.captured_queries)
+
+
+def test_convoy_list_takes_the_same_queries_whatever_its_length(actors, coordinator, scene, convoy):
+    assert inspect(actors, convoy, scene).status_code == 201
+    notify(coordinator, scene, convoy)
+    two = _list_queries(coordinator, scene, 2)
+    assert two == _list_queries(coordinator, scene, 10)

@@ -77,3 +77,41 @@ def test_count_form_submits_and_shows_flags(browser, live_server, actors, checkp
     count = CrossingCount.objects.get()
     assert count.women == 7 and count.review_status == "pending"
     assert not errors, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outbox_empties_through_the_batch_route_and_keeps_refused_counts(browser, live_server, actors, checkpoint):
+    from safepassage.crossings.models import CrossingCount
+
+    page = browser.new_page(viewport={"width": 400, "height": 800})
+    errors, posts = [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: posts.append(r.url.split("/api/")[-1]) if r.method == "POST" else None)
+    _login(page, live_server.url, "u_field_officer")
+    page.goto(f"{live_server.url}/crossings/new/")
+    # counts queued during a network cut, one of them for a checkpoint that does not exist
+    page.context.set_offline(True)
+    for women in ("3", "4"):
+        page.fill("input[name=bucket_start]", "2016-10-20T05:00")
+        page.fill("input[name=women]", women)
+        page.click("#count-form button[type=submit]")
+    page.wait_for_function("document.querySelector('[data-testid=outbox]').textContent === '2'")
+    page.evaluate("""() => {
+        const box = JSON.parse(localStorage.getItem('safepassage.crossings.outbox'));
+        const bad = JSON.parse(JSON.stringify(box[0]));
+        bad.item.client_uuid = crypto.randomUUID(); bad.item.checkpoint_id = 999999;
+        localStorage.setItem('safepassage.crossings.outbox', JSON.stringify(box.concat([bad])));
+    }""")
+    posts.clear()
+    page.context.set_offline(False)
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.wait_for_selector("[data-testid=refused-count]")
+    assert posts == ["crossings/counts/batch"]
+    assert sorted(CrossingCount.objects.values_list("women", flat=True)) == [3, 4]
+    assert page.text_content("[data-testid=outbox]") == "0"
+    assert "checkpoint" in page.text_content("[data-testid=refused-count]")
+    assert "2" in page.text_content("[data-testid=count-result]")
+    page.click("[data-testid=refused-count] button")  # the user discards it
+    assert page.locator("[data-testid=refused-count]").count() == 0
+    assert page.evaluate("localStorage.getItem('safepassage.crossings.outbox')") == "[]"
+    assert not errors, errors

@@ -104,7 +104,7 @@ def test_each_schedule_is_enqueued_once_per_due_time(settings):
         "medevac_purge": {"task": "safepassage.crossings.tasks.purge_medevac_identifying", "daily_at": "03:30",
                           "kwargs": {"days": 30}},
     }
-    settings.SAFEPASSAGE_TIME_ZONE = "Asia/Damascus"  # UTC+3: 03:30 there is 00:30 UTC
+    settings.OPERATION_TIME_ZONE = "Asia/Damascus"  # UTC+3: 03:30 there is 00:30 UTC
     kinds = lambda jobs_: sorted(j.kind for j in jobs_)  # noqa: E731
     # First start: the latest due time of each is enqueued once (the purge's is yesterday's 03:30).
     assert kinds(schedules.enqueue_due(_at("2026-12-06 00:12"))) == ["deadline_sweep", "medevac_purge"]

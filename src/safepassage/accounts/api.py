@@ -7,13 +7,13 @@ from typing import Literal
 from ninja import Field, Query, Router, Schema, Status
 
 from safepassage.accounts import selectors, services
-from safepassage.accounts.models import Organisation, Party
 from safepassage.core.api import DbId, Page, PageParams, ShortText, op, page
-from safepassage.core.errors import InvalidInput
 from safepassage.core.permissions import ROLE_PERMISSIONS, Perm, Role
 
 router = Router(tags=["accounts"])
 tokens_router = Router(tags=["accounts"])  # registered last in safepassage.api
+# every role an account can hold: the public role is what signing in leaves behind
+AssignableRole = Literal[tuple(r.value for r in Role if r is not Role.PUBLIC)]  # type: ignore[valid-type]
 
 
 class Me(Schema):
@@ -33,7 +33,7 @@ class PartyRead(Schema):
 
 class UserCreate(Schema):
     username: ShortText = Field(..., min_length=1, max_length=150, pattern=r"^[\w.@+-]+$")
-    role: Literal["admin", "coordinator", "field_officer", "monitor", "verifier", "partner", "party_liaison"]
+    role: AssignableRole
     password: ShortText | None = Field(None, min_length=10)
     organisation_id: DbId | None = None
     party_id: DbId | None = None
@@ -57,26 +57,16 @@ def me(request):
 
 @op(router.get, "/parties", perm=Perm.PARTIES_VIEW, response=Page(PartyRead))
 def list_parties(request, paging: PageParams = Query(...)):
-    return page(Party.objects.order_by("short_name", "id"), paging,
-                lambda p: {"id": p.pk, "name": p.name, "short_name": p.short_name, "name_ar": p.name_ar,
-                           "color": p.color})
+    return page(selectors.parties(), paging, selectors.party_read)
 
 
 @op(router.post, "/users", perm=Perm.USERS_MANAGE, response={201: UserRead})
 def create_user(request, body: UserCreate):
-    org = party = None
-    if body.organisation_id is not None:
-        org = Organisation.objects.filter(pk=body.organisation_id).first()
-        if org is None:
-            raise InvalidInput("unknown organisation", field="organisation_id")
-    if body.party_id is not None:
-        party = Party.objects.filter(pk=body.party_id).first()
-        if party is None:
-            raise InvalidInput("unknown party", field="party_id")
+    org = selectors.organisation_or_refuse(body.organisation_id)
+    party = selectors.party_or_refuse(body.party_id)
     user = services.create_user(username=body.username, role=body.role, password=body.password,
                                 organisation=org, party=party, by=request.auth)
-    return Status(201, {"id": user.pk, "username": user.username, "role": user.role, "party_id": user.party_id,
-                        "organisation_id": user.organisation_id})
+    return Status(201, selectors.user_read(user))
 
 
 class TokenRead(Schema):
@@ -89,18 +79,13 @@ class TokenRead(Schema):
     revoked_at: datetime | None
 
 
-def _token(t) -> dict:
-    return {"id": t.pk, "username": t.user.username, "name": t.name, "prefix": t.prefix,
-            "created_at": t.created_at, "expires_at": t.expires_at, "revoked_at": t.revoked_at}
-
-
 @op(tokens_router.get, "/tokens", perm=Perm.TOKENS_OWN, response=Page(TokenRead))
 def list_tokens(request, paging: PageParams = Query(...)):
     """The caller's API tokens (an admin's: everyone's), newest first; never the token itself."""
-    return page(selectors.tokens_for(request.auth), paging, _token)
+    return page(selectors.tokens_for(request.auth), paging, selectors.token_read)
 
 
 @op(tokens_router.post, "/tokens/{token_id}/revoke", perm=Perm.TOKENS_OWN, response=TokenRead)
 def revoke_token(request, token_id: DbId):
     """Revoke one of the caller's tokens (an admin: anyone's); refused from the next request on."""
-    return _token(services.revoke_token(token_id=token_id, by=request.auth))
+    return selectors.token_read(services.revoke_token(token_id=token_id, by=request.auth))

@@ -11,4 +11,5 @@ class AccountsConfig(AppConfig):
         from safepassage.core.api import set_token_lookup
 
         set_token_lookup(user_for_token)
-        register("mfa.enrolled", "login.unlocked")
+        register("mfa.enrolled", "mfa.reset", "login.unlocked", "user.updated", "organisation.updated",
+                 "party.updated")

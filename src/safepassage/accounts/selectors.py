@@ -1,10 +1,11 @@
-"""Reads for accounts, filtered by the acting principal."""
+"""Reads of parties, organisations and users."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from safepassage.accounts.models import ApiToken
+from safepassage.accounts.models import ApiToken, Organisation, Party
+from safepassage.core.errors import InvalidInput
 from safepassage.core.permissions import Perm
 
 
@@ -18,6 +19,44 @@ def tokens_for(principal) -> QuerySet[ApiToken]:
     return qs.filter(user=principal.user)
 
 
+def token_read(t: ApiToken) -> dict:
+    return {"id": t.pk, "username": t.user.username, "name": t.name, "prefix": t.prefix,
+            "created_at": t.created_at, "expires_at": t.expires_at, "revoked_at": t.revoked_at}
+
+
 def own_tokens(user) -> QuerySet[ApiToken]:
     """A person's own API tokens, newest first (an admin's page shows their own too)."""
     return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def parties() -> QuerySet[Party]:
+    return Party.objects.order_by("short_name", "id")
+
+
+def party_read(p: Party) -> dict:
+    return {"id": p.pk, "name": p.name, "short_name": p.short_name, "name_ar": p.name_ar, "color": p.color}
+
+
+def user_read(user) -> dict:
+    return {"id": user.pk, "username": user.username, "role": user.role, "party_id": user.party_id,
+            "organisation_id": user.organisation_id}
+
+
+def organisation_or_refuse(organisation_id: int | None) -> Organisation | None:
+    """The organisation named by the input, refused naming `organisation_id` when it does not exist."""
+    if organisation_id is None:
+        return None
+    org = Organisation.objects.filter(pk=organisation_id).first()
+    if org is None:
+        raise InvalidInput("unknown organisation", field="organisation_id")
+    return org
+
+
+def party_or_refuse(party_id: int | None) -> Party | None:
+    """The party named by the input, refused naming `party_id` when it does not exist."""
+    if party_id is None:
+        return None
+    party = Party.objects.filter(pk=party_id).first()
+    if party is None:
+        raise InvalidInput("unknown party", field="party_id")
+    return party

@@ -6,7 +6,7 @@ from typing import Any
 
 from ninja import Field, Query, Router, Schema
 
-from safepassage.audit.models import AuditEntry
+from safepassage.audit import selectors
 from safepassage.audit.services import verify_chain
 from safepassage.core.api import Page, PageParams, ShortText, op, page
 from safepassage.core.permissions import Perm
@@ -43,13 +43,8 @@ class ChainCheck(Schema):
 @op(router.get, "/audit", perm=Perm.AUDIT_VIEW, response=Page(AuditRead))
 def list_entries(request, filters: AuditFilters = Query(...), paging: PageParams = Query(...)):
     """Newest first."""
-    qs = AuditEntry.objects.order_by("-seq")
-    for key in ("action", "object_type", "object_id"):
-        if getattr(filters, key):
-            qs = qs.filter(**{key: getattr(filters, key)})
-    return page(qs, paging, lambda e: {
-        "seq": e.seq, "at": e.at, "actor": e.actor_label, "action": e.action, "object_type": e.object_type,
-        "object_id": e.object_id, "before": e.before, "after": e.after, "hash": e.hash, "prev_hash": e.prev_hash})
+    qs = selectors.entries(action=filters.action, object_type=filters.object_type, object_id=filters.object_id)
+    return page(qs, paging, selectors.entry_read)
 
 
 @op(router.get, "/audit/verify", perm=Perm.AUDIT_VIEW, response=ChainCheck)

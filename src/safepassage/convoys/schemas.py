@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
 from safepassage.core.api import DbId, ShortText, Text
+from safepassage.core.geometry import Lat, Lon
 
 StatusT = Literal["planned", "notified", "cleared", "departed", "arrived", "delivered", "aborted", "returned"]
 # Quantities are taken as given (number or text) and checked line by line in the service,
@@ -22,9 +23,13 @@ class ManifestLineIn(Schema):
     weight_kg: Amount = Field(..., description="gross weight of the line in kilograms")
 
 
+# Texts kept in shorter columns than ShortText's 200 characters are limited to what the column keeps.
+SealNumber = Annotated[Text, Field(max_length=60)]
+
+
 class VehicleIn(Schema):
-    plate: ShortText
-    vehicle_type: ShortText
+    plate: Text = Field(..., max_length=30)
+    vehicle_type: Text = Field(..., max_length=60)
     markings: ShortText = ""
     driver_names: list[ShortText] = Field(default_factory=list, max_length=10,
                                           description="restricted personal data")
@@ -88,8 +93,8 @@ class StatusSet(Schema):
 
 class DiscrepancyIn(Schema):
     item: ShortText
-    expected: ShortText
-    found: ShortText
+    expected: Text = Field(..., max_length=100)
+    found: Text = Field(..., max_length=100)
 
 
 class InspectionCreate(Schema):
@@ -97,7 +102,7 @@ class InspectionCreate(Schema):
     no_weapons_attested: bool = Field(..., description="no weapons, ammunition or military equipment were found")
     items_checked: list[int] = Field(default_factory=list, max_length=500,
                                      description="manifest line numbers checked")
-    seals: list[ShortText] = Field(default_factory=list, max_length=200)
+    seals: list[SealNumber] = Field(default_factory=list, max_length=200)
     discrepancies: list[DiscrepancyIn] = Field(default_factory=list, max_length=500)
     remarks: Text = Field("", max_length=5000)
     at: datetime | None = None
@@ -106,7 +111,7 @@ class InspectionCreate(Schema):
 
 
 class SealFound(Schema):
-    number: ShortText
+    number: SealNumber
     intact: bool
 
 
@@ -127,8 +132,8 @@ class SealCheckResult(Schema):
 
 
 class PositionCreate(Schema):
-    lon: float = Field(..., ge=-180, le=180)
-    lat: float = Field(..., ge=-90, le=90)
+    lon: Lon
+    lat: Lat
     at: datetime | None = None
     checkpoint_id: DbId | None = None
     note: Text = Field("", max_length=2000)
@@ -152,8 +157,8 @@ class IncidentCreate(Schema):
                   "interference_in_implementation", "mines_ied_uxo", "physical_constraints"]
     description: Text = Field(..., min_length=1, max_length=5000)
     at: datetime
-    lon: float | None = Field(None, ge=-180, le=180)
-    lat: float | None = Field(None, ge=-90, le=90)
+    lon: Lon | None = None
+    lat: Lat | None = None
 
 
 class ConvoyFilters(Schema):

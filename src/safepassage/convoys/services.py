@@ -8,12 +8,12 @@ from __future__ import annotations
 import os
 import uuid
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
+from safepassage.audit.actions import Action
 from safepassage.audit.services import record
-from safepassage.convoys import lifecycle
+from safepassage.convoys import lifecycle, selectors
 from safepassage.convoys.models import (
     CargoDirection,
     Convoy,
@@ -31,83 +31,31 @@ from safepassage.convoys.models import (
     SealState,
     Vehicle,
 )
+from safepassage.convoys.selectors import (
+    clearance_problems,
+    latest_clearing_inspection,
+    schedule_problems,
+)
 from safepassage.convoys.validation import clean_manifest, clean_vehicles, parse_decimal
 from safepassage.core.errors import FieldError, InvalidInput, StateConflict
 from safepassage.core.geometry import LINE_TYPES, validate_geometry
 from safepassage.core.models import snapshot
 from safepassage.core.numbers import NumberFormat
 from safepassage.core.timeutil import now, require_aware
-from safepassage.corridors import selectors as corridor_selectors
-from safepassage.corridors.models import Checkpoint, Corridor, CorridorStatus, Direction, Group
+from safepassage.corridors.models import Checkpoint, Corridor
 from safepassage.deconfliction import selectors as notice_selectors
 from safepassage.deconfliction import services as notices
 from safepassage.deconfliction.models import Kind
-from safepassage.pauses.models import Pause, PauseStatus
+from safepassage.pauses.models import Pause
 
 CONVOY_FIELDS = ["reference", "title", "organisation", "origin", "destination", "destination_service_point",
                  "destination_note", "corridor",
                  "route", "direction", "planned_departure", "planned_arrival", "pause", "status", "notes",
                  "manifest_version", "version"]
-IN_FORCE = [PauseStatus.AGREED, PauseStatus.ACTIVE]
 MOVEMENT_TERMS = {"route", "planned_departure", "planned_arrival", "corridor"}
 
 
-def _fmt(dt: datetime, tz: str) -> str:
-    return dt.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
-
-
 # ---------------------------------------------------------------- schedule
-
-
-def schedule_problems(*, corridor: Corridor, direction: str, departure: datetime,
-                      arrival: datetime) -> tuple[Pause | None, list[FieldError]]:
-    """The pause the schedule fits in, and every reason it does not fit (which window, which corridor state)."""
-    problems: list[FieldError] = []
-    tz = corridor.timezone
-    if arrival <= departure:
-        return None, [FieldError("planned_arrival", "the planned arrival must be after the planned departure")]
-    if corridor.status != CorridorStatus.OPEN:
-        last = corridor.status_history.order_by("-at", "-id").first()
-        since = f" since {last.at.isoformat()} ({last.reason})" if last else ""
-        problems.append(FieldError("corridor_id", f"corridor '{corridor.name}' is {corridor.status}{since}"))
-    if Group.CARGO not in corridor.eligible_groups:
-        problems.append(FieldError("corridor_id", f"corridor '{corridor.name}' is not open to humanitarian cargo "
-                                                  f"(eligible: {', '.join(corridor.eligible_groups)})"))
-    if corridor.direction not in (direction, Direction.BOTH):
-        label = "into" if direction == CargoDirection.IN else "out of"
-        problems.append(FieldError("corridor_id", f"corridor '{corridor.name}' runs '{corridor.direction}'; cargo "
-                                                  f"{label} the besieged area needs '{direction}' or 'both'"))
-    hours = f"{corridor.opens_at:%H:%M}-{corridor.closes_at:%H:%M} {tz}"
-    if not corridor_selectors.within_hours(corridor, departure):
-        problems.append(FieldError("planned_departure", f"departure at {_fmt(departure, tz)} is outside corridor "
-                                                        f"'{corridor.name}' hours {hours}"))
-    else:
-        until = corridor_selectors.open_until(corridor, departure)
-        if until is not None and arrival > until:
-            problems.append(FieldError("planned_arrival", f"arrival at {_fmt(arrival, tz)} is after corridor "
-                                                          f"'{corridor.name}' closes at {_fmt(until, tz)} "
-                                                          f"(hours {hours})"))
-    candidates = list(Pause.objects.filter(corridors=corridor, starts_at__lt=arrival, ends_at__gt=departure)
-                      .order_by("starts_at", "id"))
-    fitting = [p for p in candidates if p.status in IN_FORCE and p.starts_at <= departure and p.ends_at >= arrival]
-    if fitting:
-        return fitting[0], problems
-    window = f"{_fmt(departure, tz)} to {_fmt(arrival, tz)}"
-    if not candidates:
-        problems.append(FieldError("planned_departure", f"no humanitarian pause on corridor '{corridor.name}' "
-                                                        f"covers {window}"))
-    for p in candidates:
-        why = []
-        if p.status not in IN_FORCE:
-            why.append(f"is {p.status}, not agreed or active")
-        if p.starts_at > departure:
-            why.append(f"starts after the planned departure ({_fmt(p.starts_at, tz)})")
-        if p.ends_at < arrival:
-            why.append(f"ends before the planned arrival ({_fmt(p.ends_at, tz)})")
-        problems.append(FieldError("planned_departure", f"pause #{p.pk} '{p.title}' "
-                                                        f"({_fmt(p.starts_at, tz)} to {_fmt(p.ends_at, tz)}) "
-                                                        + " and ".join(why)))
-    return None, problems
 
 
 def check_schedule(*, corridor: Corridor, direction: str, departure: datetime, arrival: datetime) -> Pause:
@@ -179,12 +127,6 @@ def _movement_text(convoy: Convoy) -> tuple[str, str]:
                    f"'{convoy.corridor.name}'. Vehicles: {vehicles or 'to be confirmed'}. Cargo: {cargo or 'none'}.")
     who = convoy.organisation.name
     return who, description
-
-
-def latest_clearing_inspection(convoy: Convoy) -> Inspection | None:
-    """The last inspection of the current manifest, if it cleared the cargo."""
-    last = convoy.inspections.filter(manifest_version=convoy.manifest_version).order_by("-at", "-id").first()
-    return last if last is not None and last.clears else None
 
 
 # ---------------------------------------------------------------- plan
@@ -357,27 +299,6 @@ def notify_convoy(*, convoy_id: int, deadline: datetime, party_ids: list[int] | 
 
 
 # ---------------------------------------------------------------- lifecycle
-
-
-def clearance_problems(convoy: Convoy, at: datetime | None = None) -> list[FieldError]:
-    """Why the convoy may not be cleared to move (empty when it may)."""
-    problems: list[FieldError] = []
-    if not convoy.vehicles.exists():
-        problems.append(FieldError("vehicles", "no vehicle is listed"))
-    if not convoy.manifest.exists():
-        problems.append(FieldError("manifest", "the manifest is empty"))
-    if latest_clearing_inspection(convoy) is None:
-        problems.append(FieldError("inspection", "no cleared inspection of the current manifest"))
-    n = notice_selectors.current_for_convoy(convoy.pk)
-    if n is None:
-        problems.append(FieldError("notification", "the parties have not been notified"))
-    elif not notice_selectors.all_acknowledged(n, at):
-        problems.append(FieldError("notification", "not acknowledged by: "
-                                                   + ", ".join(notice_selectors.missing_parties(n, at))))
-    _, schedule = schedule_problems(corridor=convoy.corridor, direction=convoy.direction,
-                                    departure=convoy.planned_departure, arrival=convoy.planned_arrival)
-    problems.extend(FieldError("schedule", p.reason) for p in schedule)
-    return problems
 
 
 @transaction.atomic
@@ -633,6 +554,17 @@ def record_incident(*, convoy_id: int, kind: str, description: str, at: datetime
            after={"incident": incident.pk, "kind": kind, "at": at, "lon": lon, "lat": lat,
                   "description": incident.description})
     return incident
+
+
+@transaction.atomic
+def read_driver_names(*, convoy: Convoy, by, purpose: str) -> dict[int, list[str]] | None:
+    """Driver names per vehicle for a principal allowed to see them, the read on record; None otherwise."""
+    if not selectors.may_see_drivers(by):
+        return None
+    names = {v.pk: v.driver_names for v in convoy.vehicles.all()}
+    if names:
+        record(actor=by, action=Action.PERSONAL_DATA_READ, obj=convoy, after={"data": "driver_names", "purpose": purpose})
+    return names
 
 
 DRIVER_RETENTION_ENV = "SAFEPASSAGE_DRIVER_RETENTION_DAYS"

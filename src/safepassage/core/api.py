@@ -1,6 +1,7 @@
 """API plumbing shared by every router: authentication, permission guard, pages, errors."""
 
 
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -11,16 +12,23 @@ from ninja.utils import check_csrf
 from pydantic import AfterValidator, create_model
 
 from safepassage.core.errors import NotAuthenticated
-from safepassage.core.permissions import Perm
+from safepassage.core.permissions import Perm, Role, role_has
 from safepassage.core.principal import PUBLIC, Principal, principal_for_user
 
 MAX_ID = 2_147_483_647  # fits every database's integer key
 
 
+# Control characters other than tab and line breaks, lone surrogates and the two non-characters:
+# PostgreSQL refuses NUL, XML (the CAP and OpenRosa exports) refuses all of them.
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _no_nul(value: str) -> str:
-    # PostgreSQL refuses NUL in text; refuse it at the edge with a clear reason instead.
+    """Refuse at the edge, with a clear reason, text that could not be stored or exported."""
     if "\x00" in value:
         raise ValueError("text must not contain NUL characters")
+    if _UNSTORABLE.search(value):
+        raise ValueError("text must not contain control characters (other than tab and line breaks)")
     return value
 
 
@@ -99,6 +107,9 @@ def op(method: Callable[..., Callable], path: str, *, perm: Perm, **kwargs: Any)
     authorisation matrix test reads, so a route without a rule cannot slip in.
     """
     extra = {**kwargs.pop("openapi_extra", {}), "x-permission": perm.value}
+    if role_has(Role.PUBLIC, perm):
+        # The public may call it: ninja lists the bearer scheme, `{}` adds "or no token".
+        extra["security"] = [{}]
     responses = kwargs.pop("response", None)
     if responses is not None:
         # Every guarded route can answer with the standard error body.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Annotated, Any
 
+from pydantic import Field, Strict
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
@@ -13,18 +15,34 @@ AREA_TYPES = {"Polygon", "MultiPolygon"}
 LINE_TYPES = {"LineString", "MultiLineString"}
 POINT_TYPES = {"Point"}
 
+# A coordinate of a JSON body: a number (never `true` nor "37.1"), finite, in range.
+Lon = Annotated[float, Strict(), Field(ge=-180, le=180, allow_inf_nan=False)]
+Lat = Annotated[float, Strict(), Field(ge=-90, le=90, allow_inf_nan=False)]
+
+# How deep each type's coordinates nest: 0 is a position.
+_DEPTH = {"Point": 0, "LineString": 1, "Polygon": 2, "MultiLineString": 2, "MultiPolygon": 3}
+
 
 def validate_geometry(geom: Any, *, field: str, allowed: set[str]) -> dict:
     """Return the geometry as a GeoJSON dict, or raise InvalidInput naming the field and reason."""
     if not isinstance(geom, dict) or "type" not in geom:
         raise InvalidInput("expected a GeoJSON geometry object with a 'type'", field=field)
-    if geom["type"] not in allowed:
+    kind = geom["type"]
+    if not isinstance(kind, str) or kind not in allowed:
         raise InvalidInput(
-            f"geometry type {geom['type']} is not allowed here; expected {' or '.join(sorted(allowed))}",
-            field=field,
-        )
+            f"geometry type {kind!r} is not allowed here; expected {' or '.join(sorted(allowed))}", field=field)
+    if kind not in _DEPTH:
+        raise InvalidInput(f"geometry type {kind!r} is not supported", field=field)
+    coordinates = _coordinates(geom.get("coordinates"), _DEPTH[kind], field)
+    if kind in AREA_TYPES:
+        polygons = coordinates if kind == "MultiPolygon" else [coordinates]
+        for rings in polygons:
+            for ring in rings:
+                if len(ring) < 4 or ring[0] != ring[-1]:
+                    raise InvalidInput("each polygon ring must be closed: at least four positions, "
+                                       "the last one equal to the first", field=field)
     try:
-        shp = shape(geom)
+        shp = shape({"type": kind, "coordinates": coordinates})
     except Exception as exc:  # shapely raises several types for malformed coordinates
         raise InvalidInput(f"malformed coordinates: {exc}", field=field) from exc
     if shp.is_empty:
@@ -34,9 +52,23 @@ def validate_geometry(geom: Any, *, field: str, allowed: set[str]) -> dict:
         raise InvalidInput("coordinates must be longitude, latitude in WGS 84 degrees", field=field)
     if not shp.is_valid:
         raise InvalidInput(f"invalid geometry: {explain_validity(shp)}", field=field)
-    if geom["type"] in LINE_TYPES and shp.length == 0:
+    if kind in LINE_TYPES and shp.length == 0:
         raise InvalidInput("a line needs at least two distinct points", field=field)
-    return {"type": geom["type"], "coordinates": _as_lists(geom["coordinates"])}
+    return {"type": kind, "coordinates": coordinates}
+
+
+def _coordinates(value: Any, depth: int, field: str) -> Any:
+    """The coordinates as nested lists of floats, checked number by number (no booleans, strings, NaN)."""
+    if depth == 0:
+        if not isinstance(value, list | tuple) or len(value) not in (2, 3):
+            raise InvalidInput("a position is a list of longitude, latitude (and optionally height)", field=field)
+        for number in value:
+            if isinstance(number, bool) or not isinstance(number, int | float) or not math.isfinite(number):
+                raise InvalidInput("coordinates must be finite numbers", field=field)
+        return [float(n) for n in value]
+    if not isinstance(value, list | tuple):
+        raise InvalidInput("malformed coordinates: expected a list", field=field)
+    return [_coordinates(v, depth - 1, field) for v in value]
 
 
 def bbox_of(geom: dict) -> tuple[float, float, float, float]:
@@ -44,17 +76,15 @@ def bbox_of(geom: dict) -> tuple[float, float, float, float]:
 
 
 def parse_bbox(text: str, *, field: str = "bbox") -> tuple[float, float, float, float]:
-    """Parse "min_lon,min_lat,max_lon,max_lat"."""
+    """Parse "min_lon,min_lat,max_lon,max_lat" (finite WGS 84 degrees, min ≤ max)."""
     try:
         parts = [float(p) for p in text.split(",")]
     except ValueError as exc:
         raise InvalidInput("expected four numbers: min_lon,min_lat,max_lon,max_lat", field=field) from exc
-    if len(parts) != 4 or parts[0] > parts[2] or parts[1] > parts[3]:
+    if len(parts) != 4 or not all(math.isfinite(p) for p in parts):
+        raise InvalidInput("expected four finite numbers: min_lon,min_lat,max_lon,max_lat", field=field)
+    if parts[0] > parts[2] or parts[1] > parts[3]:
         raise InvalidInput("expected min_lon,min_lat,max_lon,max_lat with min ≤ max", field=field)
+    if not (-180 <= parts[0] and parts[2] <= 180 and -90 <= parts[1] and parts[3] <= 90):
+        raise InvalidInput("longitudes must be within ±180 and latitudes within ±90 degrees", field=field)
     return parts[0], parts[1], parts[2], parts[3]
-
-
-def _as_lists(coords: Any) -> Any:
-    if isinstance(coords, list | tuple):
-        return [_as_lists(c) for c in coords]
-    return float(coords)

@@ -46,6 +46,16 @@ class Perm(StrEnum):
     PLANS_VIEW = "plans.view"
     PLANS_RUN = "plans.run"
     JOBS_VIEW = "jobs.view"  # background jobs: progress, result, why one failed
+    # local agreements registry (issue 19): agreements are public records
+    AGREEMENTS_VIEW = "agreements.view"
+    AGREEMENTS_EDIT = "agreements.edit"
+    # incidents, sources, evidence, verification (issue 18)
+    INCIDENTS_VIEW = "incidents.view"  # the public: verified and published incidents only
+    INCIDENTS_VIEW_ALL = "incidents.view_all"  # unverified and unpublished ones too, with their sources
+    INCIDENTS_EDIT = "incidents.edit"
+    INCIDENTS_VERIFY = "incidents.verify"
+    SOURCES_IDENTITY_VIEW = "sources.identity.view"  # decrypted identities of sources: logged on read
+    EVIDENCE_VIEW = "evidence.view"  # original evidence files: every download is a custody entry
 
 
 class Role(StrEnum):
@@ -61,8 +71,9 @@ class Role(StrEnum):
 
 
 # What civilians need to act on: where, which corridors, when they are open.
-_PUBLIC = {Perm.PLACES_VIEW, Perm.CORRIDORS_VIEW, Perm.PAUSES_VIEW}
-_STAFF_READ = _PUBLIC | {Perm.TOKENS_OWN, Perm.CONTROL_VIEW, Perm.CLAIMS_VIEW, Perm.PARTIES_VIEW, Perm.CONVOYS_VIEW,
+_PUBLIC = {Perm.PLACES_VIEW, Perm.CORRIDORS_VIEW, Perm.PAUSES_VIEW, Perm.AGREEMENTS_VIEW, Perm.INCIDENTS_VIEW}
+_STAFF_READ = _PUBLIC | {Perm.TOKENS_OWN, Perm.INCIDENTS_VIEW_ALL, Perm.CONTROL_VIEW, Perm.CLAIMS_VIEW, Perm.PARTIES_VIEW,
+                          Perm.CONVOYS_VIEW,
                           Perm.NOTIFICATIONS_VIEW, Perm.CROSSINGS_VIEW, Perm.MEDEVAC_VIEW,
                           Perm.SERVICEPOINTS_VIEW, Perm.PLANS_VIEW, Perm.JOBS_VIEW}
 
@@ -87,6 +98,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.STOCK_EDIT,
             Perm.PLANS_RUN,
             Perm.MEDEVAC_CASES_VIEW,  # to coordinate the movements, under case numbers
+            Perm.AGREEMENTS_EDIT,
+            Perm.INCIDENTS_EDIT,
+            Perm.SOURCES_IDENTITY_VIEW,
+            Perm.EVIDENCE_VIEW,
         }
     ),
     Role.FIELD_OFFICER: frozenset(
@@ -94,8 +109,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         | {Perm.CORRIDORS_SET_STATUS, Perm.CONVOYS_INSPECT, Perm.CONVOYS_TRACK, Perm.CROSSINGS_SUBMIT,
            Perm.STOCK_EDIT}
     ),
-    Role.MONITOR: frozenset(_STAFF_READ | {Perm.CLAIMS_EDIT}),
-    Role.VERIFIER: frozenset(_STAFF_READ | {Perm.CLAIMS_VERIFY, Perm.AUDIT_VIEW}),
+    Role.MONITOR: frozenset(_STAFF_READ | {Perm.CLAIMS_EDIT, Perm.INCIDENTS_EDIT, Perm.EVIDENCE_VIEW}),
+    Role.VERIFIER: frozenset(_STAFF_READ | {Perm.CLAIMS_VERIFY, Perm.AUDIT_VIEW, Perm.INCIDENTS_VERIFY,
+                                            Perm.SOURCES_IDENTITY_VIEW, Perm.EVIDENCE_VIEW}),
     Role.PARTNER: frozenset(_STAFF_READ),
     # A liaison sees only what concerns their party: the selectors filter by party.
     Role.PARTY_LIAISON: frozenset(

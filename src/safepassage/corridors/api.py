@@ -5,10 +5,9 @@ from django.shortcuts import get_object_or_404
 from ninja import Path, Query, Router, Status
 
 from safepassage.core.api import DbId, Page, PageParams, op, page
-from safepassage.core.errors import InvalidInput
 from safepassage.core.geometry import parse_bbox
 from safepassage.core.permissions import Perm
-from safepassage.core.timeutil import now, require_aware
+from safepassage.core.timeutil import require_aware
 from safepassage.corridors import selectors, services
 from safepassage.corridors.models import Checkpoint, Corridor
 from safepassage.corridors.schemas import (
@@ -23,49 +22,8 @@ from safepassage.corridors.schemas import (
     CorridorStatusSet,
     CorridorUpdate,
 )
-from safepassage.places.models import Place
 
 router = Router(tags=["corridors"])
-
-
-def checkpoint_inline(cp: Checkpoint) -> dict:
-    return {"id": cp.pk, "name": cp.name, "name_ar": cp.name_ar, "lon": cp.lon, "lat": cp.lat,
-            "inspects_cargo": cp.inspects_cargo, "version": cp.version}
-
-
-def checkpoint_read(cp: Checkpoint) -> dict:
-    return {**checkpoint_inline(cp), "corridor_id": cp.corridor_id, "corridor": cp.corridor.name}
-
-
-def corridor_read(c: Corridor, *, at=None, status_at: str | None = None, history: bool = False) -> dict:
-    moment = at or now()
-    status = status_at if status_at is not None else c.status
-    out = {
-        "id": c.pk, "name": c.name, "name_ar": c.name_ar, "geometry": c.geometry, "direction": c.direction,
-        "eligible_groups": c.eligible_groups, "opens_at": c.opens_at.strftime("%H:%M"),
-        "closes_at": c.closes_at.strftime("%H:%M"),
-        "timezone": c.timezone, "status": c.status, "status_at": status_at,
-        "open_now": selectors.is_open_at(c, moment, status),
-        "open_until": selectors.open_until(c, moment) if status == "open" else None,
-        "origin_id": c.origin_id, "destination_id": c.destination_id, "notes": c.notes, "version": c.version,
-        "checkpoints": [checkpoint_inline(cp) for cp in c.checkpoints.all()],
-    }
-    if history:
-        out["status_history"] = [
-            {"status": h.status, "reason": h.reason, "at": h.at,
-             "changed_by": h.changed_by.username if h.changed_by else None}
-            for h in c.status_history.select_related("changed_by")
-        ]
-    return out
-
-
-def _place(place_id: int | None, field: str) -> Place | None:
-    if place_id is None:
-        return None
-    place = Place.objects.filter(pk=place_id).first()
-    if place is None:
-        raise InvalidInput("unknown place", field=field)
-    return place
 
 
 @op(router.get, "/corridors", perm=Perm.CORRIDORS_VIEW, response=Page(CorridorRead))
@@ -74,11 +32,11 @@ def list_corridors(request, filters: CorridorFilters = Query(...), paging: PageP
     bbox = parse_bbox(filters.bbox) if filters.bbox else None
     qs = selectors.corridors(status=filters.status, bbox=bbox).prefetch_related("checkpoints")
     if filters.at is None:
-        return page(qs, paging, corridor_read)
+        return page(qs, paging, selectors.corridor_read)
     at = require_aware(filters.at, "at")
     items = list(qs[paging.offset: paging.offset + paging.limit])
     statuses = selectors.statuses_at(at, [c.pk for c in items])
-    return {"items": [corridor_read(c, at=at, status_at=statuses[c.pk].status if c.pk in statuses
+    return {"items": [selectors.corridor_read(c, at=at, status_at=statuses[c.pk].status if c.pk in statuses
                                     else "not_yet_created") for c in items],
             "count": qs.count()}
 
@@ -87,15 +45,15 @@ def list_corridors(request, filters: CorridorFilters = Query(...), paging: PageP
 def create_corridor(request, body: CorridorCreate):
     """Create a corridor from a GeoJSON LineString; it starts closed."""
     data = body.dict()
-    origin = _place(data.pop("origin_id"), "origin_id")
-    destination = _place(data.pop("destination_id"), "destination_id")
+    origin = selectors.place_or_refuse(data.pop("origin_id"), "origin_id")
+    destination = selectors.place_or_refuse(data.pop("destination_id"), "destination_id")
     corridor = services.create_corridor(**data, origin=origin, destination=destination, by=request.auth)
-    return Status(201, corridor_read(corridor, history=True))
+    return Status(201, selectors.corridor_read(corridor, history=True))
 
 
 @op(router.get, "/corridors/{corridor_id}", perm=Perm.CORRIDORS_VIEW, response=CorridorDetail)
 def get_corridor(request, corridor_id: DbId = Path(...)):
-    return corridor_read(get_object_or_404(Corridor, pk=corridor_id), history=True)
+    return selectors.corridor_read(get_object_or_404(Corridor, pk=corridor_id), history=True)
 
 
 @op(router.patch, "/corridors/{corridor_id}", perm=Perm.CORRIDORS_EDIT, response=CorridorDetail)
@@ -105,7 +63,7 @@ def update_corridor(request, body: CorridorUpdate, corridor_id: DbId = Path(...)
     changes = body.dict(exclude={"version"}, exclude_unset=True)
     corridor = services.update_corridor(corridor_id=corridor_id, expected_version=body.version,
                                         changes=changes, by=request.auth)
-    return corridor_read(corridor, history=True)
+    return selectors.corridor_read(corridor, history=True)
 
 
 @op(router.post, "/corridors/{corridor_id}/status", perm=Perm.CORRIDORS_SET_STATUS, response=CorridorDetail)
@@ -114,31 +72,30 @@ def set_status(request, body: CorridorStatusSet, corridor_id: DbId = Path(...)):
     get_object_or_404(Corridor, pk=corridor_id)
     corridor = services.set_corridor_status(corridor_id=corridor_id, status=body.status, reason=body.reason,
                                             expected_version=body.version, by=request.auth)
-    return corridor_read(corridor, history=True)
+    return selectors.corridor_read(corridor, history=True)
 
 
 @op(router.get, "/checkpoints", perm=Perm.CORRIDORS_VIEW, response=Page(CheckpointRead))
 def list_checkpoints(request, filters: CheckpointFilters = Query(...), paging: PageParams = Query(...)):
-    return page(selectors.checkpoints(corridor_id=filters.corridor_id), paging, checkpoint_read)
+    bbox = parse_bbox(filters.bbox) if filters.bbox else None
+    return page(selectors.checkpoints(corridor_id=filters.corridor_id, bbox=bbox), paging, selectors.checkpoint_read)
 
 
 @op(router.post, "/checkpoints", perm=Perm.CORRIDORS_EDIT, response={201: CheckpointRead})
 def create_checkpoint(request, body: CheckpointCreate):
-    corridor = Corridor.objects.filter(pk=body.corridor_id).first()
-    if corridor is None:
-        raise InvalidInput("unknown corridor", field="corridor_id")
+    corridor = selectors.corridor_or_refuse(body.corridor_id)
     data = body.dict(exclude={"corridor_id"})
-    return Status(201, checkpoint_read(services.add_checkpoint(corridor=corridor, **data, by=request.auth)))
+    return Status(201, selectors.checkpoint_read(services.add_checkpoint(corridor=corridor, **data, by=request.auth)))
 
 
 @op(router.get, "/checkpoints/{checkpoint_id}", perm=Perm.CORRIDORS_VIEW, response=CheckpointRead)
 def get_checkpoint(request, checkpoint_id: DbId = Path(...)):
-    return checkpoint_read(get_object_or_404(Checkpoint.objects.select_related("corridor"), pk=checkpoint_id))
+    return selectors.checkpoint_read(get_object_or_404(Checkpoint.objects.select_related("corridor"), pk=checkpoint_id))
 
 
 @op(router.patch, "/checkpoints/{checkpoint_id}", perm=Perm.CORRIDORS_EDIT, response=CheckpointRead)
 def update_checkpoint(request, body: CheckpointUpdate, checkpoint_id: DbId = Path(...)):
     get_object_or_404(Checkpoint, pk=checkpoint_id)
     changes = body.dict(exclude={"version"}, exclude_unset=True)
-    return checkpoint_read(services.update_checkpoint(checkpoint_id=checkpoint_id, expected_version=body.version,
+    return selectors.checkpoint_read(services.update_checkpoint(checkpoint_id=checkpoint_id, expected_version=body.version,
                                                       changes=changes, by=request.auth))

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from safepassage.core.models import GeoBBox, Versioned
+from safepassage.core.timeutil import operation_zone_name
 
 
 class Direction(models.TextChoices):
@@ -33,7 +34,7 @@ class Corridor(Versioned, GeoBBox):
     eligible_groups = models.JSONField(default=list)
     opens_at = models.TimeField(help_text="daily opening, local time")
     closes_at = models.TimeField(help_text="daily closing, local time; before opens_at means past midnight")
-    timezone = models.CharField(max_length=64, default="Asia/Damascus")
+    timezone = models.CharField(max_length=64, default=operation_zone_name)
     status = models.CharField(max_length=10, choices=CorridorStatus.choices, default=CorridorStatus.CLOSED)
     origin = models.ForeignKey("places.Place", null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="corridors_from")

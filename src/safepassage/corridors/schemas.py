@@ -6,6 +6,8 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from safepassage.core.api import DbId, LocalTime, ShortText, Text
+from safepassage.core.geometry import Lat, Lon
+from safepassage.core.timeutil import operation_zone_name
 
 DirectionT = Literal["out", "in", "both"]
 GroupT = Literal["civilians", "wounded_sick", "leaving_armed_groups_unarmed", "leaving_armed_groups_armed",
@@ -38,7 +40,7 @@ class CorridorCreate(Schema):
     eligible_groups: list[GroupT] = Field(..., min_length=1, max_length=5)
     opens_at: LocalTime
     closes_at: LocalTime
-    timezone: ShortText = "Asia/Damascus"
+    timezone: ShortText = Field(default_factory=operation_zone_name)
     origin_id: DbId | None = None
     destination_id: DbId | None = None
     notes: Text = ""
@@ -98,8 +100,8 @@ class CheckpointCreate(Schema):
     corridor_id: DbId
     name: ShortText
     name_ar: ShortText = ""
-    lon: float = Field(..., ge=-180, le=180)
-    lat: float = Field(..., ge=-90, le=90)
+    lon: Lon
+    lat: Lat
     inspects_cargo: bool = False
 
 
@@ -107,8 +109,8 @@ class CheckpointUpdate(Schema):
     version: int = Field(..., ge=1)
     name: ShortText | None = None
     name_ar: ShortText | None = None
-    lon: float | None = Field(None, ge=-180, le=180)
-    lat: float | None = Field(None, ge=-90, le=90)
+    lon: Lon | None = None
+    lat: Lat | None = None
     inspects_cargo: bool | None = None
 
 
@@ -119,3 +121,4 @@ class CheckpointRead(CheckpointInline):
 
 class CheckpointFilters(Schema):
     corridor_id: DbId | None = None
+    bbox: ShortText | None = Field(None, description="min_lon,min_lat,max_lon,max_lat")

@@ -7,7 +7,10 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
+from safepassage.core.errors import InvalidInput
+from safepassage.core.timeutil import now
 from safepassage.corridors.models import Checkpoint, Corridor, CorridorStatus, CorridorStatusChange
+from safepassage.places.models import Place
 
 
 def corridors(*, status: str | None = None, bbox=None) -> QuerySet[Corridor]:
@@ -20,10 +23,13 @@ def corridors(*, status: str | None = None, bbox=None) -> QuerySet[Corridor]:
     return qs.order_by("name", "id")
 
 
-def checkpoints(*, corridor_id: int | None = None) -> QuerySet[Checkpoint]:
+def checkpoints(*, corridor_id: int | None = None, bbox=None) -> QuerySet[Checkpoint]:
     qs = Checkpoint.objects.select_related("corridor")
     if corridor_id:
         qs = qs.filter(corridor_id=corridor_id)
+    if bbox:
+        min_lon, min_lat, max_lon, max_lat = bbox
+        qs = qs.filter(lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat)
     return qs.order_by("corridor_id", "name", "id")
 
 
@@ -61,3 +67,51 @@ def open_until(corridor: Corridor, at: datetime) -> datetime | None:
 def is_open_at(corridor: Corridor, at: datetime, status: str | None = None) -> bool:
     status = status if status is not None else corridor.status
     return status == CorridorStatus.OPEN and within_hours(corridor, at)
+
+
+def checkpoint_inline(cp: Checkpoint) -> dict:
+    return {"id": cp.pk, "name": cp.name, "name_ar": cp.name_ar, "lon": cp.lon, "lat": cp.lat,
+            "inspects_cargo": cp.inspects_cargo, "version": cp.version}
+
+
+def checkpoint_read(cp: Checkpoint) -> dict:
+    return {**checkpoint_inline(cp), "corridor_id": cp.corridor_id, "corridor": cp.corridor.name}
+
+
+def corridor_read(c: Corridor, *, at=None, status_at: str | None = None, history: bool = False) -> dict:
+    moment = at or now()
+    status = status_at if status_at is not None else c.status
+    out = {
+        "id": c.pk, "name": c.name, "name_ar": c.name_ar, "geometry": c.geometry, "direction": c.direction,
+        "eligible_groups": c.eligible_groups, "opens_at": c.opens_at.strftime("%H:%M"),
+        "closes_at": c.closes_at.strftime("%H:%M"),
+        "timezone": c.timezone, "status": c.status, "status_at": status_at,
+        "open_now": is_open_at(c, moment, status),
+        "open_until": open_until(c, moment) if status == "open" else None,
+        "origin_id": c.origin_id, "destination_id": c.destination_id, "notes": c.notes, "version": c.version,
+        "checkpoints": [checkpoint_inline(cp) for cp in c.checkpoints.all()],
+    }
+    if history:
+        out["status_history"] = [
+            {"status": h.status, "reason": h.reason, "at": h.at,
+             "changed_by": h.changed_by.username if h.changed_by else None}
+            for h in c.status_history.select_related("changed_by")
+        ]
+    return out
+
+
+def place_or_refuse(place_id: int | None, field: str) -> Place | None:
+    if place_id is None:
+        return None
+    place = Place.objects.filter(pk=place_id).first()
+    if place is None:
+        raise InvalidInput("unknown place", field=field)
+    return place
+
+
+def corridor_or_refuse(corridor_id: int) -> Corridor:
+    """The corridor named by the input, refused naming `corridor_id` when it does not exist."""
+    corridor = Corridor.objects.filter(pk=corridor_id).first()
+    if corridor is None:
+        raise InvalidInput("unknown corridor", field="corridor_id")
+    return corridor

@@ -15,7 +15,7 @@ from safepassage.audit.services import record
 from safepassage.core.errors import InvalidInput, StateConflict
 from safepassage.core.geometry import LINE_TYPES, validate_geometry
 from safepassage.core.models import snapshot
-from safepassage.core.timeutil import now, require_aware
+from safepassage.core.timeutil import now, operation_zone_name, require_aware
 from safepassage.corridors.models import (
     Checkpoint,
     Corridor,
@@ -69,7 +69,7 @@ def _check_hours(opens_at: time, closes_at: time) -> None:
 
 @transaction.atomic
 def create_corridor(*, name: str, geometry: dict, direction: str, eligible_groups: list[str], opens_at: time,
-                    closes_at: time, timezone: str = "Asia/Damascus", name_ar: str = "", origin=None,
+                    closes_at: time, timezone: str | None = None, name_ar: str = "", origin=None,
                     destination=None, notes: str = "", by, at: datetime | None = None) -> Corridor:
     """Create a corridor; it starts closed until someone opens it with a reason."""
     at = require_aware(at, "at") if at is not None else now()
@@ -79,6 +79,7 @@ def create_corridor(*, name: str, geometry: dict, direction: str, eligible_group
         raise InvalidInput("a corridor with this name exists", field="name")
     _check_direction(direction)
     groups = _check_groups(eligible_groups)
+    timezone = timezone or operation_zone_name()
     _check_timezone(timezone)
     opens_at, closes_at = _as_time(opens_at, "opens_at"), _as_time(closes_at, "closes_at")
     _check_hours(opens_at, closes_at)

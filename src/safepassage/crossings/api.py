@@ -16,8 +16,7 @@ from safepassage.core.api import ERRORS, DbId, Page, PageParams, PrincipalAuth, 
 from safepassage.core.errors import DomainError, InvalidInput
 from safepassage.core.permissions import Perm
 from safepassage.core.principal import PUBLIC, Principal, principal_for_user
-from safepassage.core.timeutil import now, require_aware
-from safepassage.corridors.models import Corridor
+from safepassage.core.timeutil import require_aware
 from safepassage.crossings import intake, selectors, services, xlsform
 from safepassage.crossings.models import COUNT_FIELDS, CrossingCount, MedevacCase, Source
 from safepassage.crossings.schemas import (
@@ -45,21 +44,8 @@ from safepassage.crossings.schemas import (
 router = Router(tags=["crossings"])
 
 
-def count_read(c: CrossingCount, *, duplicate: bool = False) -> dict:
-    return {
-        "id": c.pk, "client_uuid": c.client_uuid, "supersedes_uuid": c.supersedes_uuid, "version": c.version,
-        "is_current": c.is_current, "checkpoint_id": c.checkpoint_id, "checkpoint": c.checkpoint.name,
-        "corridor_id": c.corridor_id, "direction": c.direction, "bucket_start": c.bucket_start,
-        "bucket_minutes": c.bucket_minutes, **{f: getattr(c, f) for f in COUNT_FIELDS},
-        "total_persons": c.total_persons, "flags": c.flags, "review_status": c.review_status,
-        "review_note": c.review_note, "note": c.note, "source": c.source,
-        "submitted_by": c.submitted_by.username if c.submitted_by_id else None, "received_at": c.received_at,
-        "duplicate": duplicate,
-    }
-
-
 def _submitted(result: services.Submitted):
-    return Status(200 if result.duplicate else 201, count_read(result.count, duplicate=result.duplicate))
+    return Status(200 if result.duplicate else 201, selectors.count_read(result.count, duplicate=result.duplicate))
 
 
 @op(router.post, "/crossings/counts", perm=Perm.CROSSINGS_SUBMIT,
@@ -110,14 +96,13 @@ def list_counts(request, filters: CrossingCountFilters = Query(...), paging: Pag
     until = require_aware(filters.until, "until") if filters.until else None
     qs = selectors.counts(checkpoint_id=filters.checkpoint_id, corridor_id=filters.corridor_id, since=since,
                           until=until, review_status=filters.review_status, current_only=filters.current_only)
-    return page(qs.select_related("submitted_by"), paging, count_read)
+    return page(qs.select_related("submitted_by"), paging, selectors.count_read)
 
 
 @op(router.get, "/crossings/counts/{count_id}", perm=Perm.CROSSINGS_VIEW, response=CrossingCountDetail)
 def get_count(request, count_id: DbId = Path(...)):
     """One count with every version of its correction chain."""
-    count = get_object_or_404(CrossingCount.objects.select_related("checkpoint", "submitted_by"), pk=count_id)
-    return {**count_read(count), "history": [count_read(c) for c in selectors.history(count)]}
+    return selectors.count_detail(count_id)
 
 
 @op(router.post, "/crossings/counts/{count_id}/review", perm=Perm.CROSSINGS_REVIEW, response=CrossingCountRead)
@@ -126,36 +111,13 @@ def review_count(request, body: ReviewCreate, count_id: DbId = Path(...)):
     get_object_or_404(CrossingCount, pk=count_id)
     count = services.review_crossing_count(count_id=count_id, decision=body.decision, note=body.note,
                                            by=request.auth)
-    return count_read(count)
-
-
-def summary(day, tz: str) -> dict:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        zone = ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"unknown timezone {tz!r}", field="tz") from exc
-    day = day or now().astimezone(zone).date()
-    if not 1970 <= day.year <= 2100:
-        raise InvalidInput("give a day between 1970 and 2100", field="day")
-    since, until = selectors.day_window(day, tz)
-    rows = selectors.totals(since=since, until=until)
-    names = dict(Corridor.objects.filter(pk__in={r["corridor_id"] for r in rows}).values_list("id", "name"))
-    keys = (*COUNT_FIELDS, "total_persons", "records", "pending_review")
-    overall = {k: sum(r[k] for r in rows) for k in keys}
-    return {
-        "day": day, "tz": tz, "since": since, "until": until,
-        "rows": [{**r, "corridor": names.get(r["corridor_id"], "")} for r in rows],
-        "overall": overall,
-        "pending_review_records": selectors.pending_review_count(),
-    }
+    return selectors.count_read(count)
 
 
 @op(router.get, "/crossings/summary", perm=Perm.CROSSINGS_VIEW, response=CrossingSummary)
 def crossing_summary(request, params: SummaryParams = Query(...)):
     """A local day's crossings per corridor, direction and group, summed in the database."""
-    return summary(params.day, params.tz)
+    return selectors.summary(params.day, params.tz)
 
 
 # --- field forms --------------------------------------------------------------------------------
@@ -307,23 +269,6 @@ def kobo_submission(request, payload: dict[str, Any] = Body(...)):
 
 # --- medical evacuations -------------------------------------------------------------------------
 
-def case_read(c: MedevacCase, *, medical: bool, duplicate: bool = False) -> dict:
-    """Never the identifying fields; the condition and notes only for the medical role."""
-    return {
-        "id": c.pk, "case_number": c.case_number, "age_band": c.age_band, "sex": c.sex, "triage": c.triage,
-        "condition_summary": c.condition_summary if medical else None, "origin_id": c.origin_id,
-        "corridor_id": c.corridor_id, "receiving_facility_id": c.receiving_facility_id, "status": c.status,
-        "status_at": c.status_at, "has_identifying": c.has_identifying,
-        "identifying_purged_at": c.identifying_purged_at, "version": c.version,
-        "timeline": [{"status": e.status, "at": e.at, "note": e.note if medical else None}
-                     for e in c.events.all()],
-        "duplicate": duplicate,
-    }
-
-
-def _case(case_id: int) -> MedevacCase:
-    return get_object_or_404(selectors.medevac_cases().prefetch_related("events"), pk=case_id)
-
 
 @op(router.post, "/medevac/cases", perm=Perm.MEDEVAC_EDIT, response={200: MedevacRead, 201: MedevacRead})
 def create_case(request, body: MedevacCreate):
@@ -334,7 +279,7 @@ def create_case(request, body: MedevacCreate):
     result = services.create_medevac_case(**body.dict(), by=request.auth)
     medical = selectors.may_read_medical(request.auth)
     return Status(200 if result.duplicate else 201,
-                  case_read(_case(result.case.pk), medical=medical, duplicate=result.duplicate))
+                  selectors.case_read(selectors.case_or_404(result.case.pk), medical=medical, duplicate=result.duplicate))
 
 
 @op(router.get, "/medevac/cases", perm=Perm.MEDEVAC_CASES_VIEW, response=Page(MedevacRead))
@@ -342,7 +287,7 @@ def list_cases(request, filters: MedevacFilters = Query(...), paging: PageParams
     """Cases and their timelines, pseudonymous; condition summaries for the medical role only."""
     medical = selectors.may_read_medical(request.auth)
     qs = selectors.medevac_cases(status=filters.status, corridor_id=filters.corridor_id, triage=filters.triage)
-    return page(qs.prefetch_related("events"), paging, lambda c: case_read(c, medical=medical))
+    return page(qs.prefetch_related("events"), paging, lambda c: selectors.case_read(c, medical=medical))
 
 
 @op(router.get, "/medevac/summary", perm=Perm.MEDEVAC_VIEW, response=MedevacCounts)
@@ -353,7 +298,7 @@ def case_counts(request):
 
 @op(router.get, "/medevac/cases/{case_id}", perm=Perm.MEDEVAC_CASES_VIEW, response=MedevacRead)
 def get_case(request, case_id: DbId = Path(...)):
-    return case_read(_case(case_id), medical=selectors.may_read_medical(request.auth))
+    return selectors.case_read(selectors.case_or_404(case_id), medical=selectors.may_read_medical(request.auth))
 
 
 @op(router.post, "/medevac/cases/{case_id}/status", perm=Perm.MEDEVAC_EDIT, response=MedevacRead)
@@ -362,7 +307,7 @@ def set_case_status(request, body: MedevacStatusSet, case_id: DbId = Path(...)):
     get_object_or_404(MedevacCase, pk=case_id)
     services.set_medevac_status(case_id=case_id, status=body.status, at=body.at, note=body.note,
                                 expected_version=body.version, by=request.auth)
-    return case_read(_case(case_id), medical=selectors.may_read_medical(request.auth))
+    return selectors.case_read(selectors.case_or_404(case_id), medical=selectors.may_read_medical(request.auth))
 
 
 @op(router.get, "/medevac/cases/{case_id}/identifying", perm=Perm.MEDICAL_IDENTIFYING_VIEW,
@@ -380,22 +325,8 @@ def purge(request, body: PurgeCreate):
 
 # --- live picture ----------------------------------------------------------------------------------
 
-def dashboard(principal, *, day=None, tz: str = "Asia/Damascus") -> dict:
-    """Everything the dashboard shows, each part only if the principal may see it; counts only, no persons."""
-    from safepassage.corridors.models import Checkpoint
-    from safepassage.servicepoints import selectors as servicepoints
-
-    return {
-        "generated_at": now(),
-        "crossings": summary(day, tz),
-        "exits": servicepoints.exits() if principal.can(Perm.SERVICEPOINTS_VIEW) else None,
-        "medevac": selectors.medevac_counts() if principal.can(Perm.MEDEVAC_VIEW) else None,
-        "checkpoints": [{"id": c.pk, "name": c.name, "lon": c.lon, "lat": c.lat, "corridor_id": c.corridor_id}
-                        for c in Checkpoint.objects.order_by("id")],
-    }
-
 
 @op(router.get, "/crossings/dashboard", perm=Perm.CROSSINGS_VIEW, response=Dashboard)
 def live_dashboard(request, params: SummaryParams = Query(...)):
     """The live picture in one call: today's crossings, exits against capacity and stock, evacuations by status."""
-    return dashboard(request.auth, day=params.day, tz=params.tz)
+    return selectors.dashboard(request.auth, day=params.day, tz=params.tz)

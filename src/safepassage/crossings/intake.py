@@ -11,9 +11,11 @@ from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
+from pydantic import ValidationError
 
-from safepassage.core.errors import InvalidInput
+from safepassage.core.errors import FieldError, InvalidInput
 from safepassage.crossings.models import COUNT_FIELDS
+from safepassage.crossings.schemas import CrossingCountCreate
 from safepassage.crossings.xlsform import FORM_ID
 
 MAX_SUBMISSION_BYTES = 1_000_000
@@ -51,7 +53,7 @@ def _to_kwargs(values: dict[str, str], *, instance_id: str | None, deprecated_id
     checkpoint_id = _int(values["checkpoint_id"], "checkpoint_id")
     if checkpoint_id < 1:
         raise InvalidInput("unknown checkpoint", field="checkpoint_id")
-    return {
+    return checked({
         "client_uuid": instance_id,
         "supersedes_uuid": deprecated_id or None,
         "checkpoint_id": checkpoint_id,
@@ -60,7 +62,30 @@ def _to_kwargs(values: dict[str, str], *, instance_id: str | None, deprecated_id
         "bucket_minutes": _int(values.get("bucket_minutes") or 60, "bucket_minutes"),
         "counts": {f: _int(values.get(f), f) for f in COUNT_FIELDS},
         "note": str(values.get("note") or ""),
-    }
+    })
+
+
+def _bare_uuid(value: Any) -> Any:
+    text = str(value or "").strip()
+    return text[5:] if text.lower().startswith("uuid:") else value
+
+
+def checked(kwargs: dict) -> dict:
+    """The submission arguments, once they pass the JSON API's own schema (`CrossingCountCreate`).
+
+    Every intake path (JSON, batch, OpenRosa, Kobo) then refuses what the JSON API refuses: a note over
+    2,000 characters, control characters, a count that is not a whole number, an unknown direction.
+    """
+    data = {**kwargs["counts"], **{k: v for k, v in kwargs.items() if k != "counts"}}
+    data["client_uuid"], data["supersedes_uuid"] = _bare_uuid(data["client_uuid"]), \
+        _bare_uuid(data.get("supersedes_uuid")) or None
+    try:
+        CrossingCountCreate.model_validate(data)
+    except ValidationError as exc:
+        errors = [FieldError(".".join(str(x) for x in e["loc"]) or "body", e["msg"]) for e in exc.errors()]
+        raise InvalidInput("invalid submission — " + "; ".join(f"{e.field}: {e.reason}" for e in errors[:3]),
+                           errors=errors) from exc
+    return kwargs
 
 
 def from_openrosa(xml: bytes) -> dict:

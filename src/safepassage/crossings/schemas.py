@@ -5,11 +5,14 @@ from typing import Literal
 from uuid import UUID
 
 from ninja import Field, Schema
+from pydantic import StrictInt
 
 from safepassage.core.api import DbId, ShortText, Text
+from safepassage.core.timeutil import operation_zone_name
 
 DirectionT = Literal["out", "in"]
-Count = int  # validated in the service, so a bad count names its field with a clear reason
+# A whole number (never `true`, 1.5 or "3"); its range is checked in the service, naming the field.
+Count = StrictInt
 
 
 class Counts(Schema):
@@ -30,7 +33,7 @@ class CrossingCountCreate(Counts):
     checkpoint_id: DbId
     direction: DirectionT
     bucket_start: datetime
-    bucket_minutes: int = Field(60, description="5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720 or 1440")
+    bucket_minutes: StrictInt = Field(60, description="5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720 or 1440")
     supersedes_uuid: UUID | None = Field(None, description="the submission this one corrects")
     note: Text = Field("", max_length=2000)
 
@@ -109,7 +112,7 @@ class ReviewCreate(Schema):
 
 class SummaryParams(Schema):
     day: date | None = Field(None, description="local calendar day; today when omitted")
-    tz: ShortText = "Asia/Damascus"
+    tz: ShortText = Field(default_factory=operation_zone_name)
 
 
 class GroupTotals(Counts):

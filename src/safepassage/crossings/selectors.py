@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum, Value
+from django.shortcuts import get_object_or_404
 
 from safepassage.audit.services import record
 from safepassage.core.errors import InvalidInput, NotFound
 from safepassage.core.permissions import Perm
+from safepassage.core.timeutil import now, operation_zone_name
+from safepassage.corridors.models import Checkpoint, Corridor
 from safepassage.crossings.crypto import decrypt
 from safepassage.crossings.models import (
     COUNT_FIELDS,
@@ -157,3 +160,78 @@ def read_identifying(*, case_id: int, principal, purpose: str) -> dict:
            after={"data": "medevac_identifying", "fields": ["full_name", "identifying_details"],
                   "purpose": purpose.strip(), "case_number": case.case_number})
     return out
+
+
+def count_read(c: CrossingCount, *, duplicate: bool = False) -> dict:
+    """A count as the API answers it; `duplicate` when a retry found it already stored."""
+    return {
+        "id": c.pk, "client_uuid": c.client_uuid, "supersedes_uuid": c.supersedes_uuid, "version": c.version,
+        "is_current": c.is_current, "checkpoint_id": c.checkpoint_id, "checkpoint": c.checkpoint.name,
+        "corridor_id": c.corridor_id, "direction": c.direction, "bucket_start": c.bucket_start,
+        "bucket_minutes": c.bucket_minutes, **{f: getattr(c, f) for f in COUNT_FIELDS},
+        "total_persons": c.total_persons, "flags": c.flags, "review_status": c.review_status,
+        "review_note": c.review_note, "note": c.note, "source": c.source,
+        "submitted_by": c.submitted_by.username if c.submitted_by_id else None, "received_at": c.received_at,
+        "duplicate": duplicate,
+    }
+
+
+def summary(day, tz: str) -> dict:
+    """A local day's crossings per corridor, direction and group, summed in the database."""
+    try:
+        zone = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(f"unknown timezone {tz!r}", field="tz") from exc
+    day = day or now().astimezone(zone).date()
+    if not 1970 <= day.year <= 2100:
+        raise InvalidInput("give a day between 1970 and 2100", field="day")
+    since, until = day_window(day, tz)
+    rows = totals(since=since, until=until)
+    names = dict(Corridor.objects.filter(pk__in={r["corridor_id"] for r in rows}).values_list("id", "name"))
+    keys = (*COUNT_FIELDS, "total_persons", "records", "pending_review")
+    overall = {k: sum(r[k] for r in rows) for k in keys}
+    return {
+        "day": day, "tz": tz, "since": since, "until": until,
+        "rows": [{**r, "corridor": names.get(r["corridor_id"], "")} for r in rows],
+        "overall": overall,
+        "pending_review_records": pending_review_count(),
+    }
+
+
+def case_read(c: MedevacCase, *, medical: bool, duplicate: bool = False) -> dict:
+    """Never the identifying fields; the condition and notes only for the medical role."""
+    return {
+        "id": c.pk, "case_number": c.case_number, "age_band": c.age_band, "sex": c.sex, "triage": c.triage,
+        "condition_summary": c.condition_summary if medical else None, "origin_id": c.origin_id,
+        "corridor_id": c.corridor_id, "receiving_facility_id": c.receiving_facility_id, "status": c.status,
+        "status_at": c.status_at, "has_identifying": c.has_identifying,
+        "identifying_purged_at": c.identifying_purged_at, "version": c.version,
+        "timeline": [{"status": e.status, "at": e.at, "note": e.note if medical else None}
+                     for e in c.events.all()],
+        "duplicate": duplicate,
+    }
+
+
+def case_or_404(case_id: int) -> MedevacCase:
+    """A case with its timeline (404 when it does not exist)."""
+    return get_object_or_404(medevac_cases().prefetch_related("events"), pk=case_id)
+
+
+def dashboard(principal, *, day=None, tz: str | None = None) -> dict:
+    """Everything the dashboard shows, each part only if the principal may see it; counts only, no persons."""
+    from safepassage.servicepoints import selectors as servicepoints
+
+    return {
+        "generated_at": now(),
+        "crossings": summary(day, tz or operation_zone_name()),
+        "exits": servicepoints.exits() if principal.can(Perm.SERVICEPOINTS_VIEW) else None,
+        "medevac": medevac_counts() if principal.can(Perm.MEDEVAC_VIEW) else None,
+        "checkpoints": [{"id": c.pk, "name": c.name, "lon": c.lon, "lat": c.lat, "corridor_id": c.corridor_id}
+                        for c in Checkpoint.objects.order_by("id")],
+    }
+
+
+def count_detail(count_id: int) -> dict:
+    """One count with every version of its correction chain (404 when it does not exist)."""
+    count = get_object_or_404(CrossingCount.objects.select_related("checkpoint", "submitted_by"), pk=count_id)
+    return {**count_read(count), "history": [count_read(c) for c in history(count)]}

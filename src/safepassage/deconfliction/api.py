@@ -5,11 +5,9 @@ from django.http import HttpResponse
 from ninja import Path, Query, Router, Status
 
 from safepassage.core.api import DbId, Page, PageParams, op, page
-from safepassage.core.errors import InvalidInput, NotFound
+from safepassage.core.errors import InvalidInput
 from safepassage.core.permissions import Perm
-from safepassage.core.timeutil import now
 from safepassage.deconfliction import cap, letter, selectors, services
-from safepassage.deconfliction.models import Notification
 from safepassage.deconfliction.schemas import (
     AnswerCreate,
     AnswerRead,
@@ -21,7 +19,6 @@ from safepassage.deconfliction.schemas import (
     Renotify,
     Withdraw,
 )
-from safepassage.places.models import Place
 
 router = Router(tags=["deconfliction"])
 _ERROR_BODY = {"application/json": {"schema": {
@@ -38,48 +35,17 @@ def _file_responses(media_type: str, description: str, fmt: str | None = None) -
                           **_ERROR_RESPONSES}}
 
 
-def notification_read(n: Notification, principal=None) -> dict:
-    moment = now()
-    newer = Notification.objects.filter(supersedes_id=n.pk).values_list("id", flat=True).first()
-    answers = selectors.answers(n, principal, moment)
-    return {
-        "id": n.pk, "series": str(n.series), "revision": n.revision, "supersedes_id": n.supersedes_id,
-        "superseded_by_id": newer, "kind": n.kind, "convoy_id": n.convoy_id, "site_id": n.site_id,
-        "title": n.title, "title_ar": n.title_ar, "description": n.description, "who": n.who,
-        "geometry": n.geometry, "starts_at": n.starts_at, "ends_at": n.ends_at, "sent_at": n.sent_at,
-        "deadline": n.deadline, "state": n.state, "state_reason": n.state_reason,
-        "answers": answers,
-        # a liaison learns only whether their own party's answer is missing
-        "missing": ([a["party"] for a in answers if a["state"] != "acknowledged"] if selectors.is_liaison(principal)
-                    else selectors.missing_parties(n, moment)),
-        "cleared": selectors.all_acknowledged(n, moment), "version": n.version,
-        "notice_hours": round((n.starts_at - n.sent_at).total_seconds() / 3600, 2),
-        "short_notice": n.kind != "static_site" and n.starts_at - n.sent_at < selectors.NOTICE_AHEAD,
-    }
-
-
-def _visible(request, notification_id: int) -> Notification:
-    n = selectors.notifications(request.auth).filter(pk=notification_id).first()
-    if n is None:
-        raise NotFound("no such notification (or not sent to your party)")
-    return n
-
-
 @op(router.get, "/notifications", perm=Perm.NOTIFICATIONS_VIEW, response=Page(NotificationRead))
 def list_notifications(request, filters: NotificationFilters = Query(...), paging: PageParams = Query(...)):
     """Notifications, newest first; a party liaison sees only those sent to their party."""
     qs = selectors.notifications(request.auth, kind=filters.kind, state=filters.state, convoy_id=filters.convoy_id)
-    return page(qs, paging, lambda n: notification_read(n, request.auth))
+    return page(qs, paging, lambda n: selectors.notification_read(n, request.auth))
 
 
 @op(router.post, "/notifications", perm=Perm.NOTIFICATIONS_SEND, response={201: NotificationRead})
 def create_notification(request, body: NotificationCreate):
     """Notify the parties of an evacuation movement or a static site (a hospital, a meal station)."""
-    site = None
-    if body.site_id is not None:
-        site = Place.objects.filter(pk=body.site_id).first()
-        if site is None:
-            raise InvalidInput("unknown place", field="site_id")
+    site = selectors.site_or_refuse(body.site_id)
     geometry = body.geometry
     if geometry is None:
         if site is None:
@@ -88,7 +54,7 @@ def create_notification(request, body: NotificationCreate):
     n = services.notify(kind=body.kind, site=site, title=body.title, title_ar=body.title_ar,
                         description=body.description, who=body.who, geometry=geometry, starts_at=body.starts_at,
                         ends_at=body.ends_at, deadline=body.deadline, party_ids=body.party_ids, by=request.auth)
-    return Status(201, notification_read(n, request.auth))
+    return Status(201, selectors.notification_read(n, request.auth))
 
 
 @op(router.post, "/notifications/deadlines", perm=Perm.NOTIFICATIONS_SEND, response=DeadlineSweepResult)
@@ -99,49 +65,48 @@ def record_deadlines(request, body: DeadlineSweep):
 
 @op(router.get, "/notifications/{notification_id}", perm=Perm.NOTIFICATIONS_VIEW, response=NotificationRead)
 def get_notification(request, notification_id: DbId = Path(...)):
-    return notification_read(_visible(request, notification_id), request.auth)
+    return selectors.notification_read(selectors.visible(request.auth, notification_id), request.auth)
 
 
 @op(router.post, "/notifications/{notification_id}/renotify", perm=Perm.NOTIFICATIONS_SEND,
     response={201: NotificationRead})
 def renotify(request, body: Renotify, notification_id: DbId = Path(...)):
     """Send a new revision (route, time or scope changed); earlier acknowledgements no longer count."""
-    n = _visible(request, notification_id)
+    n = selectors.visible(request.auth, notification_id)
     if n.convoy_id is not None:
         raise InvalidInput("change the convoy (PATCH /api/convoys/{id}); it re-notifies the parties",
                            field="notification_id")
     changes = body.dict(exclude={"reason", "deadline", "party_ids"}, exclude_unset=True)
     new = services.renotify(notification_id=n.pk, changes=changes, deadline=body.deadline, reason=body.reason,
                             party_ids=body.party_ids, by=request.auth)
-    return Status(201, notification_read(new, request.auth))
+    return Status(201, selectors.notification_read(new, request.auth))
 
 
 @op(router.post, "/notifications/{notification_id}/withdraw", perm=Perm.NOTIFICATIONS_SEND,
     response=NotificationRead)
 def withdraw(request, body: Withdraw, notification_id: DbId = Path(...)):
-    n = _visible(request, notification_id)
+    n = selectors.visible(request.auth, notification_id)
     if n.convoy_id is not None:
         raise InvalidInput("abort the convoy instead; it withdraws its notification", field="notification_id")
-    return notification_read(services.withdraw(notification_id=n.pk, reason=body.reason, by=request.auth),
+    return selectors.notification_read(services.withdraw(notification_id=n.pk, reason=body.reason, by=request.auth),
                              request.auth)
 
 
 @op(router.post, "/notifications/{notification_id}/answer", perm=Perm.NOTIFICATIONS_RESPOND, response=AnswerRead)
 def answer(request, body: AnswerCreate, notification_id: DbId = Path(...)):
     """A party's liaison acknowledges, or refuses with a reason, from their own account."""
-    _visible(request, notification_id)
+    selectors.visible(request.auth, notification_id)
     services.record_no_answers(notification_id=notification_id)
     ack = services.respond(notification_id=notification_id, state=body.state, reason=body.reason,
                            party_id=body.party_id, revision=body.revision, by=request.auth)
-    return {"party_id": ack.party_id, "party": ack.party.short_name, "state": ack.state, "at": ack.at,
-            "by": ack.by.username if ack.by else None, "reason": ack.reason}
+    return selectors.answer_read(ack)
 
 
 @op(router.get, "/notifications/{notification_id}/cap", perm=Perm.NOTIFICATIONS_VIEW,
     openapi_extra=_file_responses("application/xml", "CAP 1.2 XML"))
 def export_cap(request, notification_id: DbId = Path(...)):
     """The notification as a CAP 1.2 message, scope Restricted."""
-    n = _visible(request, notification_id)
+    n = selectors.visible(request.auth, notification_id)
     resp = HttpResponse(cap.to_cap(n), content_type="application/xml; charset=utf-8")
     resp["Content-Disposition"] = f'attachment; filename="notification-{n.pk}-r{n.revision}.cap.xml"'
     return resp
@@ -151,7 +116,7 @@ def export_cap(request, notification_id: DbId = Path(...)):
     openapi_extra=_file_responses("application/pdf", "PDF letter, English and Arabic", "binary"))
 def export_letter(request, notification_id: DbId = Path(...)):
     """The notification as a printable letter (PDF), in English and Arabic."""
-    n = _visible(request, notification_id)
+    n = selectors.visible(request.auth, notification_id)
     resp = HttpResponse(letter.render_pdf(n), content_type="application/pdf")
     resp["Content-Disposition"] = f'inline; filename="notification-{n.pk}-r{n.revision}.pdf"'
     return resp

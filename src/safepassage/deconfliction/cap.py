@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from lxml import etree
@@ -18,6 +19,17 @@ EVENTS = {Kind.CONVOY: "Humanitarian convoy movement", Kind.EVACUATION: "Humanit
           Kind.STATIC_SITE: "Humanitarian static site"}
 EVENTS_AR = {Kind.CONVOY: "تحرك قافلة إنسانية", Kind.EVACUATION: "عملية إجلاء إنساني",
              Kind.STATIC_SITE: "موقع إنساني ثابت"}
+
+
+# What XML 1.0 cannot carry (control characters other than tab and line breaks, lone surrogates, the two
+# non-characters). The API refuses it on the way in; text stored before that is replaced, so that one
+# stored character never stops the export for everyone.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(value: str | None) -> str:
+    """The text with anything XML cannot carry replaced by U+FFFD."""
+    return _NOT_XML.sub("\ufffd", value or "")
 
 
 def cap_time(value: datetime) -> str:
@@ -39,7 +51,7 @@ def _rings(geometry: dict) -> list[list[tuple[float, float]]]:
 
 def _area(info, n: Notification, desc: str) -> None:
     area = etree.SubElement(info, f"{{{NS}}}area")
-    etree.SubElement(area, f"{{{NS}}}areaDesc").text = desc
+    etree.SubElement(area, f"{{{NS}}}areaDesc").text = xml_text(desc)
     if n.geometry["type"] == "Point":
         lon, lat = n.geometry["coordinates"][:2]
         etree.SubElement(area, f"{{{NS}}}circle").text = f"{lat:.6f},{lon:.6f} 0.5"
@@ -56,7 +68,7 @@ def _info(alert, n: Notification, *, lang: str, parties: list[str]) -> None:
     info = etree.SubElement(alert, f"{{{NS}}}info")
 
     def add(tag: str, text: str) -> None:
-        etree.SubElement(info, f"{{{NS}}}{tag}").text = text
+        etree.SubElement(info, f"{{{NS}}}{tag}").text = xml_text(text)
 
     add("language", "ar" if ar else "en-US")
     add("category", "Safety")
@@ -82,7 +94,7 @@ def _info(alert, n: Notification, *, lang: str, parties: list[str]) -> None:
                         ("notificationKind", n.kind), ("notifiedParties", "; ".join(parties))):
         p = etree.SubElement(info, f"{{{NS}}}parameter")
         etree.SubElement(p, f"{{{NS}}}valueName").text = name
-        etree.SubElement(p, f"{{{NS}}}value").text = value
+        etree.SubElement(p, f"{{{NS}}}value").text = xml_text(value)
     _area(info, n, (n.site.name if n.site else n.title) if not ar else
           ((n.site.name_ar or n.site.name) if n.site else (n.title_ar or n.title)))
 
@@ -93,7 +105,7 @@ def to_cap(n: Notification, *, status: str = "Actual") -> bytes:
     alert = etree.Element(f"{{{NS}}}alert", nsmap={None: NS})
 
     def add(tag: str, text: str) -> None:
-        etree.SubElement(alert, f"{{{NS}}}{tag}").text = text
+        etree.SubElement(alert, f"{{{NS}}}{tag}").text = xml_text(text)
 
     withdrawn = n.state == NotificationState.WITHDRAWN
     add("identifier", identifier(n) + (".cancel" if withdrawn else ""))

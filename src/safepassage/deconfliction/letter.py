@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
+from safepassage.core.timeutil import operation_zone
 from safepassage.deconfliction.models import Kind, Notification
 
-LOCAL_TZ = ZoneInfo("Asia/Damascus")
 KIND_EN = {Kind.CONVOY: "Aid convoy movement", Kind.EVACUATION: "Evacuation movement",
            Kind.STATIC_SITE: "Static humanitarian site"}
 KIND_AR = {Kind.CONVOY: "تحرك قافلة مساعدات", Kind.EVACUATION: "عملية إجلاء", Kind.STATIC_SITE: "موقع إنساني ثابت"}
@@ -53,16 +51,18 @@ def context(n: Notification) -> dict:
     if n.geometry["type"] == "LineString":
         first_last = (coords[0], coords[-1])
 
+    zone = operation_zone()
+
     def local(dt):
         # a no-break space (bidi class CS) keeps date and time in one left-to-right run inside Arabic text
-        return dt.astimezone(LOCAL_TZ).strftime("%Y-%m-%d\u00a0%H:%M") if dt else "—"
+        return dt.astimezone(zone).strftime("%Y-%m-%d\u00a0%H:%M") if dt else "—"
 
     return {
         "n": n, "kind_en": KIND_EN[n.kind], "kind_ar": KIND_AR[n.kind],
         "parties": [{"en": a.party.name, "ar": a.party.name_ar or a.party.name} for a in acks],
         "starts": local(n.starts_at), "ends": local(n.ends_at), "sent": local(n.sent_at),
         "deadline": local(n.deadline), "first_last": first_last, "svg": _svg_route(n.geometry),
-        "site": n.site,
+        "site": n.site, "tz": zone.key,
     }
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 
+from safepassage.core.errors import InvalidInput, NotFound
 from safepassage.core.permissions import Role
 from safepassage.core.timeutil import now
 from safepassage.deconfliction.models import Acknowledgement, AckState, Notification, NotificationState
+from safepassage.places.models import Place
 
 NOTICE_AHEAD = timedelta(hours=48)  # movements are notified 48 h ahead (24 h in emergencies)
 
@@ -40,11 +42,16 @@ def effective_state(ack: Acknowledgement, notification: Notification, at: dateti
     return ack.state
 
 
+def _acks(notification: Notification) -> list[Acknowledgement]:
+    """The acknowledgements by party name, fetched with their party and author unless already prefetched."""
+    prefetch_related_objects([notification], "acknowledgements__party", "acknowledgements__by")
+    return sorted(notification.acknowledgements.all(), key=lambda a: a.party.short_name)
+
+
 def answers(notification: Notification, principal=None, at: datetime | None = None) -> list[dict]:
     """Each required party's answer; a liaison sees only their own party's line."""
     out = []
-    acks = sorted(notification.acknowledgements.select_related("party", "by"), key=lambda a: a.party.short_name)
-    for ack in acks:
+    for ack in _acks(notification):
         if principal is not None and is_liaison(principal) and ack.party_id != principal.party_id:
             continue
         out.append({"party_id": ack.party_id, "party": ack.party.short_name,
@@ -58,7 +65,7 @@ def missing_parties(notification: Notification | None, at: datetime | None = Non
     if notification is None:
         return []
     return [a.party.short_name
-            for a in sorted(notification.acknowledgements.select_related("party"), key=lambda a: a.party.short_name)
+            for a in _acks(notification)
             if effective_state(a, notification, at) != AckState.ACKNOWLEDGED]
 
 
@@ -75,3 +82,47 @@ def all_acknowledged(notification: Notification | None, at: datetime | None = No
 
 def history(notification: Notification) -> list[Notification]:
     return list(Notification.objects.filter(series=notification.series).order_by("revision"))
+
+
+def notification_read(n: Notification, principal=None) -> dict:
+    """A notification with every party's answer as the principal may see them."""
+    moment = now()
+    newer = Notification.objects.filter(supersedes_id=n.pk).values_list("id", flat=True).first()
+    shown = answers(n, principal, moment)
+    return {
+        "id": n.pk, "series": str(n.series), "revision": n.revision, "supersedes_id": n.supersedes_id,
+        "superseded_by_id": newer, "kind": n.kind, "convoy_id": n.convoy_id, "site_id": n.site_id,
+        "title": n.title, "title_ar": n.title_ar, "description": n.description, "who": n.who,
+        "geometry": n.geometry, "starts_at": n.starts_at, "ends_at": n.ends_at, "sent_at": n.sent_at,
+        "deadline": n.deadline, "state": n.state, "state_reason": n.state_reason,
+        "answers": shown,
+        # a liaison learns only whether their own party's answer is missing
+        "missing": ([a["party"] for a in shown if a["state"] != "acknowledged"] if is_liaison(principal)
+                    else missing_parties(n, moment)),
+        "cleared": all_acknowledged(n, moment), "version": n.version,
+        "notice_hours": round((n.starts_at - n.sent_at).total_seconds() / 3600, 2),
+        "short_notice": n.kind != "static_site" and n.starts_at - n.sent_at < NOTICE_AHEAD,
+    }
+
+
+def visible(principal, notification_id: int) -> Notification:
+    """The notification if the principal may see it (a liaison: only if sent to their party)."""
+    n = notifications(principal).filter(pk=notification_id).first()
+    if n is None:
+        raise NotFound("no such notification (or not sent to your party)")
+    return n
+
+
+def site_or_refuse(site_id: int | None) -> Place | None:
+    """The site named by the input, refused naming `site_id` when it does not exist."""
+    if site_id is None:
+        return None
+    site = Place.objects.filter(pk=site_id).first()
+    if site is None:
+        raise InvalidInput("unknown place", field="site_id")
+    return site
+
+
+def answer_read(ack: Acknowledgement) -> dict:
+    return {"party_id": ack.party_id, "party": ack.party.short_name, "state": ack.state, "at": ack.at,
+            "by": ack.by.username if ack.by else None, "reason": ack.reason}

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from safepassage.accounts import services as accounts
 from safepassage.accounts.models import Organisation, Party, User
+from safepassage.agreements.demo import load_agreements_demo
 from safepassage.core.permissions import Role
 from safepassage.core.principal import Principal
 from safepassage.corridors import services as corridors
@@ -182,7 +183,8 @@ def load_demo(log=print) -> dict[str, str]:
     Returns username -> password (`totp_secrets` has the enrolled accounts' TOTP secrets).
     """
     load_places(log)
-    load_scenario(scenario(), log)
+    parties = load_scenario(scenario(), log)
+    load_agreements_demo(parties, SYSTEM, log)
     return {u: p for u, p in _read_credentials().items() if not u.endswith(TOTP_SUFFIX)}
 
 

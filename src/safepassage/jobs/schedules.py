@@ -17,15 +17,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils.module_loading import import_string
 
-from safepassage.core.timeutil import now
+from safepassage.core.timeutil import now, operation_zone
 from safepassage.jobs import services
 from safepassage.jobs.models import Job, ScheduleMark
 
 UTC = ZoneInfo("UTC")
-
-
-def operation_zone() -> ZoneInfo:
-    return ZoneInfo(getattr(settings, "SAFEPASSAGE_TIME_ZONE", "Asia/Damascus"))
 
 
 def last_due(entry: dict, at: datetime) -> datetime:

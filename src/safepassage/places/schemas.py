@@ -12,8 +12,8 @@ class PlaceCreate(Schema):
     kind: Literal["area", "site"]
     name: ShortText
     name_ar: ShortText = ""
-    pcode: ShortText = ""
-    site_type: ShortText = ""
+    pcode: Text = Field("", max_length=30)
+    site_type: Text = Field("", max_length=40)
     geometry: dict[str, Any]
 
 
@@ -21,8 +21,8 @@ class PlaceUpdate(Schema):
     version: int = Field(..., ge=1, description="the version you read; a stale one is refused with 409")
     name: ShortText | None = None
     name_ar: ShortText | None = None
-    pcode: ShortText | None = None
-    site_type: ShortText | None = None
+    pcode: Text | None = Field(None, max_length=30)
+    site_type: Text | None = Field(None, max_length=40)
     geometry: dict[str, Any] | None = None
 
 

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
+from safepassage.accounts.models import Party
+from safepassage.core.errors import InvalidInput
 from safepassage.places.models import ControlObservation, Place
 
 
@@ -33,3 +35,32 @@ def control_at(at: datetime, place_ids: list[int] | None = None) -> dict[int, Co
     for obs in qs.order_by("place_id", "observed_from", "id"):
         latest[obs.place_id] = obs
     return latest
+
+
+def control_read(obs: ControlObservation | None) -> dict | None:
+    if obs is None:
+        return None
+    return {"party_id": obs.party_id, "party": obs.party.short_name if obs.party else None,
+            "status": obs.status, "observed_from": obs.observed_from, "source": obs.source}
+
+
+def place_read(place: Place, control: ControlObservation | None = None) -> dict:
+    return {"id": place.pk, "kind": place.kind, "name": place.name, "name_ar": place.name_ar,
+            "pcode": place.pcode, "site_type": place.site_type, "geometry": place.geometry,
+            "bbox": [place.min_lon, place.min_lat, place.max_lon, place.max_lat], "version": place.version,
+            "control": control_read(control)}
+
+
+def control_history(place: Place) -> QuerySet[ControlObservation]:
+    """Every control observation of an area, newest first."""
+    return place.control_observations.select_related("party")
+
+
+def party_or_refuse(party_id: int | None) -> Party | None:
+    """The party named by the input, refused naming `party_id` when it does not exist."""
+    if party_id is None:
+        return None
+    party = Party.objects.filter(pk=party_id).first()
+    if party is None:
+        raise InvalidInput("unknown party", field="party_id")
+    return party

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from pydantic import ValidationError
 from shapely.geometry import MultiPolygon, shape
 from shapely.geometry import mapping as to_geojson
 from shapely.ops import unary_union
@@ -20,6 +21,7 @@ from safepassage.core.geometry import AREA_TYPES, POINT_TYPES, validate_geometry
 from safepassage.core.models import snapshot
 from safepassage.core.timeutil import now, require_aware
 from safepassage.places.models import ControlObservation, Place, PlaceKind
+from safepassage.places.schemas import PlaceCreate
 
 PLACE_FIELDS = ["kind", "name", "name_ar", "pcode", "site_type", "source", "external_id", "version"]
 # Known spelling slips in source datasets, normalised on import.
@@ -93,7 +95,7 @@ def _parse_feature(i: int, feature: Any, mapping: FieldMapping) -> tuple[dict | 
         return None, errors
     site_type = _clean(props.get(mapping.site_type_field)) if mapping.site_type_field else ""
     site_type = SITE_TYPE_FIXES.get(site_type.lower(), site_type.lower())
-    return {
+    row = {
         "kind": kind,
         "name": name,
         "name_ar": _clean(props.get(mapping.name_ar_field)) if mapping.name_ar_field else "",
@@ -101,7 +103,24 @@ def _parse_feature(i: int, feature: Any, mapping: FieldMapping) -> tuple[dict | 
         "site_type": site_type,
         "external_id": "|".join(_clean(props.get(f)) for f in mapping.key_fields) if mapping.key_fields else name,
         "geometry": geometry,
-    }, []
+    }
+    return (row, []) if not (errors := _text_errors(row, mapping, where)) else (None, errors)
+
+
+def _text_errors(row: dict, mapping: FieldMapping, where: str) -> list[FieldError]:
+    """An imported feature's texts checked by the JSON API's own schema (`PlaceCreate`): length, control characters."""
+    source = {"name": mapping.name_field, "name_ar": mapping.name_ar_field, "pcode": mapping.pcode_field,
+              "site_type": mapping.site_type_field}
+    errors = []
+    try:
+        PlaceCreate.model_validate({k: row[k] for k in ("kind", "name", "name_ar", "pcode", "site_type", "geometry")})
+    except ValidationError as exc:
+        errors = [FieldError(f"{where}.properties.{source.get(str(e['loc'][0])) or e['loc'][0]}", e["msg"])
+                  for e in exc.errors()]
+    if len(row["external_id"]) > 100:
+        errors.append(FieldError(f"{where}.properties.{mapping.id_field or mapping.name_field}",
+                                 "the feature's key is longer than 100 characters"))
+    return errors
 
 
 def import_places(*, features: list[dict], mapping: FieldMapping, source: str, by,

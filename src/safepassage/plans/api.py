@@ -5,8 +5,8 @@ from ninja import Path, Query, Router, Status
 from safepassage.core.api import DbId, Page, PageParams, op, page
 from safepassage.core.permissions import Perm
 from safepassage.core.timeutil import require_aware
-from safepassage.corridors.api import corridor_read
 from safepassage.corridors.schemas import CorridorDetail
+from safepassage.corridors.selectors import corridor_read
 from safepassage.plans import selectors, services
 from safepassage.plans.schemas import (
     CorridorFromRoute,

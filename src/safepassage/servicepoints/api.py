@@ -8,7 +8,7 @@ from safepassage.core.api import DbId, Page, PageParams, op, page
 from safepassage.core.permissions import Perm
 from safepassage.core.timeutil import require_aware
 from safepassage.servicepoints import selectors, services
-from safepassage.servicepoints.models import PeopleServed, ServicePoint, StockEntry
+from safepassage.servicepoints.models import ServicePoint
 from safepassage.servicepoints.schemas import (
     ExitParams,
     ExitPicture,
@@ -26,47 +26,19 @@ from safepassage.servicepoints.schemas import (
 router = Router(tags=["servicepoints"])
 
 
-def point_read(p: ServicePoint, stock: dict[str, int] | None = None) -> dict:
-    if stock is None:
-        stock = selectors.balances([p.pk]).get(p.pk, {})
-    return {
-        "id": p.pk, "name": p.name, "name_ar": p.name_ar, "kind": p.kind, "place_id": p.place_id,
-        "place": p.place.name, "corridor_id": p.corridor_id, "corridor": p.corridor.name,
-        "arrival_direction": p.arrival_direction, "lon": p.lon, "lat": p.lat,
-        "capacity_per_hour": p.capacity_per_hour, "capacity_per_day": p.capacity_per_day, "opens_at": p.opens_at,
-        "closes_at": p.closes_at, "timezone": p.timezone, "units_per_person": p.units_per_person,
-        "stock": stock, "notes": p.notes, "version": p.version,
-    }
-
-
-def stock_read(e: StockEntry) -> dict:
-    return {"id": e.pk, "service_point_id": e.service_point_id, "item": e.item, "kind": e.kind, "delta": e.delta,
-            "balance_after": e.balance_after, "reason": e.reason, "at": e.at,
-            "recorded_by": e.recorded_by.username if e.recorded_by_id else None}
-
-
-def served_read(s: PeopleServed) -> dict:
-    return {"id": s.pk, "service_point_id": s.service_point_id, "hour_start": s.hour_start, "people": s.people,
-            "version": s.version}
-
-
-def _fresh(pk: int) -> ServicePoint:
-    return selectors.service_points().get(pk=pk)
-
-
 @op(router.get, "/servicepoints", perm=Perm.SERVICEPOINTS_VIEW, response=Page(ServicePointRead))
 def list_points(request, filters: ServicePointFilters = Query(...), paging: PageParams = Query(...)):
     qs = selectors.service_points(corridor_id=filters.corridor_id, kind=filters.kind)
     items = list(qs[paging.offset: paging.offset + paging.limit])
     stock = selectors.balances([p.pk for p in items])
-    return {"items": [point_read(p, stock.get(p.pk, {})) for p in items], "count": qs.count()}
+    return {"items": [selectors.point_read(p, stock.get(p.pk, {})) for p in items], "count": qs.count()}
 
 
 @op(router.post, "/servicepoints", perm=Perm.SERVICEPOINTS_EDIT, response={201: ServicePointRead})
 def create_point(request, body: ServicePointCreate):
     """Open a meal station, first-aid point or reception centre at a corridor exit."""
     sp = services.create_service_point(**body.dict(), by=request.auth)
-    return Status(201, point_read(_fresh(sp.pk)))
+    return Status(201, selectors.point_read(selectors.fresh_point(sp.pk)))
 
 
 @op(router.get, "/servicepoints/exits", perm=Perm.SERVICEPOINTS_VIEW, response=list[ExitPicture])
@@ -79,7 +51,7 @@ def exit_picture(request, params: ExitParams = Query(...)):
 @op(router.get, "/servicepoints/{point_id}", perm=Perm.SERVICEPOINTS_VIEW, response=ServicePointRead)
 def get_point(request, point_id: DbId = Path(...)):
     get_object_or_404(ServicePoint, pk=point_id)
-    return point_read(_fresh(point_id))
+    return selectors.point_read(selectors.fresh_point(point_id))
 
 
 @op(router.patch, "/servicepoints/{point_id}", perm=Perm.SERVICEPOINTS_EDIT, response=ServicePointRead)
@@ -89,7 +61,7 @@ def update_point(request, body: ServicePointUpdate, point_id: DbId = Path(...)):
     changes = body.dict(exclude={"version"}, exclude_unset=True)
     services.update_service_point(service_point_id=point_id, expected_version=body.version, changes=changes,
                                   by=request.auth)
-    return point_read(_fresh(point_id))
+    return selectors.point_read(selectors.fresh_point(point_id))
 
 
 @op(router.get, "/servicepoints/{point_id}/stock", perm=Perm.SERVICEPOINTS_VIEW, response=Page(StockRead))
@@ -97,7 +69,7 @@ def list_stock(request, point_id: DbId = Path(...), filters: StockFilters = Quer
                paging: PageParams = Query(...)):
     """The stock ledger, newest line first."""
     get_object_or_404(ServicePoint, pk=point_id)
-    return page(selectors.ledger(service_point_id=point_id, item=filters.item), paging, stock_read)
+    return page(selectors.ledger(service_point_id=point_id, item=filters.item), paging, selectors.stock_read)
 
 
 @op(router.post, "/servicepoints/{point_id}/stock", perm=Perm.STOCK_EDIT, response={201: StockRead})
@@ -105,7 +77,7 @@ def add_stock(request, body: StockCreate, point_id: DbId = Path(...)):
     """Record stock received, issued or adjusted, with the reason; a balance below zero is refused."""
     get_object_or_404(ServicePoint, pk=point_id)
     entry = services.record_stock(service_point_id=point_id, **body.dict(), by=request.auth)
-    return Status(201, stock_read(entry))
+    return Status(201, selectors.stock_read(entry))
 
 
 @op(router.post, "/servicepoints/{point_id}/served", perm=Perm.STOCK_EDIT, response=ServedRead)
@@ -114,4 +86,4 @@ def record_served(request, body: ServedCreate, point_id: DbId = Path(...)):
     get_object_or_404(ServicePoint, pk=point_id)
     row = services.record_people_served(service_point_id=point_id, hour_start=body.hour_start,
                                         people=body.people, expected_version=body.version, by=request.auth)
-    return served_read(row)
+    return selectors.served_read(row)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from safepassage.core.models import Versioned
+from safepassage.core.timeutil import operation_zone_name
 
 
 class Kind(models.TextChoices):
@@ -27,7 +28,7 @@ class ServicePoint(Versioned):
     capacity_per_day = models.PositiveIntegerField()
     opens_at = models.TimeField()
     closes_at = models.TimeField()
-    timezone = models.CharField(max_length=64, default="Asia/Damascus")
+    timezone = models.CharField(max_length=64, default=operation_zone_name)
     units_per_person = models.JSONField(default=dict, help_text="stock item -> units one person uses, e.g. "
                                                                 "{'meal': 1, 'water_litre': 3}")
     notes = models.TextField(blank=True)

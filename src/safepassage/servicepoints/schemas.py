@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import StrictFloat, StrictInt
 
 from safepassage.core.api import DbId, ShortText, Text
+from safepassage.core.geometry import Lat, Lon
+from safepassage.core.timeutil import WallTime, operation_zone_name
 
 KindT = Literal["meal_station", "first_aid", "reception_centre"]
+
+# Stock units per person: a finite number (never `true`), not below zero.
+Units = Annotated[StrictFloat, Field(ge=0, allow_inf_nan=False)]
 
 
 class ServicePointCreate(Schema):
@@ -17,14 +23,14 @@ class ServicePointCreate(Schema):
     place_id: DbId
     corridor_id: DbId = Field(..., description="the corridor whose exit this point serves")
     arrival_direction: Literal["out", "in"] = "out"
-    lon: float | None = Field(None, ge=-180, le=180, description="defaults to the centre of the place")
-    lat: float | None = Field(None, ge=-90, le=90)
-    capacity_per_hour: int = Field(..., ge=0, le=1_000_000)
-    capacity_per_day: int = Field(..., ge=0, le=10_000_000)
-    opens_at: time
-    closes_at: time
-    timezone: ShortText = "Asia/Damascus"
-    units_per_person: dict[str, float] = Field(default_factory=dict,
+    lon: Lon | None = Field(None, description="defaults to the centre of the place")
+    lat: Lat | None = None
+    capacity_per_hour: StrictInt = Field(..., ge=0, le=1_000_000)
+    capacity_per_day: StrictInt = Field(..., ge=0, le=10_000_000)
+    opens_at: WallTime
+    closes_at: WallTime
+    timezone: ShortText = Field(default_factory=operation_zone_name)
+    units_per_person: dict[ShortText, Units] = Field(default_factory=dict,
                                                description="stock item -> units one arriving person uses")
     notes: Text = ""
 
@@ -35,14 +41,14 @@ class ServicePointUpdate(Schema):
     name_ar: ShortText | None = None
     kind: KindT | None = None
     arrival_direction: Literal["out", "in"] | None = None
-    lon: float | None = Field(None, ge=-180, le=180)
-    lat: float | None = Field(None, ge=-90, le=90)
-    capacity_per_hour: int | None = Field(None, ge=0, le=1_000_000)
-    capacity_per_day: int | None = Field(None, ge=0, le=10_000_000)
-    opens_at: time | None = None
-    closes_at: time | None = None
+    lon: Lon | None = None
+    lat: Lat | None = None
+    capacity_per_hour: StrictInt | None = Field(None, ge=0, le=1_000_000)
+    capacity_per_day: StrictInt | None = Field(None, ge=0, le=10_000_000)
+    opens_at: WallTime | None = None
+    closes_at: WallTime | None = None
     timezone: ShortText | None = None
-    units_per_person: dict[str, float] | None = None
+    units_per_person: dict[ShortText, Units] | None = None
     notes: Text | None = None
 
 
@@ -75,9 +81,9 @@ class ServicePointFilters(Schema):
 
 
 class StockCreate(Schema):
-    item: ShortText = Field(..., description="a short code such as meal, water_litre, first_aid_kit")
+    item: Text = Field(..., max_length=40, description="a short code such as meal, water_litre, first_aid_kit")
     kind: Literal["received", "issued", "adjusted"]
-    quantity: int = Field(..., description="positive for received and issued; signed for adjusted")
+    quantity: StrictInt = Field(..., description="positive for received and issued; signed for adjusted")
     reason: Text = Field(..., max_length=2000)
     at: datetime | None = None
 

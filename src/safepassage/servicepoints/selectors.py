@@ -165,3 +165,33 @@ def exits(*, at: datetime | None = None, corridor_id: int | None = None) -> list
                     "arrivals_last_hour": a_hour, "arrivals_24h": a_day, "kinds": kinds,
                     "service_points": point_rows, "level": exit_level, "warnings": exit_warnings})
     return sorted(out, key=lambda e: (e["corridor"], e["direction"]))
+
+
+def point_read(p: ServicePoint, stock: dict[str, int] | None = None) -> dict:
+    """A service point with its stock balances (read here unless given)."""
+    if stock is None:
+        stock = balances([p.pk]).get(p.pk, {})
+    return {
+        "id": p.pk, "name": p.name, "name_ar": p.name_ar, "kind": p.kind, "place_id": p.place_id,
+        "place": p.place.name, "corridor_id": p.corridor_id, "corridor": p.corridor.name,
+        "arrival_direction": p.arrival_direction, "lon": p.lon, "lat": p.lat,
+        "capacity_per_hour": p.capacity_per_hour, "capacity_per_day": p.capacity_per_day, "opens_at": p.opens_at,
+        "closes_at": p.closes_at, "timezone": p.timezone, "units_per_person": p.units_per_person,
+        "stock": stock, "notes": p.notes, "version": p.version,
+    }
+
+
+def stock_read(e: StockEntry) -> dict:
+    return {"id": e.pk, "service_point_id": e.service_point_id, "item": e.item, "kind": e.kind, "delta": e.delta,
+            "balance_after": e.balance_after, "reason": e.reason, "at": e.at,
+            "recorded_by": e.recorded_by.username if e.recorded_by_id else None}
+
+
+def served_read(s: PeopleServed) -> dict:
+    return {"id": s.pk, "service_point_id": s.service_point_id, "hour_start": s.hour_start, "people": s.people,
+            "version": s.version}
+
+
+def fresh_point(pk: int) -> ServicePoint:
+    """A service point with its place and corridor, read again after a change."""
+    return service_points().get(pk=pk)

@@ -11,7 +11,7 @@ from django.db import transaction
 from safepassage.audit.services import record
 from safepassage.core.errors import InvalidInput, NotFound
 from safepassage.core.models import snapshot
-from safepassage.core.timeutil import now, require_aware
+from safepassage.core.timeutil import now, operation_zone_name, require_aware
 from safepassage.corridors.models import Corridor
 from safepassage.places.models import Place
 from safepassage.servicepoints.models import Kind, PeopleServed, ServicePoint, StockEntry, StockKind
@@ -66,7 +66,7 @@ def _check(sp: ServicePoint) -> None:
 @transaction.atomic
 def create_service_point(*, name: str, kind: str, place_id: int, corridor_id: int, capacity_per_hour: int,
                          capacity_per_day: int, opens_at: time, closes_at: time, lon: float | None = None,
-                         lat: float | None = None, arrival_direction: str = "out", timezone: str = "Asia/Damascus",
+                         lat: float | None = None, arrival_direction: str = "out", timezone: str | None = None,
                          units_per_person: dict | None = None, name_ar: str = "", notes: str = "",
                          by) -> ServicePoint:
     """Open a service point at a corridor exit; its location defaults to the centre of its place."""
@@ -82,7 +82,8 @@ def create_service_point(*, name: str, kind: str, place_id: int, corridor_id: in
         lon=lon if lon is not None else (place.min_lon + place.max_lon) / 2,
         lat=lat if lat is not None else (place.min_lat + place.max_lat) / 2,
         capacity_per_hour=capacity_per_hour, capacity_per_day=capacity_per_day, opens_at=opens_at,
-        closes_at=closes_at, timezone=timezone, units_per_person=units_per_person or {}, notes=notes)
+        closes_at=closes_at, timezone=timezone or operation_zone_name(), units_per_person=units_per_person or {},
+        notes=notes)
     _check(sp)
     sp.save()
     record(actor=by, action="servicepoint.created", obj=sp, after=snapshot(sp, FIELDS))

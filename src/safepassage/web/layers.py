@@ -24,7 +24,9 @@ def _fc(features: list[dict]) -> dict:
 
 def map_layers(*, at: datetime, viewer: Principal) -> dict:
     show_control = viewer.can(Perm.CONTROL_VIEW)
-    places = list(Place.objects.only("id", "kind", "name", "name_ar", "site_type", "geometry", "pcode"))
+    # Populated places are the agreements registry's communities, not sites to mark on the map.
+    places = list(Place.objects.exclude(site_type="populated_place")
+                  .only("id", "kind", "name", "name_ar", "site_type", "geometry", "pcode"))
     control = place_selectors.control_at(at) if show_control else {}
     areas, sites = [], []
     for p in places:

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST
+from pydantic import ValidationError
 
-from safepassage.accounts.models import Party
-from safepassage.audit.models import AuditEntry
+from safepassage.accounts import selectors as party_selectors
+from safepassage.audit import selectors as audit_selectors
 from safepassage.core.errors import DomainError
-from safepassage.core.permissions import Perm
+from safepassage.core.permissions import Perm, Role
 from safepassage.core.principal import principal_for_user
 from safepassage.corridors.models import Group
-from safepassage.incidents.models import Claim, Verification
+from safepassage.incidents import selectors as claim_selectors
+from safepassage.incidents.models import Verification
+from safepassage.incidents.schemas import VerificationSet
 from safepassage.incidents.services import set_claim_verification
+from safepassage.web.pages import page_requires, script_strings
 
 
 @ensure_csrf_cookie
@@ -29,18 +33,23 @@ def map_page(request):
         "can_view_plans": principal.can(Perm.PLANS_VIEW),
         "can_respond": principal.can(Perm.PAUSES_RESPOND),
         "party_id": principal.party_id,
-        "is_liaison": principal.role == "party_liaison",
+        "is_liaison": principal.role == Role.PARTY_LIAISON,
         "can_run_plans": principal.can(Perm.PLANS_RUN),
         "can_view_servicepoints": principal.can(Perm.SERVICEPOINTS_VIEW),
         "groups": Group.choices,
-        "parties": Party.objects.order_by("short_name") if principal.can(Perm.PAUSES_EDIT) else [],
+        "parties": party_selectors.parties() if principal.can(Perm.PAUSES_EDIT) else [],
         "i18n_strings": js_strings(),
+        "page_config": {"canSetStatus": principal.can(Perm.CORRIDORS_SET_STATUS),
+                        "canEditCorridors": principal.can(Perm.CORRIDORS_EDIT),
+                        "canEditPauses": principal.can(Perm.PAUSES_EDIT), "canRespond": principal.can(Perm.PAUSES_RESPOND),
+                        "partyId": principal.party_id, "isLiaison": principal.role == Role.PARTY_LIAISON,
+                        "canViewServicePoints": principal.can(Perm.SERVICEPOINTS_VIEW)},
     })
 
 
 def js_strings() -> dict[str, str]:
     """Strings the map script shows, translated on the server (one catalogue for everything)."""
-    return {
+    return script_strings({
         "open": _("open"), "suspended": _("suspended"), "closed": _("closed"),
         "out": _("out of the besieged area"), "in": _("into the besieged area"), "both": _("both directions"),
         "hours": _("Hours"), "status": _("Status"), "reason": _("Reason"), "since": _("since"),
@@ -81,47 +90,36 @@ def js_strings() -> dict[str, str]:
         "inStock": _("in stock"), "daysLeft": _("days left"), "warnings": _("Warnings"),
         "spLegend": _("Fill: arrivals against capacity. Ring: stock."), "updated": _("Updated"),
         "spRefreshFailed": _("Could not refresh the service points; showing the last figures."),
-    }
+    })
 
 
-def audit_page(request):
-    _, refusal = _staff_page(request, Perm.AUDIT_VIEW)
-    if refusal:
-        return refusal
-    entries = Paginator(AuditEntry.objects.order_by("-seq"), 100).get_page(request.GET.get("page"))
+@page_requires(Perm.AUDIT_VIEW)
+def audit_page(request, principal):
+    entries = Paginator(audit_selectors.entries(), 100).get_page(request.GET.get("page"))
     return render(request, "web/audit.html", {"entries": entries})
 
 
-def _staff_page(request, perm: Perm):
-    """The principal if allowed; otherwise the response to send (sign-in or 403)."""
-    principal = principal_for_user(request.user)
-    if principal.is_anonymous:
-        return None, redirect(f"/login/?next={request.path}")
-    if not principal.can(perm):
-        return None, HttpResponseForbidden(_("Your role may not see this page."))
-    return principal, None
-
-
-def claims_page(request):
-    principal, refusal = _staff_page(request, Perm.CLAIMS_VIEW)
-    if refusal:
-        return refusal
+@page_requires(Perm.CLAIMS_VIEW)
+def claims_page(request, principal):
     return render(request, "web/claims.html", {
-        "claims": Claim.objects.order_by("-published_on", "id"),
+        "claims": claim_selectors.claims(),
         "can_verify": principal.can(Perm.CLAIMS_VERIFY),
         "statuses": Verification.choices,
     })
 
 
 @require_POST
-def claim_verify(request, claim_id: int):
-    principal, refusal = _staff_page(request, Perm.CLAIMS_VERIFY)
-    if refusal:
-        return refusal
-    get_object_or_404(Claim, pk=claim_id)
+@page_requires(Perm.CLAIMS_VERIFY)
+def claim_verify(request, principal, claim_id: int):
+    claim_selectors.claim_or_404(claim_id)
+    try:  # the JSON API's own schema: the same limits whichever way the verification arrives
+        body = VerificationSet.model_validate({"verification": request.POST.get("verification", ""),
+                                               "note": request.POST.get("note", "")})
+    except ValidationError as exc:
+        return HttpResponseBadRequest("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()),
+                                      content_type="text/plain")
     try:
-        set_claim_verification(claim_id=claim_id, verification=request.POST.get("verification", ""),
-                               note=request.POST.get("note", ""), by=principal)
+        set_claim_verification(claim_id=claim_id, verification=body.verification, note=body.note, by=principal)
     except DomainError as exc:
         return HttpResponseBadRequest(exc.reason)
     return redirect("web:claims")

@@ -1,29 +1,17 @@
 /* Convoy board forms: each posts to the JSON API; errors are shown next to the form (field: reason). */
 (function () {
   "use strict";
-  const T = JSON.parse(document.getElementById("board-i18n").textContent);
+  const T = SP.strings;
   const FLASH = "safepassage.board.flash";
 
-  function csrf() {
-    const m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
-    return m ? decodeURIComponent(m[1]) : "";
-  }
   /** Call the API; resolve with the JSON body, or reject with a list of {field, reason}. */
   async function api(method, url, body) {
-    let res;
     try {
-      res = await fetch(url, { method, credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
-        body: body ? JSON.stringify(body) : undefined });
+      return await SP.api(method, url, body);
     } catch (e) {
-      throw [{ field: "", reason: T.network }];
+      const errors = (e.errors || []).filter((x) => x.field !== "allowed_next");
+      throw errors.length ? errors : [{ field: "", reason: (e.body && e.body.detail) || e.message }];
     }
-    const data = await res.json().catch(() => ({}));
-    if (!res.ok) {
-      const errors = (data.errors || []).filter((e) => e.field !== "allowed_next");
-      throw errors.length ? errors : [{ field: "", reason: data.detail || res.statusText }];
-    }
-    return data;
   }
 
   // "2026-11-25T08:00" from a datetime-local input, read as UTC (the labels say so).

@@ -15,7 +15,7 @@
     pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 8, color: "#000", weight: 2, fillColor: "#b2182b", fillOpacity: 1 }),
     onEachFeature: (f, layer) => layer.bindTooltip(textNode(f.properties.ref + " · " + f.properties.status), { permanent: f.properties.kind === "position" }),
   });
-  fetch("/api/map/layers", { credentials: "same-origin" }).then((r) => r.json()).then((layers) => {
+  SP.api("GET", "/api/map/layers").then((layers) => {
     const colors = {};
     (layers.parties || []).forEach((p) => { colors[p.id] = p.color; });
     L.geoJSON(layers.areas, { style: (f) => ({ color: "#777", weight: 1, fillOpacity: 0.25,

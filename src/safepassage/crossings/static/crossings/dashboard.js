@@ -3,7 +3,7 @@
   "use strict";
   var root = document.querySelector("[data-testid=dashboard]");
   if (!root) { return; }
-  var L10N = window.DASH_LABELS || {};
+  var L10N = SP.strings;
   var GROUPS = ["women", "men", "children", "older_people", "persons_with_disabilities", "wounded", "sick",
     "leaving_armed_groups_unarmed", "leaving_armed_groups_armed", "weapons_handed_over"];
   var COLORS = { ok: "#1a9850", warning: "#f28e2b", critical: "#d73027" };
@@ -106,9 +106,7 @@
     var day = form.elements.day.value, tz = form.elements.tz.value;
     if (day) { params.set("day", day); }
     if (tz) { params.set("tz", tz); }
-    return fetch("/api/crossings/dashboard?" + params.toString(), { credentials: "same-origin",
-      headers: { Accept: "application/json" } })
-      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+    return SP.api("GET", "/api/crossings/dashboard?" + params.toString())
       .then(function (data) {
         drawCrossings(data.crossings);
         drawExits(data.exits);

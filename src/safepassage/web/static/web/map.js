@@ -1,7 +1,8 @@
 /* Safe Passage operational map: layers from /api/map/layers, forms that post to the API. */
 (function () {
   "use strict";
-  const T = JSON.parse(document.getElementById("i18n").textContent);
+  const T = SP.strings;
+  const esc = SP.esc, api = SP.api;
   const CFG = JSON.parse(document.getElementById("page-config").textContent);
   const RTL = document.documentElement.dir === "rtl";
   const lang = document.documentElement.lang;
@@ -30,28 +31,10 @@
   let fitted = false;
   let current = null;
 
-  function esc(s) {
-    return String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
-  }
   function label(p) { return lang === "ar" && p.name_ar ? p.name_ar : p.name; }
   function fmt(iso) {
     if (!iso) return "";
     return new Date(iso).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }) + " UTC";
-  }
-  function csrf() {
-    const m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
-    return m ? decodeURIComponent(m[1]) : "";
-  }
-  async function api(method, url, body) {
-    const res = await fetch(url, { method, credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
-      body: body ? JSON.stringify(body) : undefined });
-    const data = await res.json().catch(() => ({}));
-    if (!res.ok) {
-      const first = (data.errors || [])[0];
-      throw new Error(first ? first.field + ": " + first.reason : (data.detail || res.statusText));
-    }
-    return data;
   }
 
   function showDetails(html) {

@@ -1,23 +1,16 @@
 /* Planning on the map: pick two points for a safe route, follow the run's progress, show any plan run (routes, evacuation flows by minute, sites). */
 (function () {
   "use strict";
-  const SP = window.safePassageMap;
-  const T = JSON.parse(document.getElementById("i18n").textContent);
+  const MAP = window.safePassageMap;
+  const T = SP.strings;
+  const esc = SP.esc, api = SP.api;
   const panel = document.getElementById("plan-panel");
-  if (!SP || !panel) return;
-  const map = SP.map;
+  if (!MAP || !panel) return;
+  const map = MAP.map;
   const layer = L.featureGroup().addTo(map);
   const ROUTE_COLORS = ["#542788", "#8073ac", "#b2abd2", "#2d004b", "#998ec3"];
   let picking = null, from = null, to = null, hazards = null, lastRun = null, evacGroups = [];
 
-  function esc(s) { return String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c])); }
-  function csrf() { const m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/); return m ? decodeURIComponent(m[1]) : ""; }
-  async function api(method, url, body) {
-    const res = await fetch(url, { method, credentials: "same-origin", headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() }, body: body ? JSON.stringify(body) : undefined });
-    const data = await res.json().catch(() => ({}));
-    if (!res.ok) { const e = (data.errors || [])[0]; throw new Error(e ? e.field + ": " + e.reason : (data.detail || res.statusText)); }
-    return data;
-  }
   const out = document.getElementById("plan-result");
   const err = document.getElementById("plan-error");
 
@@ -130,7 +123,7 @@
         eligible_groups: fd.getAll("eligible_groups"), opens_at: fd.get("opens_at"), closes_at: fd.get("closes_at") });
       out.innerHTML += '<p data-testid="plan-corridor-created">' + T.created + ": " + esc(c.name) + "</p>";
       cf.hidden = true;
-      await SP.load(null);
+      await MAP.load(null);
     } catch (e) { err.textContent = e.message; }
   });
   window.safePassagePlans = { show, layer };

@@ -1,0 +1,51 @@
+"""Pages: the incident list, an incident's page (sources, evidence with hashes, history) and the review queue."""
+
+from __future__ import annotations
+
+from django.http import HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from safepassage.core.errors import NotFound
+from safepassage.core.permissions import Perm
+from safepassage.core.principal import principal_for_user
+from safepassage.incidents import selectors
+from safepassage.incidents.models import Category
+
+
+def _labels() -> dict[str, str]:
+    return dict(Category.choices)
+
+
+def incident_list_page(request):
+    principal = principal_for_user(request.user)
+    incidents = selectors.list_incidents(principal)[:200]
+    labels = _labels()
+    rows = [{**selectors.incident_summary(i, principal),
+             "category_labels": [labels.get(c, c) for c in i.categories]} for i in incidents]
+    return render(request, "incidents/list.html", {"incidents": rows, "principal": principal,
+                                                   "sees_all": selectors.sees_all(principal),
+                                                   "can_verify": principal.can(Perm.INCIDENTS_VERIFY)})
+
+
+def incident_page(request, incident_id: int):
+    principal = principal_for_user(request.user)
+    try:
+        incident = selectors.get_incident(principal, incident_id)
+    except NotFound:
+        return render(request, "incidents/detail.html", {"missing": True, "principal": principal}, status=404)
+    detail = selectors.incident_detail(incident, principal)
+    labels = _labels()
+    detail["category_labels"] = [labels.get(c, c) for c in detail["categories"]]
+    return render(request, "incidents/detail.html", {"i": detail, "principal": principal,
+                                                     "sees_all": selectors.sees_all(principal)})
+
+
+def review_queue_page(request):
+    principal = principal_for_user(request.user)
+    if principal.is_anonymous:
+        return redirect(f"/login/?next={request.path}")
+    if not principal.can(Perm.INCIDENTS_VERIFY):
+        return HttpResponseForbidden(_("Your role may not see this page."))
+    items = [selectors.queue_item(i) for i in selectors.review_queue()[:500]]
+    return render(request, "incidents/queue.html", {"items": items, "principal": principal})

@@ -31,11 +31,13 @@ def test_pages_have_no_inline_script_or_handler(client, actors):
     import re
 
     client.force_login(User.objects.get(username="u_coordinator"))
-    for path in ("/", "/dashboard/", "/convoys/board/", "/claims/", "/audit/", "/jobs/", "/login/"):
+    for path in ("/", "/dashboard/", "/convoys/board/", "/claims/", "/audit/", "/jobs/", "/login/", "/agreements/",
+                 "/incidents/", "/account/tokens/"):
         html = client.get(path).content.decode()
         for tag in re.findall(r"<script\b[^>]*>", html):
             assert 'src="/static/' in tag or 'type="application/json"' in tag, f"{path}: {tag}"
         assert not re.search(r"\son[a-z]+\s*=", html), f"{path}: an inline event handler"
+        assert "<style" not in html and not re.search(r"\sstyle\s*=", html), f"{path}: an inline style"
 
 
 def test_notification_letter_escapes_stored_text(coordinator, parties):

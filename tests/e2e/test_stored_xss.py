@@ -135,6 +135,7 @@ def every_model_has_rows(demo_world, actors, scene, convoy):  # noqa: F811 - pyt
     a medical evacuation, service points with stock, plan runs and jobs."""
     from safepassage.corridors.models import Checkpoint
     from safepassage.crossings import services as crossings
+    from safepassage.incidents import services as incidents
     from safepassage.jobs import services as jobs
     from safepassage.plans.models import PlanRun
     from safepassage.servicepoints import services as sp
@@ -183,6 +184,14 @@ def every_model_has_rows(demo_world, actors, scene, convoy):  # noqa: F811 - pyt
                     at=now - timedelta(days=1), by=SYSTEM)
     sp.record_people_served(service_point_id=point.pk, hour_start=now - timedelta(hours=1), people=5, by=SYSTEM)
 
+    incident = incidents.record_incident(
+        title="Shelling near the crossing", categories=["access_denial_of_needs"], description="reported",
+        geometry={"type": "Point", "coordinates": [37.15, 36.21]}, people_affected={"wounded": 2},
+        corridor_ids=[cp.corridor_id], by=SYSTEM)
+    incidents.add_source(incident_id=incident.pk, kind="media", name="Agency", statement="it happened",
+                         connection="reporter", obtained_where="by phone", by=SYSTEM)
+    incidents.set_publication(incident_id=incident.pk, published=True, by=SYSTEM)
+
     job = jobs.create(kind="plan.route", by=SYSTEM)
     jobs.finish(job.pk, result={"message": "done"}, error="")
     failed = jobs.create(kind="plan.siting", by=SYSTEM)
@@ -196,7 +205,7 @@ def every_model_has_rows(demo_world, actors, scene, convoy):  # noqa: F811 - pyt
         result={"sites": ["school"], "covered": 10, "optimal": True, "features": [
             {"type": "Feature", "geometry": {"type": "Point", "coordinates": [37.15, 36.21]},
              "properties": {"id": "school"}}]})
-    return {"plan_runs": [route.pk, siting.pk], "passwords": demo_world}
+    return {"plan_runs": [route.pk, siting.pk], "passwords": demo_world, "incident": incident.pk}
 
 
 def _routes() -> list[str]:
@@ -288,12 +297,13 @@ def test_stored_text_never_runs_as_script(browser, live_server, every_model_has_
                   "convoys.Convoy", "convoys.Vehicle", "convoys.ManifestLine", "convoys.Inspection",
                   "convoys.Discrepancy", "convoys.DeliveryReceipt", "crossings.CrossingCount", "crossings.MedevacCase",
                   "deconfliction.Notification", "plans.PlanRun", "jobs.Job", "audit.AuditEntry", "accounts.Party",
-                  "accounts.User"):
+                  "accounts.User", "incidents.Incident", "incidents.Source"):
         assert poisoned.get(label), f"{label} has no poisoned text field"
     coordinator = User.objects.get(pk=coordinator_id)
     assert "__xss" in coordinator.username or "alert(1)" in coordinator.username
     password = every_model_has_rows["passwords"]["coordinator"]
-    routes = _routes()
+    # Pages with an argument: each one's view of a poisoned row.
+    routes = _routes() + [f"/incidents/{every_model_has_rows['incident']}/"]
     assert {"/", "/dashboard/", "/convoys/board/", "/crossings/new/", "/claims/", "/audit/", "/jobs/",
             "/login/"} <= set(routes)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import time
@@ -177,17 +178,34 @@ def chromium_path() -> str:
     return path
 
 
+def _predicates_without_eval(page_class):
+    """Pages forbid eval (Content-Security-Policy), and Playwright evals a wait_for_function given as a bare
+    expression in the page: pass such expressions as arrow functions, which it compiles outside the page."""
+    original = page_class.wait_for_function
+
+    def wait_for_function(self, expression, *args, **kwargs):
+        if not re.match(r"\s*(async\s+)?(function\b|\([^)]*\)\s*=>|\w+\s*=>)", expression):
+            expression = f"() => ({expression})"
+        return original(self, expression, *args, **kwargs)
+
+    page_class.wait_for_function = wait_for_function
+    return original
+
+
 @pytest.fixture(scope="session")
 def browser():
     # Playwright's sync API runs an event loop in this thread; the ORM work of the
     # test itself happens before pages load, so Django's async guard can be relaxed.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import Page, sync_playwright
+
+    original = _predicates_without_eval(Page)
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+    Page.wait_for_function = original
 
 

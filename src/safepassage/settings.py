@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): a second factor in this session
     "safepassage.accounts.middleware.SecondFactorRequiredMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes asks: answers locked-out sign-ins
@@ -202,6 +203,23 @@ OTP_TOTP_ISSUER = "Safe Passage"
 SAFEPASSAGE_TOKEN_DAYS = int(os.environ.get("SAFEPASSAGE_TOKEN_DAYS", "90"))
 
 NINJA_PAGINATION_MAX_LIMIT = 1000
+
+# Content-Security-Policy (django-csp): scripts, styles, images and calls only from this site; no inline
+# script or style, no eval, no plugins, not framed. Stored text is escaped everywhere; this stops the next slip.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
 
 # Evidence files (incidents): stored by SHA-256 through the default storage (local disk under the data
 # dir; an S3-compatible store with django-storages: set STORAGES["default"]). Larger uploads get a 413.

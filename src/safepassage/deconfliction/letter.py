@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 from safepassage.core.timeutil import operation_zone
 from safepassage.deconfliction.models import Kind, Notification
@@ -12,8 +13,10 @@ KIND_EN = {Kind.CONVOY: "Aid convoy movement", Kind.EVACUATION: "Evacuation move
 KIND_AR = {Kind.CONVOY: "تحرك قافلة مساعدات", Kind.EVACUATION: "عملية إجلاء", Kind.STATIC_SITE: "موقع إنساني ثابت"}
 
 
-def _svg_route(geometry: dict, width: int = 420, height: int = 180) -> str:
-    """A small inline SVG of the route or site, so the letter shows where without a map server."""
+def _svg_route(geometry: dict, width: int = 420, height: int = 180) -> SafeString:
+    """A small inline SVG of the route or site, so the letter shows where without a map server.
+
+    Built from numbers and constants only (no stored text), hence marked safe here and nowhere else."""
     from shapely.geometry import shape
 
     shp = shape(geometry)
@@ -36,9 +39,9 @@ def _svg_route(geometry: dict, width: int = 420, height: int = 180) -> str:
             coords = g.exterior.coords if g.geom_type == "Polygon" else g.coords
             pts = " ".join(xy(c[0], c[1]) for c in coords)
             parts.append(f'<polyline points="{pts}" fill="none" stroke="#b2182b" stroke-width="3"/>')
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}"><rect width="100%" height="100%" fill="#f4f4f4"/>'
-            + "".join(parts) + "</svg>")
+    return mark_safe(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+                     f'viewBox="0 0 {width} {height}"><rect width="100%" height="100%" fill="#f4f4f4"/>'
+                     + "".join(parts) + "</svg>")
 
 
 def context(n: Notification) -> dict:

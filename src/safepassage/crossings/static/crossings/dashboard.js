@@ -80,7 +80,7 @@
     exits.forEach(function (x) {
       x.service_points.forEach(function (p) {
         window.L.circleMarker([p.lat, p.lon], { radius: 9, color: "#333", weight: 1, fillColor: COLORS[p.level],
-          fillOpacity: 0.9 }).bindTooltip(p.name + (p.warnings.length ? " — " + p.warnings.join("; ") : "")).addTo(layer);
+          fillOpacity: 0.9 }).bindTooltip(el("span", {}, p.name + (p.warnings.length ? " — " + p.warnings.join("; ") : ""))).addTo(layer);
         bounds.push([p.lat, p.lon]);
       });
     });

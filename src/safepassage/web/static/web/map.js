@@ -46,8 +46,13 @@
     return Math.atan2(b.lng - a.lng, b.lat - a.lat) * 180 / Math.PI;
   }
   function arrow(latlng, angle, color) {
+    // Styles through the DOM, not a style attribute: the Content-Security-Policy allows no inline style.
+    const div = document.createElement("div");
+    div.textContent = "▲";
+    div.style.transform = "rotate(" + angle + "deg)";
+    div.style.color = color;
     return L.marker(latlng, { interactive: false, keyboard: false, icon: L.divIcon({ className: "arrow-icon",
-      html: '<div style="transform: rotate(' + angle + 'deg); color:' + color + '">▲</div>', iconSize: [14, 14] }) });
+      html: div, iconSize: [14, 14] }) });
   }
   function addArrows(layer, feature, color) {
     const coords = feature.geometry.type === "LineString" ? [feature.geometry.coordinates] : feature.geometry.coordinates;
@@ -146,17 +151,21 @@
   }
 
   function renderLegend(data) {
-    let html = data.parties.map((p) => '<div><span class="swatch" style="background:' + esc(p.color) + '"></span>' + esc(lang === "ar" && p.name_ar ? p.name_ar : p.name) + "</div>").join("");
+    let html = data.parties.map((p) => '<div><span class="swatch" data-bg="' + esc(p.color) + '"></span>' + esc(lang === "ar" && p.name_ar ? p.name_ar : p.name) + "</div>").join("");
     if (!data.control_visible) html += '<p class="hint">' + T.controlHidden + "</p>";
-    html += ["open", "suspended", "closed"].map((s) => '<div><span class="line" style="background:' + STATUS_COLOR[s] + '"></span>' + T.corridor + " " + T[s] + "</div>").join("");
+    html += ["open", "suspended", "closed"].map((s) => '<div><span class="line" data-bg="' + STATUS_COLOR[s] + '"></span>' + T.corridor + " " + T[s] + "</div>").join("");
     if (groups.servicepoints) {
       html += '<div class="legend-title">' + T.servicePoints + "</div>" +
         ["meal_station", "first_aid", "reception_centre"].map((k) => '<div><span class="sp sp-legend sp-kind-' + k + '"></span>' + T[k] + "</div>").join("") +
-        ["ok", "busy", "overloaded"].map((s) => '<div><span class="sp sp-legend" style="background:' + LOAD_COLOR[s] + '"></span>' + T[LOAD_TEXT[s]] + "</div>").join("") +
-        ["low", "verylow", "out"].map((s) => '<div><span class="sp sp-legend sp-stock-' + s + '" style="border-color:' + STOCK_COLOR[s] + '"></span>' + T[STOCK_TEXT[s]] + "</div>").join("") +
+        ["ok", "busy", "overloaded"].map((s) => '<div><span class="sp sp-legend" data-bg="' + LOAD_COLOR[s] + '"></span>' + T[LOAD_TEXT[s]] + "</div>").join("") +
+        ["low", "verylow", "out"].map((s) => '<div><span class="sp sp-legend sp-stock-' + s + '" data-border="' + STOCK_COLOR[s] + '"></span>' + T[STOCK_TEXT[s]] + "</div>").join("") +
         '<p class="hint">' + T.spLegend + "</p>";
     }
-    document.getElementById("legend").innerHTML = html;
+    const legend = document.getElementById("legend");
+    legend.innerHTML = html;
+    // Colours through the DOM (no inline style under the Content-Security-Policy); a bad value is ignored.
+    legend.querySelectorAll("[data-bg]").forEach((e) => { e.style.background = e.dataset.bg; });
+    legend.querySelectorAll("[data-border]").forEach((e) => { e.style.borderColor = e.dataset.border; });
   }
 
   function renderOpenNow(data) {
@@ -187,9 +196,13 @@
   }
   function num(n) { return n == null ? "—" : Number(n).toLocaleString(lang); }
   function spIcon(p, s) {
-    return L.divIcon({ className: "sp-icon", iconSize: [22, 22], iconAnchor: [11, 11], popupAnchor: [0, -10],
-      html: '<span class="sp sp-kind-' + esc(p.kind) + " sp-load-" + s.load + " sp-stock-" + s.stock + '" data-testid="sp-marker" data-id="' + p.id +
-        '" data-load="' + s.load + '" data-stock="' + s.stock + '" style="background:' + LOAD_COLOR[s.load] + ";border-color:" + STOCK_COLOR[s.stock] + '"></span>' });
+    // Built as DOM nodes: stored text never parsed as HTML, colours set without an inline style attribute.
+    const span = document.createElement("span");
+    span.className = "sp sp-kind-" + String(p.kind).replace(/\s/g, "_") + " sp-load-" + s.load + " sp-stock-" + s.stock;
+    Object.assign(span.dataset, { testid: "sp-marker", id: p.id, load: s.load, stock: s.stock });
+    span.style.background = LOAD_COLOR[s.load];
+    span.style.borderColor = STOCK_COLOR[s.stock];
+    return L.divIcon({ className: "sp-icon", iconSize: [22, 22], iconAnchor: [11, 11], popupAnchor: [0, -10], html: span });
   }
   function spHtml(p, exit) {
     const s = spStatus(p);

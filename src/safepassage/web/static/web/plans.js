@@ -55,7 +55,7 @@
     evacGroups = r.schedule;
     const slider = document.getElementById("evac-minute");
     slider.max = run.inputs.window_min; slider.value = 0; slider.hidden = false;
-    out.innerHTML = '<p data-testid="evac-summary">' + T.planEvacuated + ": <strong>" + r.evacuated + "</strong> / " + T.planUpperBound + " " + r.upper_bound +
+    out.innerHTML = '<p data-testid="evac-summary">' + T.planEvacuated + ": <strong>" + Number(r.evacuated) + "</strong> / " + T.planUpperBound + " " + Number(r.upper_bound) +
       (r.evacuated === r.upper_bound ? " (" + T.planOptimal + ")" : "") + (r.gap != null ? " · " + T.planGap + " " + (100 * r.gap).toFixed(1) + "%" : "") + "</p>";
     showMinute(0);
   }
@@ -64,7 +64,7 @@
     evacGroups.forEach((g) => {
       const moving = g.depart_min <= t && t <= g.arrive_min;
       L.geoJSON(g.geometry, { style: { color: moving ? "#d7301f" : "#999", weight: Math.max(2, Math.min(12, Math.sqrt(g.count))), opacity: moving ? 0.9 : 0.3 } })
-        .bindTooltip(g.count + " · " + g.depart_min + "→" + g.arrive_min + " min").addTo(layer);
+        .bindTooltip(esc(g.count + " · " + g.depart_min + "→" + g.arrive_min + " min")).addTo(layer);
     });
     document.getElementById("evac-minute-label").textContent = T.planMinute + " " + t;
   }
@@ -75,7 +75,7 @@
     L.geoJSON({ type: "FeatureCollection", features: run.result.features }, {
       pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 9, color: "#000", weight: 2, fillColor: "#fee08b", fillOpacity: 1 }).bindTooltip(esc(f.properties.id)),
     }).addTo(layer);
-    out.innerHTML = "<p>" + T.planSites + ": " + run.result.sites.map(esc).join(", ") + " · " + T.planCovered + " " + run.result.covered + (run.result.optimal ? " (" + T.planOptimal + ")" : "") + "</p>";
+    out.innerHTML = "<p>" + T.planSites + ": " + run.result.sites.map(esc).join(", ") + " · " + T.planCovered + " " + Number(run.result.covered) + (run.result.optimal ? " (" + T.planOptimal + ")" : "") + "</p>";
   }
 
   // Plans are computed by the background worker: show its progress until the run has a result or a reason.

@@ -17,7 +17,6 @@ from safepassage.places import services as places
 from tests.conftest import SYSTEM
 
 pytestmark = pytest.mark.django_db
-ALEPPO = Path("/work/shared/data/aleppo")
 DEMO = Path(__file__).resolve().parents[2] / "src/safepassage/demo/data"
 
 
@@ -193,11 +192,10 @@ def test_by_area_counts_each_valid_feature_in_at_most_one_area(tmp_path, capsys)
     assert again["by_area"] == {"Small inside big": 1, "Big": 2} and again["unchanged"] == 4
 
 
-@pytest.mark.skipif(not (ALEPPO / "HRW_02.geojson").exists(), reason="shared data not present")
 def test_real_hrw_dataset_with_its_date_intervals():
     mapping = importer.Mapping.parse(["id=OBJECTID", "time=DatePeriod", "description=Cause",
                                       "location_precision_m=ded1_Radius"], ["category=damage_observed"])
-    features = importer.read_features(ALEPPO / "HRW_02.geojson")
+    features = importer.read_features(DEMO / "HRW_02.geojson")
     places.import_places(features=places.read_feature_collection(DEMO / "Neighborhoods.geojson"),
                          mapping=places.FieldMapping(name_field="NAME", id_field="Id,NAME", kind="area",
                                                      merge_parts=True), source="csr", by=SYSTEM)
@@ -207,3 +205,25 @@ def test_real_hrw_dataset_with_its_date_intervals():
     assert not Incident.objects.filter(time_precision="unknown").exists()
     again = _import(features, source="HRW via CSR", mapping=mapping)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3364)
+
+
+def test_demo_damage_datasets_are_unverified_observations_with_a_named_source_and_idempotent():
+    from safepassage.demo.damage import DATASETS, load_damage
+
+    load_damage(SYSTEM, log=lambda m: None, sample=50)
+    assert 95 <= Incident.objects.count() <= 100
+    for _, source, _ in DATASETS:
+        qs = Incident.objects.filter(import_source=source)
+        assert qs.exists()
+        assert set(qs.values_list("verification", "published")) == {("unverified", False)}
+        assert {tuple(c) for c in qs.values_list("categories", flat=True)} == {("damage_observed",)}
+        assert set(Source.objects.filter(incident__in=qs).values_list("name", "kind")) == {
+            (source, "satellite_imagery")}
+        assert not Attribution.objects.filter(incident__in=qs, party__isnull=False).exists()
+    un = Incident.objects.filter(import_source=DATASETS[0][1]).first()
+    assert un.time_precision == "day" and "Main_Dam_2" in un.description
+    count = Incident.objects.count()
+    load_damage(SYSTEM, log=lambda m: None, sample=50)
+    assert Incident.objects.count() == count
+    load_damage(SYSTEM, log=lambda m: None, sample=0)
+    assert Incident.objects.count() == count

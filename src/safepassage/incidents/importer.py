@@ -24,6 +24,7 @@ from shapely import STRtree
 
 from safepassage.audit.services import record
 from safepassage.core.errors import InvalidInput
+from safepassage.core.geometry import AREA_TYPES, LINE_TYPES, POINT_TYPES, validate_geometry
 from safepassage.core.timeutil import now
 from safepassage.incidents.dates import parse_interval
 from safepassage.incidents.models import (
@@ -37,7 +38,6 @@ from safepassage.incidents.models import (
     TimePrecision,
     Verification,
 )
-from safepassage.incidents.services import _check_incident_fields
 from safepassage.places.models import Place, PlaceKind
 
 # incident field -> what the mapped column holds
@@ -55,6 +55,8 @@ FIXED = {"title", "description", "category", "time", "time_earliest", "time_late
 UPDATABLE = ["title", "description", "categories", "geometry", "time_earliest", "time_latest", "time_precision",
              "location_precision_m"]
 CHUNK = 2000
+_CATEGORIES = frozenset(Category.values)
+_LABELS = dict(Category.choices)
 
 
 @dataclass
@@ -168,6 +170,15 @@ def _time(props: dict, mapping: Mapping) -> tuple:
     return e, lt, max(p1, p2, key=ranks.index)
 
 
+def _plain_point(geometry: Any) -> bool:
+    """A Point of two finite in-range numbers: valid without building a shape (the common case, checked fast)."""
+    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+        return False
+    c = geometry.get("coordinates")
+    return (isinstance(c, list) and len(c) == 2 and all(type(v) in (int, float) for v in c)
+            and -180 <= c[0] <= 180 and -90 <= c[1] <= 90)
+
+
 def _parse(feature: Any, mapping: Mapping, source: str) -> dict:
     """One feature as the fields of an incident; raise ValueError with the reason."""
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
@@ -186,17 +197,26 @@ def _parse(feature: Any, mapping: Mapping, source: str) -> dict:
         location_precision = round(float(precision_text)) if precision_text else None
     except ValueError as exc:
         raise ValueError(f"location_precision_m: not a number: {precision_text!r}") from exc
-    title = _value(props, mapping, "title") or f"{Category(categories[0]).label if categories[0] in Category.values else categories[0]} ({source})"
-    try:
-        fields = _check_incident_fields(title=title[:200], categories=categories, geometry=geometry,
-                                        time_earliest=earliest, time_latest=latest, time_precision=precision,
-                                        people_affected={}, location_precision_m=location_precision,
-                                        public_precision_m=1000)
-    except InvalidInput as exc:
-        raise ValueError(f"{exc.errors[0].field}: {exc.errors[0].reason}" if exc.errors else exc.reason) from exc
+    if not categories:
+        raise ValueError("category: give at least one category (use 'other' when none fits)")
+    title = (_value(props, mapping, "title") or f"{_LABELS.get(categories[0], categories[0])} ({source})")[:200]
+    unknown = [c for c in categories if c not in _CATEGORIES]
+    if unknown:
+        raise ValueError(f"category: unknown category {unknown[0]!r}; one of {', '.join(Category.values)}")
+    if earliest and latest and earliest > latest:
+        raise ValueError("time_latest: the earliest time is after the latest")
+    if location_precision is not None and location_precision < 0:
+        raise ValueError("location_precision_m: a precision is a distance in metres ≥ 0")
     if geometry is None and not feature.get("_csv"):
         raise ValueError("geometry: a GeoJSON feature needs a point, line or area")
-    del fields["people_affected"], fields["public_precision_m"]
+    if geometry is not None and not _plain_point(geometry):
+        try:
+            geometry = validate_geometry(geometry, field="geometry", allowed=POINT_TYPES | LINE_TYPES | AREA_TYPES)
+        except InvalidInput as exc:
+            raise ValueError(f"{exc.errors[0].field}: {exc.errors[0].reason}" if exc.errors else exc.reason) from exc
+    fields = {"title": title, "categories": sorted(set(categories)), "geometry": geometry,
+              "time_earliest": earliest, "time_latest": latest, "time_precision": precision,
+              "location_precision_m": location_precision}
     fields["description"] = _value(props, mapping, "description")
     ident = _value(props, mapping, "id") if "id" in mapping.columns else ""
     if "id" in mapping.columns and not ident:
@@ -220,7 +240,15 @@ class _Areas:
         self.tree = STRtree(self.shapes) if rows else None
 
     def count(self, geometries: list[dict | None], report: ImportReport) -> None:
-        shapes = [shapely.geometry.shape(g) if g else None for g in geometries]
+        points = [i for i, g in enumerate(geometries) if g and g["type"] == "Point"]
+        shapes: list = [None] * len(geometries)
+        if points:
+            built = shapely.points(np.array([geometries[i]["coordinates"][:2] for i in points], dtype=float))
+            for i, shp in zip(points, built, strict=True):
+                shapes[i] = shp
+        for i, g in enumerate(geometries):
+            if g and shapes[i] is None:
+                shapes[i] = shapely.geometry.shape(g)
         located = [i for i, s in enumerate(shapes) if s is not None]
         best: dict[int, int] = {}
         if self.tree is not None and located:

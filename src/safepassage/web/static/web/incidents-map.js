@@ -12,6 +12,8 @@
     fFrom = $("incidents-from"), fTo = $("incidents-to"), fCorridor = $("incidents-corridor"),
     countEl = $("incidents-count"), errorEl = $("incidents-error");
 
+  // Clustering needs a highest zoom; the map has no tile layer to give one.
+  if (M.map.getMaxZoom() === Infinity) M.map.setMaxZoom(19);
   const cluster = L.markerClusterGroup({ chunkedLoading: true, chunkInterval: 100, showCoverageOnHover: false,
     maxClusterRadius: 50, spiderfyOnMaxZoom: true, removeOutsideVisibleBounds: true });
   const shapes = L.featureGroup();  // lines and areas, not clustered
@@ -62,8 +64,7 @@
       if (f.geometry.type === "Point") {
         const c = f.geometry.coordinates;
         const m = L.circleMarker([c[1], c[0]], style(f.properties));
-        m.feature = f;
-        popup(m, f.properties);
+        m.feature = f;  // its popup is bound on the first click: thousands of markers stay cheap to build
         markers.push(m);
       } else {
         L.geoJSON(f, { style: () => style(f.properties), onEachFeature: (_, layer) => popup(layer, f.properties) })
@@ -91,6 +92,11 @@
       document.body.dataset.incidentsLoaded = "error";
     });
   }
+
+  cluster.on("click", (e) => {
+    const m = e.layer;
+    if (!m.getPopup()) { popup(m, m.feature.properties); m.openPopup(); }
+  });
 
   function fillCorridors() {
     const data = M.data;

@@ -42,13 +42,14 @@ print(len(rows))
 """
 
 
-def timed(cmd: list[str], env: dict) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS in MB, stdout of one command under /usr/bin/time -v."""
+def timed(cmd: list[str], env: dict) -> tuple[float, float, str, float]:
+    """Wall seconds, peak RSS in MB, stdout and CPU seconds (user + system) of one command under /usr/bin/time -v."""
     r = subprocess.run(["/usr/bin/time", "-v", *cmd], env=env, capture_output=True, text=True, check=True)
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", r.stderr)
     h, m, s = wall.groups()
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1))
-    return int(h or 0) * 3600 + int(m) * 60 + float(s), rss / 1024, r.stdout
+    cpu = sum(float(re.search(rf"{k} time \(seconds\): ([\d.]+)", r.stderr).group(1)) for k in ("User", "System"))
+    return int(h or 0) * 3600 + int(m) * 60 + float(s), rss / 1024, r.stdout, cpu
 
 
 def main() -> int:
@@ -70,11 +71,11 @@ def main() -> int:
     report = json.loads(first[2])
     print(f"load average {load:.1f}; {report['features']} features, {report['created']} created, "
           f"{sum(report['by_area'].values())} in {len(report['by_area'])} areas, {report['outside_areas']} outside")
-    for name, (wall, rss, _) in (("import (creates)", first), ("re-run (unchanged)", again)):
-        print(f"{name:20s} {wall:6.2f} s  {rss:6.1f} MB   goal ≤ 10 s, ≤ 300 MB   "
+    for name, (wall, rss, _, cpu) in (("import (creates)", first), ("re-run (unchanged)", again)):
+        print(f"{name:20s} {wall:6.2f} s (CPU {cpu:5.2f} s)  {rss:6.1f} MB   goal ≤ 10 s, ≤ 300 MB   "
               f"{'MET' if wall <= 10 and rss <= 300 else 'NOT MET'}")
-    print(f"peer: json.load + sqlite3 executemany  {peer[0]:6.2f} s  {peer[1]:6.1f} MB  "
-          f"→ import/peer {first[0] / peer[0]:.1f}× time")
+    print(f"peer: json.load + sqlite3 executemany  {peer[0]:6.2f} s (CPU {peer[3]:5.2f} s)  {peer[1]:6.1f} MB  "
+          f"→ import/peer {first[0] / peer[0]:.1f}× time, {first[3] / peer[3]:.1f}× CPU")
     print(f"re-run: {json.loads(again[2])['unchanged']} unchanged")
     return 0
 

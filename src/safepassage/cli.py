@@ -3,6 +3,7 @@
     safepassage plan route|evacuation|siting ...   planning (no database needed)
     safepassage import places FILE --name-field NAME [...]
     safepassage import communities FILE [--source NAME]   CSV or GeoJSON: name, pcode, coordinates, population
+    safepassage import incidents FILE [--map FIELD=COLUMN ...] [--set FIELD=VALUE ...] [--source NAME] [...]
     safepassage audit verify
     safepassage demo load
     safepassage serve [--host 127.0.0.1] [--port 8000] [--workers 2] [--threads 8]
@@ -45,8 +46,26 @@ def _import_command(argv: Sequence[str]) -> int:
                                            "population_date) from CSV or GeoJSON")
     c.add_argument("file")
     c.add_argument("--source", help="dataset name recorded with each figure (default: the file name)")
+    i = sub.add_parser("incidents", help="incidents from GeoJSON or CSV, with a field mapping and a source")
+    i.add_argument("file")
+    i.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN",
+                   help="incident field from a column: id, title, description, category, time, time_earliest, "
+                        "time_latest, location_precision_m, lon, lat, geometry (repeatable)")
+    i.add_argument("--mapping", metavar="FILE.json", help='a mapping file: {"map": {...}, "set": {...}}')
+    i.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                   help="a fixed value for every feature, e.g. category=damage_observed (repeatable)")
+    i.add_argument("--source", help="the source of the whole file (default: the file name)")
+    i.add_argument("--source-kind", default="agency",
+                   help="agency, media, monitor, witness, party_statement or satellite_imagery")
+    i.add_argument("--skip-invalid", action="store_true", help="import the valid features, report the others")
+    i.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
+    i.add_argument("--json", action="store_true", help="print the report as one JSON object")
     args = parser.parse_args(argv)
     _django()
+    if args.what == "incidents":
+        from safepassage.incidents.cli import import_incidents_command
+
+        return import_incidents_command(args)
     if args.what == "communities":
         from safepassage.agreements.cli import import_communities
 

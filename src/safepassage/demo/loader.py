@@ -18,6 +18,7 @@ from safepassage.core.permissions import Role
 from safepassage.core.principal import Principal
 from safepassage.corridors import services as corridors
 from safepassage.corridors.models import Corridor
+from safepassage.demo.damage import load_damage
 from safepassage.incidents import services as incidents
 from safepassage.incidents.models import Claim
 from safepassage.pauses import services as pauses
@@ -177,14 +178,17 @@ def load_scenario(s: dict, log=print) -> dict[str, Party]:
     return parties
 
 
-def load_demo(log=print) -> dict[str, str]:
-    """Places, parties, accounts, control, corridors, pauses and claims of the illustrative scenario.
+def load_demo(log=print, damage_sample: int | None = None) -> dict[str, str]:
+    """Places, parties, accounts, control, corridors, pauses, claims and damage observations of the scenario.
+
+    `damage_sample` keeps about that many points of each damage dataset (0: none; default: all), for tests.
 
     Returns username -> password (`totp_secrets` has the enrolled accounts' TOTP secrets).
     """
     load_places(log)
     parties = load_scenario(scenario(), log)
     load_agreements_demo(parties, SYSTEM, log)
+    load_damage(SYSTEM, log, sample=damage_sample)
     return {u: p for u, p in _read_credentials().items() if not u.endswith(TOTP_SUFFIX)}
 
 

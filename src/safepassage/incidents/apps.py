@@ -13,3 +13,4 @@ class IncidentsConfig(AppConfig):
                  "evidence.transferred", "evidence.integrity_failed", "evidence.published_copy",
                  "incident.review_taken", "incident.review_taken_over", "incident.review_released",
                  "verification.decided", "verification.confirmed", "source.identity_purged")
+        register("incident.import_completed")

@@ -78,6 +78,19 @@ class TimePrecision(models.TextChoices):
     UNKNOWN = "unknown", "unknown"
 
 
+class ImportRun(models.Model):
+    """One run of `safepassage import incidents`: every imported incident names the run that stored it."""
+
+    source = models.CharField(max_length=200, help_text="the source named for the whole file")
+    file_name = models.CharField(max_length=300)
+    counts = models.JSONField(default=dict)
+    run_by = models.CharField(max_length=100, help_text="who ran it, as the audit log names an actor")
+    run_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-run_at", "-id"]
+
+
 class Incident(models.Model):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -104,10 +117,16 @@ class Incident(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
                                     related_name="+")
     recorded_at = models.DateTimeField()
+    import_run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="incidents", help_text="the import run that last stored it")
+    import_source = models.CharField(max_length=200, blank=True, help_text="the dataset it was imported from")
+    import_key = models.CharField(max_length=100, blank=True,
+                                  help_text="the feature's id in its dataset, or a hash of its content")
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
-        indexes = [models.Index(fields=["verification", "published"])]
+        indexes = [models.Index(fields=["verification", "published"]),
+                   models.Index(fields=["import_source", "import_key"])]
 
     def __str__(self) -> str:
         return self.title

@@ -65,6 +65,12 @@ def test_mine_report_warns_the_corridor_for_the_public_and_marks_movements(actor
     [hf] = layers["hazards"]["features"]
     assert hf["geometry"] == ON_LINE and hf["properties"]["hazard_id"] == hazard.pk
     assert "description" not in hf["properties"] and "title" not in str(hf["properties"])
+    [pub] = public.get("/api/hazards").json()
+    assert pub["id"] == hazard.pk and pub["description"] == "" and pub["incident_ids"] is None
+    assert "Mines reported on the road" not in str(public.get(f"/api/hazards/{hazard.pk}").json())
+    staff = actors["coordinator"].get(f"/api/hazards/{hazard.pk}").json()
+    assert staff["description"] == "Mines reported on the road" and staff["incident_ids"] == [incident["id"]]
+    assert staff["corridor_ids"] == [open_corridor.pk]
 
     near_n.refresh_from_db()
     far_n.refresh_from_db()

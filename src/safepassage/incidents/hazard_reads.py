@@ -10,9 +10,9 @@ from __future__ import annotations
 import hashlib
 import math
 
+import shapely
 from django.conf import settings
 from shapely.geometry import shape
-from shapely.ops import transform
 
 from safepassage.corridors.models import Corridor
 from safepassage.incidents.models import Hazard, HazardClassification, HazardKind, HazardStatus, Verification
@@ -38,7 +38,7 @@ def buffer_m() -> float:
 def _local(geometry: dict, lon0: float, lat0: float):
     k = math.cos(math.radians(lat0)) * EARTH_RADIUS_M * math.pi / 180
     m = EARTH_RADIUS_M * math.pi / 180
-    return transform(lambda x, y, z=None: ((x - lon0) * k, (y - lat0) * m), shape(geometry))
+    return shapely.transform(shape(geometry), lambda xy: (xy - (lon0, lat0)) * (k, m))
 
 
 def distance_m(a: dict, b: dict) -> float:
@@ -103,10 +103,13 @@ def corridor_warnings(corridors, at=None) -> dict[int, list[dict]]:
 
 
 def hazard_read(h: Hazard, *, full: bool) -> dict:
-    """A hazard for the API; `full` adds its history and all its incidents (staff only)."""
+    """A hazard for the API; `full` adds its description, history and all its incidents (staff only).
+
+    The description may repeat an unpublished incident's title, so the public never gets it.
+    """
     out = {"id": h.pk, "kind": h.kind, "geometry": h.geometry, "evidence": h.evidence,
            "classification": h.classification, "status": h.status, "status_since": h.status_since,
-           "description": h.description, "in_force": h.status in in_force_statuses(), "warning": warning(h)}
+           "description": h.description if full else "", "in_force": h.status in in_force_statuses(), "warning": warning(h)}
     if full:
         out["incident_ids"] = sorted(i.pk for i in h.incidents.all())
         out["history"] = [{"status": s.status, "reason": s.reason, "at": s.at,

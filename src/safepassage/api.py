@@ -125,6 +125,7 @@ def _register_routers() -> None:
     from safepassage.crossings.api import router as crossings
     from safepassage.deconfliction.api import router as deconfliction
     from safepassage.incidents.api import router as incidents
+    from safepassage.incidents.hazards_api import router as hazards
     from safepassage.jobs.api import router as jobs
     from safepassage.pauses.api import router as pauses
     from safepassage.places.api import router as places
@@ -134,7 +135,7 @@ def _register_routers() -> None:
 
     # The tokens router last: the authorisation matrix revokes token 1, the admin's, only after the other routes.
     for router in (accounts, places, corridors, pauses, incidents, audit, web, deconfliction, convoys, crossings,
-                   servicepoints, plans, jobs, agreements, tokens_router):
+                   servicepoints, plans, jobs, agreements, hazards, tokens_router):
         api.add_router("/", router)
 
 

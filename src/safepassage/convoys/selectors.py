@@ -123,6 +123,7 @@ def board(principal, *, at: datetime | None = None) -> list[dict]:
             "today": c.planned_departure < start + timedelta(days=1),
             "corridor": c.corridor.name, "origin": c.origin.name, "destination": c.destination.name,
             "notification_id": n.pk if n else None, "notification_revision": n.revision if n else None,
+            "renotify_reason": n.renotify_reason if n else "",
             "missing_acknowledgements": missing, "answers": answers,
             "inspection": inspection_state(c)["state"], "seal_alert": c.seal_alert,
             "lon": c.last_lon, "lat": c.last_lat, "position_at": c.last_position_at,

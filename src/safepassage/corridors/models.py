@@ -67,6 +67,7 @@ class Checkpoint(Versioned):
     lon = models.FloatField()
     lat = models.FloatField()
     inspects_cargo = models.BooleanField(default=False)
+    capacity_per_minute = models.FloatField(default=0, help_text="people who can pass per minute; 0 unknown")
 
     class Meta:
         ordering = ["corridor_id", "name"]

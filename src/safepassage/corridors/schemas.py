@@ -22,6 +22,7 @@ class CheckpointInline(Schema):
     lon: float
     lat: float
     inspects_cargo: bool
+    capacity_per_minute: float = 0
     version: int
 
 
@@ -65,6 +66,18 @@ class CorridorStatusSet(Schema):
     version: int | None = Field(None, ge=1)
 
 
+class HazardWarning(Schema):
+    hazard_id: int
+    kind: str
+    status: str
+    classification: str
+    verification: str = Field(..., description="'verified' or 'unverified'")
+    since: datetime
+    location: dict[str, float]
+    text: str = Field(..., description="e.g. 'mine reported at 36.2000, 37.1000, unverified, since 2026-12-06'")
+    incident_ids: list[int] = Field(..., description="the incidents behind it that are verified and published")
+
+
 class CorridorRead(Schema):
     id: int
     name: str
@@ -84,6 +97,7 @@ class CorridorRead(Schema):
     notes: str
     version: int
     checkpoints: list[CheckpointInline]
+    hazards: list[HazardWarning] = Field([], description="hazards in force within the set distance (a warning)")
 
 
 class CorridorDetail(CorridorRead):
@@ -103,6 +117,7 @@ class CheckpointCreate(Schema):
     lon: Lon
     lat: Lat
     inspects_cargo: bool = False
+    capacity_per_minute: float = Field(0, ge=0, le=100000, description="people per minute; 0 unknown")
 
 
 class CheckpointUpdate(Schema):
@@ -112,6 +127,7 @@ class CheckpointUpdate(Schema):
     lon: Lon | None = None
     lat: Lat | None = None
     inspects_cargo: bool | None = None
+    capacity_per_minute: float | None = Field(None, ge=0, le=100000)
 
 
 class CheckpointRead(CheckpointInline):

@@ -71,15 +71,23 @@ def is_open_at(corridor: Corridor, at: datetime, status: str | None = None) -> b
 
 def checkpoint_inline(cp: Checkpoint) -> dict:
     return {"id": cp.pk, "name": cp.name, "name_ar": cp.name_ar, "lon": cp.lon, "lat": cp.lat,
-            "inspects_cargo": cp.inspects_cargo, "version": cp.version}
+            "inspects_cargo": cp.inspects_cargo, "capacity_per_minute": cp.capacity_per_minute,
+            "version": cp.version}
 
 
 def checkpoint_read(cp: Checkpoint) -> dict:
     return {**checkpoint_inline(cp), "corridor_id": cp.corridor_id, "corridor": cp.corridor.name}
 
 
-def corridor_read(c: Corridor, *, at=None, status_at: str | None = None, history: bool = False) -> dict:
+def corridor_read(c: Corridor, *, at=None, status_at: str | None = None, history: bool = False,
+                  warnings: dict[int, list[dict]] | None = None) -> dict:
+    from safepassage.incidents.hazard_reads import (
+        corridor_warnings,  # the hazard registry reads corridors too
+    )
+
     moment = at or now()
+    if warnings is None:
+        warnings = corridor_warnings([c], at)
     status = status_at if status_at is not None else c.status
     out = {
         "id": c.pk, "name": c.name, "name_ar": c.name_ar, "geometry": c.geometry, "direction": c.direction,
@@ -90,6 +98,7 @@ def corridor_read(c: Corridor, *, at=None, status_at: str | None = None, history
         "open_until": open_until(c, moment) if status == "open" else None,
         "origin_id": c.origin_id, "destination_id": c.destination_id, "notes": c.notes, "version": c.version,
         "checkpoints": [checkpoint_inline(cp) for cp in c.checkpoints.all()],
+        "hazards": warnings.get(c.pk, []),
     }
     if history:
         out["status_history"] = [

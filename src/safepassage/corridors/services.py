@@ -27,7 +27,7 @@ from safepassage.corridors.models import (
 
 CORRIDOR_FIELDS = ["name", "name_ar", "direction", "eligible_groups", "opens_at", "closes_at", "timezone",
                    "status", "origin", "destination", "notes", "geometry", "version"]
-CHECKPOINT_FIELDS = ["corridor", "name", "name_ar", "lon", "lat", "inspects_cargo", "version"]
+CHECKPOINT_FIELDS = ["corridor", "name", "name_ar", "lon", "lat", "inspects_cargo", "capacity_per_minute", "version"]
 
 
 def _check_direction(direction: str) -> None:
@@ -162,14 +162,14 @@ def set_corridor_status(*, corridor_id: int, status: str, reason: str, by, at: d
 
 @transaction.atomic
 def add_checkpoint(*, corridor: Corridor, name: str, lon: float, lat: float, name_ar: str = "",
-                   inspects_cargo: bool = False, by) -> Checkpoint:
+                   inspects_cargo: bool = False, capacity_per_minute: float = 0, by) -> Checkpoint:
     if not name.strip():
         raise InvalidInput("name is required", field="name")
     validate_geometry({"type": "Point", "coordinates": [lon, lat]}, field="lon", allowed={"Point"})
     if corridor.checkpoints.filter(name=name.strip()).exists():
         raise InvalidInput("this corridor already has a checkpoint with this name", field="name")
     cp = Checkpoint.objects.create(corridor=corridor, name=name.strip(), name_ar=name_ar, lon=lon, lat=lat,
-                                   inspects_cargo=inspects_cargo)
+                                   inspects_cargo=inspects_cargo, capacity_per_minute=capacity_per_minute)
     record(actor=by, action="checkpoint.created", obj=cp, after=snapshot(cp, CHECKPOINT_FIELDS))
     return cp
 
@@ -179,7 +179,7 @@ def update_checkpoint(*, checkpoint_id: int, expected_version: int, changes: dic
     cp = Checkpoint.objects.select_for_update(no_key=True).get(pk=checkpoint_id)
     cp.check_version(expected_version)
     before = snapshot(cp, CHECKPOINT_FIELDS)
-    for key in ("name", "name_ar", "lon", "lat", "inspects_cargo"):
+    for key in ("name", "name_ar", "lon", "lat", "inspects_cargo", "capacity_per_minute"):
         if changes.get(key) is not None:
             setattr(cp, key, changes[key].strip() if key == "name" else changes[key])
     if not cp.name:

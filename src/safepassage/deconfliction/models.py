@@ -44,6 +44,8 @@ class Notification(Versioned, GeoBBox):
                              db_index=True)
     state_reason = models.TextField(blank=True)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    renotify_reason = models.TextField(blank=True, help_text="why this movement must be notified again (a hazard)")
+    renotify_flagged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-sent_at", "-id"]

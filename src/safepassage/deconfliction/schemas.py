@@ -40,6 +40,8 @@ class NotificationRead(Schema):
     deadline: datetime
     state: str
     state_reason: str
+    renotify_reason: str = Field("", description="why this movement must be notified again (e.g. a new hazard)")
+    renotify_flagged_at: datetime | None = None
     answers: list[AnswerRead]
     missing: list[str] = Field(..., description="required parties that have not acknowledged")
     cleared: bool = Field(..., description="every required party acknowledged this (active) revision")

@@ -95,6 +95,7 @@ def notification_read(n: Notification, principal=None) -> dict:
         "title": n.title, "title_ar": n.title_ar, "description": n.description, "who": n.who,
         "geometry": n.geometry, "starts_at": n.starts_at, "ends_at": n.ends_at, "sent_at": n.sent_at,
         "deadline": n.deadline, "state": n.state, "state_reason": n.state_reason,
+        "renotify_reason": n.renotify_reason, "renotify_flagged_at": n.renotify_flagged_at,
         "answers": shown,
         # a liaison learns only whether their own party's answer is missing
         "missing": ([a["party"] for a in shown if a["state"] != "acknowledged"] if is_liaison(principal)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import secrets
-from datetime import datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 
 from django.conf import settings
@@ -141,7 +142,8 @@ def load_scenario(s: dict, log=print) -> dict[str, Party]:
             eligible_groups=c["eligible_groups"], opens_at=time.fromisoformat(c["opens_at"]),
             closes_at=time.fromisoformat(c["closes_at"]), notes=s["disclaimer"], by=SYSTEM, at=created_at)
         for cp in c["checkpoints"]:
-            corridors.add_checkpoint(corridor=corridor, by=SYSTEM, **cp)
+            # capacity per minute: an illustrative figure of the demo, not data
+            corridors.add_checkpoint(corridor=corridor, by=SYSTEM, **{"capacity_per_minute": 10, **cp})
         for h in c["history"]:
             corridors.set_corridor_status(corridor_id=corridor.pk, status=h["status"], reason=h["reason"],
                                           at=datetime.fromisoformat(h["at"]), by=SYSTEM)
@@ -163,6 +165,7 @@ def load_scenario(s: dict, log=print) -> dict[str, Party]:
         if p["status"] != "proposed":
             pauses.set_pause_status(pause_id=pause.pk, status=p["status"], by=SYSTEM)
     log(f"pauses: {Pause.objects.count()}")
+    load_population_demo(log)
 
     for c in s["claims"]:
         if Claim.objects.filter(quote=c["quote"]).exists():
@@ -176,6 +179,23 @@ def load_scenario(s: dict, log=print) -> dict[str, Party]:
             by=SYSTEM)
     log(f"claims (unverified, attributed): {Claim.objects.count()}")
     return parties
+
+
+DEMO_POPULATION_SOURCE = "Illustrative figure of the demo scenario (not data)"
+
+
+def load_population_demo(log=print) -> None:
+    """Give each area in a demo pause an illustrative population figure, labelled so, once."""
+    from safepassage.places.models import PopulationFigure
+
+    areas = Place.objects.filter(kind=PlaceKind.AREA, pauses__isnull=False).distinct().order_by("name", "id")
+    for area in areas:
+        if PopulationFigure.objects.filter(place=area, source=DEMO_POPULATION_SOURCE).exists():
+            continue
+        people = 2000 + int(hashlib.sha256(area.name.encode()).hexdigest(), 16) % 18000
+        places.record_population(place=area, people=people, source=DEMO_POPULATION_SOURCE,
+                                 as_of=date(2016, 10, 1), illustrative=True, by=SYSTEM)
+    log(f"population figures (illustrative): {PopulationFigure.objects.filter(source=DEMO_POPULATION_SOURCE).count()}")
 
 
 def load_demo(log=print, damage_sample: int | None = None) -> dict[str, str]:

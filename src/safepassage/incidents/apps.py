@@ -14,3 +14,6 @@ class IncidentsConfig(AppConfig):
                  "incident.review_taken", "incident.review_taken_over", "incident.review_released",
                  "verification.decided", "verification.confirmed", "source.identity_purged")
         register("incident.import_completed")
+        # hazards (issue 18 item 5)
+        register("hazard.created", "hazard.updated", "hazard.status_changed", "hazard.corridor_suspended",
+                 "notification.renotify_flagged", "population.recorded")

@@ -7,6 +7,8 @@ by a verifier's recorded decision. Claims of the foundation stay, and a source c
 from django.conf import settings
 from django.db import models
 
+from safepassage.core.models import GeoBBox
+
 
 class Verification(models.TextChoices):
     VERIFIED = "verified", "verified"
@@ -250,3 +252,68 @@ class VerificationDecision(models.Model):
 
     class Meta:
         ordering = ["decided_at", "id"]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Hazards (issue 18 item 5): mine action vocabulary (IMAS 05.10: SHA/CHA, evidence direct/indirect/none)
+
+
+class HazardKind(models.TextChoices):
+    MINES_UXO_IED = "mines_uxo_ied", "mines, UXO or IED"
+    SHELLING_ZONE = "shelling_zone", "shelling zone"
+    FRONT_LINE = "front_line", "front line"
+    BLOCKED_ROAD = "blocked_road", "blocked road"
+
+
+class ContaminationEvidence(models.TextChoices):
+    DIRECT = "direct", "direct"
+    INDIRECT = "indirect", "indirect"
+    NONE = "none", "none"
+
+
+class HazardClassification(models.TextChoices):
+    SUSPECTED = "suspected", "suspected hazardous area (SHA)"
+    CONFIRMED = "confirmed", "confirmed hazardous area (CHA)"
+
+
+class HazardStatus(models.TextChoices):
+    REPORTED = "reported", "reported"
+    CONFIRMED = "confirmed", "confirmed"
+    BEING_CLEARED = "being_cleared", "being cleared"
+    CLEARED = "cleared", "cleared"
+    CANCELLED = "cancelled", "cancelled"
+
+
+class Hazard(GeoBBox):
+    """A danger with a footprint; its status changes only by a recorded decision, never by itself."""
+
+    kind = models.CharField(max_length=16, choices=HazardKind.choices)
+    description = models.TextField(blank=True)
+    evidence = models.CharField(max_length=8, choices=ContaminationEvidence.choices,
+                                default=ContaminationEvidence.INDIRECT)
+    classification = models.CharField(max_length=10, choices=HazardClassification.choices,
+                                      default=HazardClassification.SUSPECTED)
+    status = models.CharField(max_length=14, choices=HazardStatus.choices, default=HazardStatus.REPORTED,
+                              db_index=True)
+    status_since = models.DateTimeField()
+    incidents = models.ManyToManyField(Incident, blank=True, related_name="hazards")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-status_since", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.status})"
+
+
+class HazardStatusChange(models.Model):
+    hazard = models.ForeignKey(Hazard, on_delete=models.PROTECT, related_name="status_history")
+    status = models.CharField(max_length=14, choices=HazardStatus.choices)
+    reason = models.TextField()
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["hazard_id", "at", "id"]

@@ -18,7 +18,7 @@ from safepassage.core.retention import retention_days
 from safepassage.core.timeutil import now, require_aware
 from safepassage.corridors.models import Corridor
 from safepassage.crossings.crypto import decrypt, encrypt
-from safepassage.incidents import evidence
+from safepassage.incidents import evidence, hazards
 from safepassage.incidents.models import (
     Attribution,
     Category,
@@ -184,6 +184,7 @@ def record_incident(*, title: str, categories: list[str], description: str = "",
     _set_links(incident, place_ids=place_ids, corridor_ids=corridor_ids, convoy_ids=convoy_ids,
                pause_ids=pause_ids)
     record(actor=by, action="incident.created", obj=incident, after=_snapshot(incident))
+    hazards.sync_from_incident(incident, by=by)
     return incident
 
 
@@ -210,6 +211,7 @@ def update_incident(*, incident_id: int, by, **changes) -> Incident:
     incident.save()
     _set_links(incident, **links)
     record(actor=by, action="incident.updated", obj=incident, before=before, after=_snapshot(incident))
+    hazards.sync_from_incident(incident, by=by)
     return incident
 
 

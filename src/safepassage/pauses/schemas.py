@@ -7,6 +7,7 @@ from ninja import Field, Schema
 from pydantic import Discriminator, Tag
 
 from safepassage.core.api import DbId, ShortText, Text
+from safepassage.corridors.schemas import HazardWarning
 
 PauseStatusT = Literal["proposed", "agreed", "active", "ended", "violated", "withdrawn"]
 
@@ -129,6 +130,7 @@ class OpenCorridor(Schema):
     open_until: datetime
     pause_id: int | None
     pause_ends_at: datetime | None
+    hazards: list[HazardWarning] = Field([], description="hazards in force near the corridor: a public warning")
 
 
 class OpenPause(Schema):

@@ -107,8 +107,12 @@ def open_now(at: datetime) -> dict:
         for c in p.corridors.all():
             if c.pk not in pause_by_corridor or p.ends_at > pause_by_corridor[c.pk].ends_at:
                 pause_by_corridor[c.pk] = p
+    from safepassage.incidents.hazard_reads import corridor_warnings
+
     open_corridors = []
-    for c in Corridor.objects.filter(status=CorridorStatus.OPEN).order_by("name"):
+    candidates = list(Corridor.objects.filter(status=CorridorStatus.OPEN).order_by("name"))
+    warnings = corridor_warnings(candidates, at)
+    for c in candidates:
         until = corridor_selectors.open_until(c, at)
         if until is None:
             continue
@@ -118,6 +122,7 @@ def open_now(at: datetime) -> dict:
             "eligible_groups": c.eligible_groups, "open_until": until,
             "pause_id": pause.pk if pause else None,
             "pause_ends_at": pause.ends_at if pause else None,
+            "hazards": warnings.get(c.pk, []),
         })
     return {
         "at": at,

@@ -52,3 +52,17 @@ class ControlObservation(models.Model):
 
     class Meta:
         ordering = ["place_id", "-observed_from", "-id"]
+
+
+class PopulationFigure(models.Model):
+    """How many people live in an area, according to a source on a date (an estimate, not a count we made)."""
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="population_figures")
+    people = models.PositiveIntegerField()
+    source = models.CharField(max_length=300)
+    as_of = models.DateField()
+    illustrative = models.BooleanField(default=False, help_text="a made-up figure of the demo, not data")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["place_id", "-as_of", "-id"]

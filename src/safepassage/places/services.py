@@ -257,3 +257,22 @@ def observe_control(*, place: Place, party, observed_from: datetime, source: str
            after={"place": place.pk, "party": party and party.pk, "status": status,
                   "observed_from": observed_from, "source": source})
     return obs
+
+
+@transaction.atomic
+def record_population(*, place: Place, people: int, source: str, as_of, illustrative: bool = False, by):
+    """Record how many people live in an area according to a named source on a date."""
+    from safepassage.places.models import PopulationFigure
+
+    if place.kind != PlaceKind.AREA:
+        raise InvalidInput("a population figure belongs to an area", field="place_id")
+    if people < 0:
+        raise InvalidInput("a count of people is ≥ 0", field="people")
+    if not source.strip():
+        raise InvalidInput("name the source of the figure", field="source")
+    fig = PopulationFigure.objects.create(place=place, people=people, source=source.strip(), as_of=as_of,
+                                          illustrative=illustrative, recorded_at=now())
+    record(actor=by, action="population.recorded", obj=fig,
+           after={"place_id": place.pk, "people": people, "source": fig.source, "as_of": as_of,
+                  "illustrative": illustrative})
+    return fig

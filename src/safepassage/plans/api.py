@@ -1,5 +1,7 @@
 """Planning routes: queue a plan on the current network, follow it, list runs, make a corridor from a route."""
 
+from typing import Literal
+
 from ninja import Path, Query, Router, Status
 
 from safepassage.core.api import DbId, Page, PageParams, op, page
@@ -36,6 +38,14 @@ def plan_evacuation(request, body: EvacuationRequest):
     run = services.run_evacuation(origins=[(o.lon, o.lat, o.people) for o in body.origins],
                                   exits=[(x.lon, x.lat, x.capacity_ppm) for x in body.exits],
                                   window_min=body.window_min, method=body.method, by=request.auth)
+    return Status(202, selectors.run_read(selectors.run(run.pk)))
+
+
+@op(router.post, "/pauses/{pause_id}/evacuation-plan", perm=Perm.PLANS_RUN, response={202: PlanRunRead})
+def plan_pause_evacuation(request, pause_id: DbId = Path(...), method: Literal["exact", "heuristic", "both"] = "both"):
+    """Queue how many people can leave in this pause, by which corridors: populations of its areas, its
+    corridors' checkpoint capacities, its window; inputs and hazard version are stored with the run."""
+    run = services.run_pause_evacuation(pause_id=pause_id, method=method, by=request.auth)
     return Status(202, selectors.run_read(selectors.run(run.pk)))
 
 

@@ -11,12 +11,14 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
+from shapely.geometry import shape
 
 from safepassage.audit.services import record
 from safepassage.core.errors import DomainError, InvalidInput, NotFound, StateConflict
 from safepassage.core.timeutil import now
 from safepassage.corridors import services as corridor_services
-from safepassage.corridors.models import Corridor
+from safepassage.corridors.models import Checkpoint, Corridor
+from safepassage.incidents import hazard_reads
 from safepassage.jobs import services as jobs
 from safepassage.planning.evacuation import EvacuationProblem, evacuate
 from safepassage.planning.hazards import HazardSet
@@ -90,10 +92,19 @@ def execute(run_id: int, progress: Callable[..., None]) -> dict:
 def run_route(*, origin: tuple[float, float], destination: tuple[float, float], weight: str = "risk",
               mode: str = "walk", alternatives: int = 1, hazards: dict | None = None, at: datetime | None = None,
               by) -> PlanRun:
-    """Queue the safest (or fastest, shortest) routes between two points, with exposure to each hazard."""
+    """Queue the safest (or fastest, shortest) routes between two points, with exposure to each hazard.
+
+    Without an uploaded hazards file, the hazards are the registry's in force at the plan's time.
+    """
+    source = "upload"
+    if hazards is None:
+        hazards, source = hazard_reads.planning_geojson(at), "registry"
     _, hz_version = _hazards(hazards)  # a bad hazard file is refused now, not in the worker
+    if source == "registry":
+        hz_version = hazard_reads.registry_version(at)
     inputs = {"origin": list(origin), "destination": list(destination), "weight": weight, "mode": mode,
-              "alternatives": alternatives, "hazards": hazards, "at": at.isoformat() if at else None}
+              "alternatives": alternatives, "hazards": hazards, "hazards_source": source,
+              "at": at.isoformat() if at else None}
     return _submit(PlanKind.ROUTE, inputs, hz_version, by)
 
 
@@ -119,6 +130,47 @@ def run_evacuation(*, origins: list[tuple[float, float, int]], exits: list[tuple
     return _submit(PlanKind.EVACUATION, inputs, "", by)
 
 
+def run_pause_evacuation(*, pause_id: int, method: str = "both", by) -> PlanRun:
+    """Queue how many people can leave in a pause, by which corridors, from the records.
+
+    Origins are the areas in the pause's scope with their latest population figure, exits the checkpoints of
+    the pause's corridors with their capacity per minute, the window the pause's; the inputs (figures with
+    their sources) and the hazard registry's version are stored with the run.
+    """
+    from safepassage.pauses.models import Pause
+    from safepassage.places.models import PlaceKind, PopulationFigure
+
+    pause = Pause.objects.filter(pk=pause_id).first()
+    if pause is None:
+        raise NotFound("no such pause", field="pause_id")
+    population, origins = [], []
+    for place in pause.places.filter(kind=PlaceKind.AREA).order_by("name", "id"):
+        fig = PopulationFigure.objects.filter(place=place).order_by("-as_of", "-id").first()
+        if fig is None or fig.people == 0:
+            continue
+        p = shape(place.geometry).representative_point()
+        origins.append((round(p.x, 6), round(p.y, 6), fig.people))
+        population.append({"place_id": place.pk, "name": place.name, "people": fig.people, "source": fig.source,
+                           "as_of": fig.as_of.isoformat(), "illustrative": fig.illustrative})
+    if not origins:
+        raise InvalidInput("no area of this pause has a population figure", field="pause_id")
+    exits, exit_detail = [], []
+    for cp in (Checkpoint.objects.filter(corridor__in=pause.corridors.all(), capacity_per_minute__gt=0)
+               .select_related("corridor").order_by("corridor__name", "name")):
+        exits.append((cp.lon, cp.lat, cp.capacity_per_minute))
+        exit_detail.append({"corridor_id": cp.corridor_id, "corridor": cp.corridor.name, "checkpoint_id": cp.pk,
+                            "checkpoint": cp.name, "capacity_per_minute": cp.capacity_per_minute})
+    if not exits:
+        raise InvalidInput("no corridor of this pause has a checkpoint with a capacity per minute", field="pause_id")
+    window = int((pause.ends_at - pause.starts_at).total_seconds() // 60)
+    inputs = {"origins": [list(o) for o in origins], "exits": [list(x) for x in exits],
+              "window_min": min(window, 24 * 60), "method": method, "pause_id": pause.pk,
+              "pause": {"title": pause.title, "starts_at": pause.starts_at.isoformat(),
+                        "ends_at": pause.ends_at.isoformat(), "window_min": window},
+              "population": population, "exit_points": exit_detail}
+    return _submit(PlanKind.EVACUATION, inputs, hazard_reads.registry_version(pause.starts_at), by)
+
+
 def _compute_evacuation(net, inputs: dict, hazards_version: str) -> dict:
     origins = [tuple(o) for o in inputs["origins"]]
     exits = [tuple(x) for x in inputs["exits"]]
@@ -128,6 +180,20 @@ def _compute_evacuation(net, inputs: dict, hazards_version: str) -> dict:
     for group in result["schedule"]:
         group["geometry"] = {"type": "LineString",
                              "coordinates": [[float(lon[n]), float(lat[n])] for n in group["path"]]}
+    if inputs.get("exit_points"):  # a pause's plan: people out by corridor
+        exit_of = {}
+        for x, detail in zip(inputs["exits"], inputs["exit_points"], strict=True):
+            exit_of.setdefault(int(net.network.nearest_node(x[0], x[1])), detail)
+        by_corridor: dict[int, dict] = {}
+        for group in result["schedule"]:
+            detail = exit_of.get(int(group["exit"]))
+            if detail is None:
+                continue
+            row = by_corridor.setdefault(detail["corridor_id"], {"corridor_id": detail["corridor_id"],
+                                                                 "corridor": detail["corridor"], "people": 0})
+            if group["arrive_min"] <= inputs["window_min"]:
+                row["people"] += group["count"]
+        result["by_corridor"] = sorted(by_corridor.values(), key=lambda r: -r["people"])
     return result
 
 

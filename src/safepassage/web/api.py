@@ -30,6 +30,7 @@ class MapLayers(Schema):
     corridors: dict[str, Any]
     checkpoints: dict[str, Any]
     pauses: list[dict[str, Any]]
+    hazards: dict[str, Any] = Field(..., description="footprints of the hazards in force, with their warning")
 
 
 @op(router.get, "/map/layers", perm=Perm.PLACES_VIEW, response=MapLayers)

@@ -9,6 +9,7 @@ from safepassage.core.permissions import Perm
 from safepassage.core.principal import Principal
 from safepassage.corridors import selectors as corridor_selectors
 from safepassage.corridors.models import Checkpoint, Corridor
+from safepassage.incidents.hazard_reads import corridor_warnings, hazard_features
 from safepassage.pauses import selectors as pause_selectors
 from safepassage.places import selectors as place_selectors
 from safepassage.places.models import Place, PlaceKind
@@ -48,6 +49,7 @@ def map_layers(*, at: datetime, viewer: Principal) -> dict:
 
     corridors = list(Corridor.objects.all())
     statuses = corridor_selectors.statuses_at(at, [c.pk for c in corridors])
+    warnings = corridor_warnings(corridors, at)
     corridor_features = []
     for c in corridors:
         change = statuses.get(c.pk)
@@ -61,6 +63,7 @@ def map_layers(*, at: datetime, viewer: Principal) -> dict:
             "closes_at": c.closes_at.strftime("%H:%M"), "timezone": c.timezone,
             "open_now": corridor_selectors.is_open_at(c, at, change.status),
             "open_until": until.isoformat() if until else None,
+            "hazards": [{**w, "since": w["since"].isoformat()} for w in warnings.get(c.pk, [])],
         }))
     visible = set(statuses)
     checkpoints = [
@@ -81,5 +84,5 @@ def map_layers(*, at: datetime, viewer: Principal) -> dict:
     return {
         "at": at.isoformat(), "control_visible": show_control, "parties": parties,
         "areas": _fc(areas), "sites": _fc(sites), "corridors": _fc(corridor_features),
-        "checkpoints": _fc(checkpoints), "pauses": pauses,
+        "checkpoints": _fc(checkpoints), "pauses": pauses, "hazards": _fc(hazard_features(at)),
     }

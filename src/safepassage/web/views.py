@@ -39,7 +39,8 @@ def map_page(request):
         "groups": Group.choices,
         "parties": party_selectors.parties() if principal.can(Perm.PAUSES_EDIT) else [],
         "i18n_strings": js_strings(),
-        "page_config": {"canSetStatus": principal.can(Perm.CORRIDORS_SET_STATUS),
+        "page_config": {"canRunPlans": principal.can(Perm.PLANS_RUN),
+                        "canSetStatus": principal.can(Perm.CORRIDORS_SET_STATUS),
                         "canEditCorridors": principal.can(Perm.CORRIDORS_EDIT),
                         "canEditPauses": principal.can(Perm.PAUSES_EDIT), "canRespond": principal.can(Perm.PAUSES_RESPOND),
                         "partyId": principal.party_id, "isLiaison": principal.role == Role.PARTY_LIAISON,
@@ -47,9 +48,21 @@ def map_page(request):
     })
 
 
+def hazard_strings() -> dict[str, str]:
+    """The hazard warnings' words on the map (issue 18 item 5) and the pause's evacuation plan."""
+    return {
+        "hazardWarnings": _("Hazard warnings"), "hz_mines_uxo_ied": _("mine"), "hz_shelling_zone": _("shelling"),
+        "hz_front_line": _("front line"), "hz_blocked_road": _("blocked road"), "hz_reported": _("reported"),
+        "hz_confirmed": _("confirmed"), "hz_being_cleared": _("being cleared"), "hzAt": _("at"),
+        "hzVerified": _("verified"), "hzUnverified": _("unverified"),
+        "hzSuspend": _("Suspend this corridor"), "evacPlan": _("How many people can leave in this pause?"),
+    }
+
+
 def js_strings() -> dict[str, str]:
     """Strings the map script shows, translated on the server (one catalogue for everything)."""
     return script_strings({
+        **hazard_strings(),
         "open": _("open"), "suspended": _("suspended"), "closed": _("closed"),
         "out": _("out of the besieged area"), "in": _("into the besieged area"), "both": _("both directions"),
         "hours": _("Hours"), "status": _("Status"), "reason": _("Reason"), "since": _("since"),

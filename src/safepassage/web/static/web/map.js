@@ -24,7 +24,7 @@
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
   map.attributionControl.addAttribution("Columbia CSR, Conflict Urbanism: Aleppo (MIT)");
   const groups = { areas: L.featureGroup(), corridors: L.featureGroup(), checkpoints: L.featureGroup(),
-    sites: L.featureGroup(), pauses: L.featureGroup() };
+    sites: L.featureGroup(), pauses: L.featureGroup(), hazards: L.featureGroup() };
   const MAP_LAYERS = Object.keys(groups);  // redrawn from /api/map/layers
   if (CFG.canViewServicePoints) groups.servicepoints = L.featureGroup();
   Object.values(groups).forEach((g) => g.addTo(map));
@@ -79,6 +79,7 @@
       "<dt>" + T.hours + "</dt><dd>" + esc(p.opens_at) + "–" + esc(p.closes_at) + " (" + esc(p.timezone) + ")</dd>" +
       (p.open_until ? "<dt>" + T.openUntil + "</dt><dd>" + fmt(p.open_until) + "</dd>" : "") +
       "<dt>" + T.groups + "</dt><dd>" + groupsTxt + "</dd></dl>";
+    html += hazardListHtml((p.hazards || []).map((w) => Object.assign({ corridor_id: p.id, corridor_status: p.status }, w)));
     if (CFG.canSetStatus) {
       html += '<form id="status-form" data-id="' + p.id + '"><h4>' + T.changeStatus + "</h4>" +
         '<select name="status">' + ["open", "suspended", "closed"].map((s) => '<option value="' + s + '"' + (s === p.status ? " selected" : "") + ">" + T[s] + "</option>").join("") + "</select>" +
@@ -93,6 +94,51 @@
     if (!p.control_since) return html + "<p>" + T.noControl + "</p>";
     return html + "<dl><dt>" + T.controlledBy + "</dt><dd>" + esc(p.party || T[p.control_status] || p.control_status) +
       " (" + T.since + " " + fmt(p.control_since) + ")</dd><dt>" + T.source + "</dt><dd>" + esc(p.control_source) + "</dd></dl>";
+  }
+
+  // Hazard warnings: public wording built from the warning's parts, so that it is translated.
+  function hazardText(w) {
+    return (T["hz_" + w.kind] || w.kind) + " " + (T["hz_" + w.status] || w.status) + " " + T.hzAt + " " +
+      Number(w.location.lat).toFixed(4) + ", " + Number(w.location.lon).toFixed(4) + ", " +
+      (w.verification === "verified" ? T.hzVerified : T.hzUnverified) + ", " + T.since + " " + fmt(w.since);
+  }
+  function hazardListHtml(items) {
+    if (!items.length) return "";
+    return '<div class="hazard-warning" role="alert" data-testid="hazard-warning"><strong>⚠ ' + T.hazardWarnings + "</strong><ul>" +
+      items.map((w) => '<li data-hazard="' + w.hazard_id + '">' + (w.corridor ? "<strong>" + esc(w.corridor) + "</strong>: " : "") + esc(hazardText(w)) +
+        (CFG.canSetStatus && w.corridor_status !== "suspended" ? ' <button type="button" class="suspend-from-hazard" data-testid="suspend-from-hazard" data-hazard="' +
+          w.hazard_id + '" data-corridor="' + w.corridor_id + '">' + T.hzSuspend + "</button>" : "") + "</li>").join("") + "</ul></div>";
+  }
+  function bindSuspendButtons(root) {
+    root.querySelectorAll(".suspend-from-hazard").forEach((b) => b.addEventListener("click", async () => {
+      try {
+        await api("POST", "/api/hazards/" + b.dataset.hazard + "/suspend-corridor/" + b.dataset.corridor);
+        await load(currentAt());
+        const f = current.corridors.features.find((x) => String(x.properties.id) === b.dataset.corridor);
+        if (f && document.getElementById("details").contains(b)) { showDetails(corridorHtml(f.properties)); bindStatusForm(); }
+      } catch (e) { b.after(document.createTextNode(" " + e.message)); }
+    }));
+  }
+  function renderHazards(data) {
+    L.geoJSON(data.hazards || { type: "FeatureCollection", features: [] }, {
+      pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 8, color: "#67001f", weight: 2, fillColor: "#fdae61", fillOpacity: 0.9, className: "hazard-marker" }),
+      style: { color: "#67001f", weight: 3, dashArray: "2 4", fillColor: "#fdae61", fillOpacity: 0.35 },
+      onEachFeature: (f, layer) => layer.bindTooltip("⚠ " + esc(hazardText(f.properties))),
+    }).addTo(groups.hazards);
+    // Everyone sees the warnings; coordinators can suspend a corridor from them in one step.
+    const items = [];
+    data.corridors.features.forEach((f) => (f.properties.hazards || []).forEach((w) =>
+      items.push(Object.assign({ corridor: label(f.properties), corridor_id: f.properties.id, corridor_status: f.properties.status }, w))));
+    let banner = document.getElementById("hazard-banner");
+    if (!banner) {
+      banner = document.createElement("section");
+      banner.id = "hazard-banner";
+      banner.dataset.testid = "hazard-banner";
+      document.getElementById("open-now").parentElement.before(banner);
+    }
+    banner.innerHTML = hazardListHtml(items);
+    banner.hidden = !items.length;
+    bindSuspendButtons(banner);
   }
 
   function render(data) {
@@ -132,7 +178,7 @@
       onEachFeature: (f, layer) => {
         layer.options.className = "corridor corridor-" + f.properties.id;
         layer.bindTooltip(esc(label(f.properties)) + " · " + esc(T[f.properties.status] || f.properties.status));
-        layer.on("click", () => { showDetails(corridorHtml(f.properties)); bindStatusForm(); });
+        layer.on("click", () => { showDetails(corridorHtml(f.properties)); bindStatusForm(); bindSuspendButtons(document.getElementById("details")); });
         addArrows(groups.corridors, f, STATUS_COLOR[f.properties.status] || "#333");
       },
     }).addTo(groups.corridors);
@@ -142,6 +188,7 @@
       onEachFeature: (f, layer) => layer.bindTooltip(esc(label(f.properties))),
     }).addTo(groups.checkpoints);
 
+    renderHazards(data);
     renderLegend(data);
     renderOpenNow(data);
     const sel = document.getElementById("pause-corridors");
@@ -170,7 +217,8 @@
 
   function renderOpenNow(data) {
     const open = data.corridors.features.filter((f) => f.properties.open_now);
-    let html = open.length ? "<ul>" + open.map((f) => "<li><strong>" + esc(label(f.properties)) + "</strong> — " + T.openUntil + " " + fmt(f.properties.open_until) + "</li>").join("") + "</ul>"
+    let html = open.length ? "<ul>" + open.map((f) => "<li><strong>" + esc(label(f.properties)) + "</strong> — " + T.openUntil + " " + fmt(f.properties.open_until) +
+      (f.properties.hazards || []).map((w) => '<br><span class="hazard-inline" data-testid="open-now-hazard">⚠ ' + esc(hazardText(w)) + "</span>").join("") + "</li>").join("") + "</ul>"
       : "<p>" + T.nothingOpen + "</p>";
     html += data.pauses.map((p) => '<p class="pause">' + T.pause + ": <strong>" + esc(lang === "ar" && p.title_ar ? p.title_ar : p.title) + "</strong> — " + T.pauseUntil + " " + fmt(p.ends_at) + "</p>").join("");
     document.getElementById("open-now").innerHTML = html;
@@ -278,7 +326,7 @@
         await api("POST", "/api/corridors/" + form.dataset.id + "/status", { status: fd.get("status"), reason: fd.get("reason") });
         await load(currentAt());
         const f = current.corridors.features.find((x) => String(x.properties.id) === form.dataset.id);
-        if (f) { showDetails(corridorHtml(f.properties)); bindStatusForm(); }
+        if (f) { showDetails(corridorHtml(f.properties)); bindStatusForm(); bindSuspendButtons(document.getElementById("details")); }
       } catch (e) { form.querySelector(".error").textContent = e.message; }
     });
   }
@@ -385,6 +433,9 @@
         html += '<form class="pause-status-form">' + T.moveTo + ' <select name="status">' + NEXT[p.status].map((s) => '<option value="' + s + '">' + esc(T[s] || s) + "</option>").join("") +
           '</select> <input name="reason" placeholder="' + T.reason + '"> <button type="submit">' + T.save + "</button></form>";
       }
+      if (CFG.canRunPlans && window.safePassagePlans) {
+        html += '<button type="button" class="evac-plan" data-testid="evac-plan">' + T.evacPlan + "</button>";
+      }
       return html + '<p class="error" role="alert"></p></div>';
     }).join("");
     box.querySelectorAll(".pause-item").forEach((item) => {
@@ -396,6 +447,14 @@
         try {
           await api("POST", "/api/pauses/" + id + "/responses", { party_id: Number(fd.get("party_id")), state: ev.submitter.value, note: fd.get("note") || "" });
           await loadPauses(); await load(currentAt());  // a refusal may have withdrawn a pause in force
+        } catch (e) { errBox.textContent = e.message; }
+      });
+      const ep = item.querySelector(".evac-plan");
+      if (ep) ep.addEventListener("click", async () => {
+        errBox.textContent = "";
+        try {
+          const plans = window.safePassagePlans;
+          plans.show(await plans.follow(await api("POST", "/api/pauses/" + id + "/evacuation-plan")));
         } catch (e) { errBox.textContent = e.message; }
       });
       const sf = item.querySelector(".pause-status-form");

@@ -56,7 +56,9 @@
     const slider = document.getElementById("evac-minute");
     slider.max = run.inputs.window_min; slider.value = 0; slider.hidden = false;
     out.innerHTML = '<p data-testid="evac-summary">' + T.planEvacuated + ": <strong>" + Number(r.evacuated) + "</strong> / " + T.planUpperBound + " " + Number(r.upper_bound) +
-      (r.evacuated === r.upper_bound ? " (" + T.planOptimal + ")" : "") + (r.gap != null ? " · " + T.planGap + " " + (100 * r.gap).toFixed(1) + "%" : "") + "</p>";
+      (r.evacuated === r.upper_bound ? " (" + T.planOptimal + ")" : "") + (r.gap != null ? " · " + T.planGap + " " + (100 * r.gap).toFixed(1) + "%" : "") + "</p>" +
+      (r.by_corridor ? '<ul data-testid="evac-by-corridor">' + r.by_corridor.map((c) => "<li>" + esc(c.corridor) + ": " + Number(c.people) + "</li>").join("") + "</ul>" : "") +
+      (run.inputs.population ? '<p class="hint">' + run.inputs.population.map((o) => esc(o.name) + " " + Number(o.people) + " (" + esc(o.source) + ", " + esc(o.as_of) + ")").join("; ") + "</p>" : "");
     showMinute(0);
   }
   function showMinute(t) {
@@ -126,5 +128,5 @@
       await MAP.load(null);
     } catch (e) { err.textContent = e.message; }
   });
-  window.safePassagePlans = { show, layer };
+  window.safePassagePlans = { show, follow, layer };
 })();

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "safepassage.servicepoints",
     "safepassage.plans",
     "safepassage.agreements",
+    "safepassage.reports",
     "safepassage.web",
     # Sign-in controls (see "Sign-in controls" below): second factors and login throttling.
     "django_otp",

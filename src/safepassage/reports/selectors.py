@@ -515,7 +515,7 @@ def _group(v: str) -> str:
 
 
 def _medevac_status(v: str) -> str:
-    return str(MedevacStatus(v).label) if v in MedevacStatus.values else v
+    return _(str(MedevacStatus(v).label)) if v in MedevacStatus.values else v
 
 
 def _category(v: str) -> str:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
+from django.http import HttpResponse
 from ninja import Path, Query, Router
 
-from safepassage.core.api import op
+from safepassage.core.api import DbId, op
+from safepassage.core.errors import NotFound
 from safepassage.core.permissions import Perm
 from safepassage.core.timeutil import require_aware
-from safepassage.reports import selectors
+from safepassage.reports import exports, selectors
 from safepassage.reports.schemas import BulletinParams, BulletinRead, RecordsParams, RecordsRead
 
 router = Router(tags=["bulletins"])
@@ -29,3 +33,41 @@ def get_records(request, params: RecordsParams = Query(...), day: str = Path(...
                              as_of=require_aware(params.as_of, "as_of"),
                              audience=selectors.audience_for(request.auth, params.audience), key=key,
                              principal=request.auth, offset=params.offset, limit=params.limit)
+
+
+EXPORTS = {
+    "crossings.csv": "text/csv", "servicepoints.csv": "text/csv", "incidents.csv": "text/csv",
+    "agreements.csv": "text/csv", "map.geojson": "application/geo+json", "cap.atom": "application/atom+xml",
+}
+
+
+@op(router.get, "/exports/{name}", perm=Perm.REPORTS_VIEW, response={200: None},
+    openapi_extra={"parameters": [
+        {"name": n, "in": "query", "required": False, "schema": {"type": "string"}} for n in ("date", "from", "to",
+                                                                                          "tz")]})
+def export(request, name: str = Path(..., max_length=40)):
+    """A day's (`date=`) or a period's (`from=`, `to=`) records as HXL CSV, GeoJSON, or the CAP feed's Atom index."""
+    if name not in EXPORTS:
+        raise NotFound(f"unknown export; one of {', '.join(EXPORTS)}", field="name")
+    tz = selectors.parse_zone(request.GET.get("tz"))
+    since, until = exports.period(day=request.GET.get("date"), start=request.GET.get("from"),
+                                  end=request.GET.get("to"), tz=tz)
+    principal = request.auth
+    if name == "map.geojson":
+        body = json.dumps(exports.geojson(principal, since, until))
+    elif name == "cap.atom":
+        body = exports.cap_atom(since, until, request.build_absolute_uri("/").rstrip("/"))
+    elif name == "incidents.csv":
+        body = exports.incidents_csv(principal, since, until, tz)
+    else:
+        body = {"crossings.csv": exports.crossings_csv, "servicepoints.csv": exports.servicepoints_csv,
+                "agreements.csv": exports.agreements_csv}[name](since, until, tz)
+    response = HttpResponse(body, content_type=EXPORTS[name] + ("; charset=utf-8" if name.endswith("csv") else ""))
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@op(router.get, "/exports/cap/{change_id}.xml", perm=Perm.REPORTS_VIEW, response={200: None})
+def cap_alert(request, change_id: DbId = Path(...)):
+    """One corridor opening, suspension or closure as a public CAP 1.2 alert."""
+    return HttpResponse(exports.cap_message(change_id), content_type="application/cap+xml")

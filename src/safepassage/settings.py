@@ -239,4 +239,5 @@ SAFEPASSAGE_SCHEDULES = {
     "deadline_sweep": {"task": "safepassage.deconfliction.tasks.record_no_answers", "every_minutes": 5},
     "medevac_purge": {"task": "safepassage.crossings.tasks.purge_medevac_identifying", "daily_at": "03:30"},
     "driver_names_purge": {"task": "safepassage.convoys.tasks.purge_driver_names", "daily_at": "03:40"},
+    "daily_bulletin": {"task": "safepassage.reports.tasks.publish_bulletin", "daily_at": "06:00"},
 }

@@ -5,14 +5,22 @@ from __future__ import annotations
 import json
 
 from django.http import HttpResponse
-from ninja import Path, Query, Router
+from ninja import Path, Query, Router, Status
 
 from safepassage.core.api import DbId, op
 from safepassage.core.errors import NotFound
 from safepassage.core.permissions import Perm
 from safepassage.core.timeutil import require_aware
 from safepassage.reports import exports, selectors
-from safepassage.reports.schemas import BulletinParams, BulletinRead, RecordsParams, RecordsRead
+from safepassage.reports.schemas import (
+    BulletinParams,
+    BulletinRead,
+    EditionRead,
+    JobStarted,
+    PublishParams,
+    RecordsParams,
+    RecordsRead,
+)
 
 router = Router(tags=["bulletins"])
 
@@ -71,3 +79,31 @@ def export(request, name: str = Path(..., max_length=40)):
 def cap_alert(request, change_id: DbId = Path(...)):
     """One corridor opening, suspension or closure as a public CAP 1.2 alert."""
     return HttpResponse(exports.cap_message(change_id), content_type="application/cap+xml")
+
+
+@op(router.get, "/bulletins/{day}/editions", perm=Perm.REPORTS_VIEW, response=list[EditionRead])
+def list_editions(request, day: str = Path(..., max_length=10)):
+    """The archived editions of a day, newest first, with each file's SHA-256."""
+    return [selectors.edition_read(e) for e in selectors.editions(selectors.parse_day(day))]
+
+
+@op(router.post, "/bulletins/{day}/editions", perm=Perm.REPORTS_PUBLISH, response={202: JobStarted})
+def publish(request, body: PublishParams, day: str = Path(..., max_length=10)):
+    """Publish and archive the day's bulletin as a background job; follow it at /api/jobs/{job_id}."""
+    from safepassage.jobs import services as jobs
+    from safepassage.reports.tasks import publish_bulletin
+
+    the_day = selectors.parse_day(day)
+    job = jobs.enqueue(kind="reports.bulletin", task=publish_bulletin, by=request.auth, day=the_day.isoformat(),
+                       tz=selectors.parse_zone(body.tz))
+    job.refresh_from_db()
+    return Status(202, {"job_id": job.pk, "status": job.status})
+
+
+@op(router.get, "/editions/{edition_id}/files/{fmt}", perm=Perm.REPORTS_VIEW, response={200: None})
+def edition_file(request, edition_id: DbId = Path(...), fmt: str = Path(..., max_length=10)):
+    """One archived file of an edition, exactly as published."""
+    content, media, filename = selectors.edition_file(edition_id, fmt)
+    response = HttpResponse(content, content_type=media)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

@@ -64,3 +64,30 @@ class RecordsRead(Schema):
     sum: int | float | None = None
     records_sha256: str
     items: list[dict[str, Any]]
+
+
+class EditionFile(Schema):
+    sha256: str
+    size: int
+    url: str
+
+
+class EditionRead(Schema):
+    id: int
+    day: str
+    tz: str
+    audience: str
+    built_at: str
+    audit_seq: int
+    audit_hash: str | None
+    published_at: str
+    files: dict[str, EditionFile]
+
+
+class PublishParams(Schema):
+    tz: str | None = Field(None, max_length=64)
+
+
+class JobStarted(Schema):
+    job_id: int
+    status: str

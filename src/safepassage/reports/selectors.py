@@ -532,3 +532,38 @@ def _incident_category(v: str) -> str:
 
 def _verification(v: str) -> str:
     return _(str(Verification(v).label))
+
+
+def editions(day: date | None = None):
+    from safepassage.reports.models import Edition
+
+    qs = Edition.objects.all()
+    return qs.filter(day=day) if day else qs
+
+
+def edition_read(e) -> dict:
+    return {"id": e.pk, "day": e.day.isoformat(), "tz": e.tz, "audience": e.audience,
+            "built_at": e.built_at.isoformat(), "audit_seq": e.audit_seq, "audit_hash": e.audit_hash or None,
+            "published_at": e.published_at.isoformat(),
+            "files": {k: {"sha256": v["sha256"], "size": v["size"], "url": f"/api/editions/{e.pk}/files/{k}"}
+                      for k, v in sorted(e.files.items())}}
+
+
+def edition_file(edition_id: int, fmt: str):
+    """The stored file of an edition and its media type, checked against its SHA-256 before it is served."""
+    from django.core.files.storage import default_storage
+
+    from safepassage.reports.models import Edition
+
+    e = Edition.objects.filter(pk=edition_id).first()
+    if e is None or fmt not in e.files:
+        raise NotFound("no such edition or format", field="fmt" if e else "edition_id")
+    meta = e.files[fmt]
+    with default_storage.open(meta["name"], "rb") as fh:
+        content = fh.read()
+    if hashlib.sha256(content).hexdigest() != meta["sha256"]:
+        raise InvalidInput("the archived file no longer matches its SHA-256; it is not served", field="fmt")
+    kind = fmt.split(".", 1)[0]
+    media = {"json": "application/json", "html": "text/html; charset=utf-8", "pdf": "application/pdf",
+             "md": "text/markdown; charset=utf-8"}[kind]
+    return content, media, f"bulletin-{e.day.isoformat()}-{fmt.replace('.', '-')}.{kind}"

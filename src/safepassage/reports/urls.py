@@ -9,4 +9,5 @@ urlpatterns = [
     path("bulletins/<str:day>/", views.bulletin_page, name="bulletin"),
     path("bulletins/<str:day>/bulletin.pdf", views.bulletin_pdf, name="pdf"),
     path("bulletins/<str:day>/bulletin.md", views.bulletin_markdown, name="markdown"),
+    path("bulletins/<str:day>/publish", views.publish, name="publish"),
 ]

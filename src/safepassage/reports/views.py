@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.views.decorators.http import require_POST
 
 from safepassage.core.errors import DomainError
 from safepassage.core.permissions import Perm
@@ -35,7 +36,35 @@ def bulletin_page(request, day: str):
     b, refused = _bulletin(request, day)
     if refused:
         return refused
-    return render(request, "reports/bulletin.html", rendering.context(b, lang=translation.get_language()))
+    principal = principal_for_user(request.user)
+    job = None
+    if request.GET.get("job", "").isdigit() and principal.can(Perm.JOBS_VIEW):
+        from safepassage.jobs import selectors as jobs
+
+        job = jobs.job_read(jobs.job(int(request.GET["job"])))
+    ctx = rendering.context(b, lang=translation.get_language())
+    ctx.update(editions=[selectors.edition_read(e) for e in selectors.editions(selectors.parse_day(day))],
+               may_publish=principal.can(Perm.REPORTS_PUBLISH), job=job)
+    return render(request, "reports/bulletin.html", ctx)
+
+
+@require_POST
+def publish(request, day: str):
+    """Start publishing the day's bulletin (a background job), then show its progress on the page."""
+    from safepassage.jobs import services as jobs
+    from safepassage.reports.tasks import publish_bulletin
+
+    principal = principal_for_user(request.user)
+    if not principal.can(Perm.REPORTS_PUBLISH):
+        return HttpResponseForbidden()
+    try:
+        the_day = selectors.parse_day(day)
+        tz = selectors.parse_zone(request.POST.get("tz"))
+        job = jobs.enqueue(kind="reports.bulletin", task=publish_bulletin, by=principal, day=the_day.isoformat(),
+                           tz=tz)
+    except DomainError as exc:
+        return HttpResponseBadRequest(exc.reason, content_type="text/plain; charset=utf-8")
+    return redirect(f"/bulletins/{the_day.isoformat()}/?job={job.pk}")
 
 
 def bulletin_pdf(request, day: str):

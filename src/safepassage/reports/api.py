@@ -45,7 +45,8 @@ def get_records(request, params: RecordsParams = Query(...), day: str = Path(...
 
 EXPORTS = {
     "crossings.csv": "text/csv", "servicepoints.csv": "text/csv", "incidents.csv": "text/csv",
-    "agreements.csv": "text/csv", "map.geojson": "application/geo+json", "cap.atom": "application/atom+xml",
+    "agreements.csv": "text/csv", "map.geojson": "application/geo+json",
+    "map.kml": "application/vnd.google-earth.kml+xml", "cap.atom": "application/atom+xml",
 }
 
 
@@ -63,6 +64,8 @@ def export(request, name: str = Path(..., max_length=40)):
     principal = request.auth
     if name == "map.geojson":
         body = json.dumps(exports.geojson(principal, since, until))
+    elif name == "map.kml":
+        body = exports.kml(principal, since, until)
     elif name == "cap.atom":
         body = exports.cap_atom(since, until, request.build_absolute_uri("/").rstrip("/"))
     elif name == "incidents.csv":

@@ -212,3 +212,22 @@ def cap_atom(since: datetime, until: datetime, base: str) -> bytes:
         sub(e, "summary", xml_text(ch.reason))
         sub(e, "link", href=f"{base}/api/exports/cap/{ch.id}.xml", type="application/cap+xml", rel="alternate")
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def kml(principal, since: datetime, until: datetime) -> str:
+    """The GeoJSON export's features as KML 2.2 (fastkml), one folder per layer."""
+    import pygeoif
+    from fastkml import KML, Document, Folder, Placemark
+    from fastkml.geometry import create_kml_geometry
+
+    folders: dict[str, list] = {}
+    for f in geojson(principal, since, until)["features"]:
+        props = f["properties"]
+        name = props.get("name") or props.get("title") or f["id"]
+        desc = "; ".join(f"{k}: {v}" for k, v in props.items() if k not in ("layer", "name", "title"))
+        folders.setdefault(props["layer"], []).append(Placemark(
+            id=f["id"], name=xml_text(str(name)), description=xml_text(desc),
+            kml_geometry=create_kml_geometry(pygeoif.shape(f["geometry"]))))
+    doc = Document(name="Safe Passage", features=[Folder(name=layer, features=items)
+                                                  for layer, items in folders.items()])
+    return KML(features=[doc]).to_string(prettyprint=True)

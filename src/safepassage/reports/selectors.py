@@ -458,18 +458,21 @@ def build(*, day: date, tz: str, as_of: datetime | None, audience: str, principa
     ctx = context(day, tz, built_at, audience)
     previous = context(day - timedelta(days=1), tz, built_at, audience)
     prev_values = {f.key: f.evaluate() for sec in sections(previous) for f in sec.figures}
-    out_sections = []
+    out_sections, digests = [], {}
     for sec in sections(ctx):
         figs = []
         for f in sec.figures:
             value = f.evaluate()
             hidden = f.restricted and (ctx.public or principal is None or not principal.can(f.restricted_perm))
             prev = prev_values.get(f.key)
+            sql = str(f.records.query)  # figures summing other fields of the same records share one digest
+            if sql not in digests:
+                digests[sql] = record_set_sha256(f.records)
             figs.append({
                 "key": f.key, "label": f.label, "value": value,
                 "records": None if hidden else records_address(ctx, f.key),
                 "note": _("from restricted records") if f.restricted else None,
-                "sum_of": f.sum_of, "records_sha256": record_set_sha256(f.records),
+                "sum_of": f.sum_of, "records_sha256": digests[sql],
                 "previous": prev, "difference": None if prev is None else _number(value - prev),
             })
         out_sections.append({"key": sec.key, "title": sec.title, "figures": figs, "details": sec.details})

@@ -54,7 +54,7 @@ def fill(crossings: int, incidents: int) -> None:
         batch.append(CrossingCount(
             client_uuid=uuid.uuid4(), checkpoint_id=cp.id, corridor_id=cp.corridor_id,
             direction="out" if n % 2 else "in", bucket_minutes=60,
-            bucket_start=YEAR + timedelta(hours=(n // (2 * len(checkpoints))) % 8784, minutes=n % 2),
+            bucket_start=YEAR + timedelta(hours=n * 8784 // crossings, minutes=n % 7),
             women=women, men=men, children=children, total_persons=women + men + children, received_at=now))
         if len(batch) == 20_000:
             CrossingCount.objects.bulk_create(batch)

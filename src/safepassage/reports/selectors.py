@@ -115,6 +115,8 @@ class Figure:
     value: float | int | None = None
 
     def evaluate(self) -> int | float:
+        if self.value is not None:  # computed with its siblings in one aggregate
+            return self.value
         if self.sum_of:
             total = self.records.aggregate(s=Sum(self.sum_of))["s"] or 0
             return _number(total)
@@ -264,8 +266,10 @@ def crossings_section(ctx: Ctx) -> Section:
     s.figures.append(Figure("crossings.total_persons", s.key, _("People who crossed, all corridors"), base,
                             sum_of="total_persons", fields=fields, item=item))
     names = dict(Corridor.objects.values_list("id", "name"))
-    pairs = base.values_list("corridor_id", "direction").distinct().order_by("corridor_id", "direction")
-    for corridor_id, direction in pairs:
+    sums = (base.values("corridor_id", "direction").annotate(**{f"sum_{g}": Sum(g) for g in GROUPS})
+            .order_by("corridor_id", "direction"))
+    for row in sums:
+        corridor_id, direction = row["corridor_id"], row["direction"]
         qs = base.filter(corridor_id=corridor_id, direction=direction)
         for group in GROUPS:
             s.figures.append(Figure(
@@ -273,7 +277,7 @@ def crossings_section(ctx: Ctx) -> Section:
                 _("%(corridor)s, %(direction)s: %(group)s") % {"corridor": names.get(corridor_id, corridor_id),
                                                                "direction": _direction(direction),
                                                                "group": _group(group)},
-                qs, sum_of=group, fields=fields, item=item))
+                qs, sum_of=group, fields=fields, item=item, value=_number(row[f"sum_{group}"] or 0)))
     return s
 
 

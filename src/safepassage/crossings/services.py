@@ -351,14 +351,14 @@ def submit_crossing_counts(*, items: list[dict], source: str = Source.API, by) -
     with sqlite_write_turn(), transaction.atomic():
         # Writers of counts take turns on the audit chain's tip before reading: the twin look-ups
         # below then see every count committed before, so a retry is never stored twice.
-        lock_chain()
-        results_of = _store(parsed, neighbours, source=source, user=_user_of(by), by=by)
+        head = lock_chain()
+        results_of = _store(parsed, neighbours, head, source=source, user=_user_of(by), by=by)
     for index, result in results_of.items():
         results[index] = result
     return results  # type: ignore[return-value]
 
 
-def _store(parsed: list[tuple[int, _Parsed]], neighbours: _Neighbours, *, source: str, user,
+def _store(parsed: list[tuple[int, _Parsed]], neighbours: _Neighbours, head, *, source: str, user,
            by) -> dict[int, ItemResult]:
     """Judge and store parsed items in the caller's transaction, holding the audit chain's lock."""
     ids = {p.data["checkpoint_id"] for _, p in parsed}
@@ -402,7 +402,7 @@ def _store(parsed: list[tuple[int, _Parsed]], neighbours: _Neighbours, *, source
         out[index] = ItemResult(index, str(p.key), "stored", count=count)
     CrossingCount.objects.bulk_create(new)
     record_many([{"actor": by, "action": "crossing_count.submitted", "obj": count,
-                  "after": snapshot(count, AUDIT_FIELDS)} for count in new])
+                  "after": snapshot(count, AUDIT_FIELDS)} for count in new], head=head)
     for count in new:  # a correction, or an original whose correction arrived first
         if count.supersedes_uuid is not None or count.client_uuid in correcting:
             _relink(count)

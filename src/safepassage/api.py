@@ -130,12 +130,13 @@ def _register_routers() -> None:
     from safepassage.pauses.api import router as pauses
     from safepassage.places.api import router as places
     from safepassage.plans.api import router as plans
+    from safepassage.reports.api import router as reports
     from safepassage.servicepoints.api import router as servicepoints
     from safepassage.web.api import router as web
 
     # The tokens router last: the authorisation matrix revokes token 1, the admin's, only after the other routes.
     for router in (accounts, places, corridors, pauses, incidents, audit, web, deconfliction, convoys, crossings,
-                   servicepoints, plans, jobs, agreements, hazards, tokens_router):
+                   servicepoints, plans, jobs, agreements, hazards, reports, tokens_router):
         api.add_router("/", router)
 
 

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "safepassage.servicepoints",
     "safepassage.plans",
     "safepassage.agreements",
+    "safepassage.reports",
     "safepassage.web",
     # Sign-in controls (see "Sign-in controls" below): second factors and login throttling.
     "django_otp",
@@ -263,4 +264,5 @@ SAFEPASSAGE_SCHEDULES = {
     "source_identity_purge": {"task": "safepassage.incidents.tasks.purge_source_identities", "daily_at": "03:45"},
     "account_purge": {"task": "safepassage.accounts.tasks.purge_deactivated_accounts", "daily_at": "03:50"},
     "sign_in_records": {"task": "safepassage.accounts.tasks.clear_sign_in_records", "daily_at": "03:55"},
+    "daily_bulletin": {"task": "safepassage.reports.tasks.publish_bulletin", "daily_at": "06:00"},
 }

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("safepassage.crossings.urls")),
     path("", include("safepassage.jobs.urls")),
     path("", include("safepassage.agreements.urls")),
+    path("", include("safepassage.reports.urls")),
     path("", include("safepassage.web.urls")),
 ]
 

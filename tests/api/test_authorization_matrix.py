@@ -52,8 +52,9 @@ def test_every_route_for_role(actors, role):
 def test_public_may_read_only_what_civilians_act_on():
     public_ops = sorted({op["x-permission"] for _, _, op in OPERATIONS if role_has("public", Perm(op["x-permission"]))})
     # incidents.view: the public's selectors return verified and published incidents only (tests/incidents)
+    # reports.view: the public version of the bulletin and its records (tests/reports)
     assert public_ops == sorted({Perm.PLACES_VIEW, Perm.CORRIDORS_VIEW, Perm.PAUSES_VIEW, Perm.AGREEMENTS_VIEW,
-                                 Perm.INCIDENTS_VIEW} & set(public_ops))
+                                 Perm.INCIDENTS_VIEW, Perm.REPORTS_VIEW} & set(public_ops))
     writes = [f"{m} {p}" for p, m, op in OPERATIONS if m != "get" and role_has("public", Perm(op["x-permission"]))]
     assert writes == []
 

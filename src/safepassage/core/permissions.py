@@ -56,6 +56,9 @@ class Perm(StrEnum):
     INCIDENTS_VERIFY = "incidents.verify"
     SOURCES_IDENTITY_VIEW = "sources.identity.view"  # decrypted identities of sources: logged on read
     EVIDENCE_VIEW = "evidence.view"  # original evidence files: every download is a custody entry
+    # the daily bulletin and exports (issue 19): the public version is public
+    REPORTS_VIEW = "reports.view"
+    REPORTS_PUBLISH = "reports.publish"  # generate and archive an edition
 
 
 class Role(StrEnum):
@@ -71,7 +74,8 @@ class Role(StrEnum):
 
 
 # What civilians need to act on: where, which corridors, when they are open.
-_PUBLIC = {Perm.PLACES_VIEW, Perm.CORRIDORS_VIEW, Perm.PAUSES_VIEW, Perm.AGREEMENTS_VIEW, Perm.INCIDENTS_VIEW}
+_PUBLIC = {Perm.PLACES_VIEW, Perm.CORRIDORS_VIEW, Perm.PAUSES_VIEW, Perm.AGREEMENTS_VIEW, Perm.INCIDENTS_VIEW,
+           Perm.REPORTS_VIEW}
 _STAFF_READ = _PUBLIC | {Perm.TOKENS_OWN, Perm.INCIDENTS_VIEW_ALL, Perm.CONTROL_VIEW, Perm.CLAIMS_VIEW, Perm.PARTIES_VIEW,
                           Perm.CONVOYS_VIEW,
                           Perm.NOTIFICATIONS_VIEW, Perm.CROSSINGS_VIEW, Perm.MEDEVAC_VIEW,
@@ -102,6 +106,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.INCIDENTS_EDIT,
             Perm.SOURCES_IDENTITY_VIEW,
             Perm.EVIDENCE_VIEW,
+            Perm.REPORTS_PUBLISH,
         }
     ),
     Role.FIELD_OFFICER: frozenset(

@@ -226,6 +226,7 @@ CONTENT_SECURITY_POLICY = {
 # dir; an S3-compatible store with django-storages: set STORAGES["default"]). Larger uploads get a 413.
 MEDIA_ROOT = DATA_DIR / "media"
 SAFEPASSAGE_EVIDENCE_MAX_BYTES = int(os.environ.get("SAFEPASSAGE_EVIDENCE_MAX_BYTES", 1 << 30))
+SAFEPASSAGE_ROUTE_MAX_BODY["upload_evidence"] = SAFEPASSAGE_EVIDENCE_MAX_BYTES  # streamed, hashed as it arrives
 # Hazards warn the corridors within this distance while in one of these statuses (issue 18 item 5).
 SAFEPASSAGE_HAZARDS_IN_FORCE = tuple(os.environ.get("SAFEPASSAGE_HAZARDS_IN_FORCE", "reported,confirmed").split(","))
 SAFEPASSAGE_HAZARD_BUFFER_M = float(os.environ.get("SAFEPASSAGE_HAZARD_BUFFER_M", "200"))

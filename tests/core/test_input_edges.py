@@ -110,6 +110,12 @@ def test_every_list_documenting_a_bbox_filters_by_it(actors, coordinator, corrid
     from safepassage.corridors import services as corridors
 
     corridors.add_checkpoint(corridor=corridor, name="Near CP", lon=37.17, lat=36.25, by=SYSTEM)
+    from safepassage.incidents import services as incidents
+    from safepassage.incidents.models import Incident
+
+    near_incident = incidents.record_incident(title="Damage near the exit", categories=["damage_observed"], by=SYSTEM,
+                                              geometry={"type": "Point", "coordinates": [37.17, 36.25]})
+    Incident.objects.filter(pk=near_incident.pk).update(verification="verified", published=True)  # the public's
     routes = [path for path, _perm in _routes_with_query("bbox")]
     assert {"/api/places", "/api/corridors", "/api/checkpoints"} <= set(routes)
     for path in routes:

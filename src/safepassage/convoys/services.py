@@ -34,15 +34,17 @@ from safepassage.convoys.models import (
 )
 from safepassage.convoys.selectors import (
     clearance_problems,
+    fmt_time,
     latest_clearing_inspection,
+    movement_problems,
     schedule_problems,
 )
 from safepassage.convoys.validation import clean_manifest, clean_vehicles, parse_decimal
 from safepassage.core.errors import FieldError, InvalidInput, PermissionDenied, StateConflict
-from safepassage.core.permissions import Perm
 from safepassage.core.geometry import LINE_TYPES, validate_geometry
 from safepassage.core.models import snapshot
 from safepassage.core.numbers import NumberFormat
+from safepassage.core.permissions import Perm
 from safepassage.core.timeutil import now, require_aware
 from safepassage.corridors.models import Checkpoint, Corridor
 from safepassage.deconfliction import selectors as notice_selectors
@@ -82,30 +84,6 @@ def event_time(at: datetime | None, field: str) -> datetime:
     return at
 
 
-def movement_problems(convoy: Convoy, at: datetime) -> list[FieldError]:
-    """Why a movement at `at` falls outside the convoy's agreed pause or its corridor's status and hours."""
-    problems: list[FieldError] = []
-    corridor, tz, pause = convoy.corridor, convoy.corridor.timezone, convoy.pause
-    if pause is None:
-        problems.append(FieldError("pause", "the convoy has no agreed pause"))
-    else:
-        pause.refresh_from_db(fields=["status", "starts_at", "ends_at"])
-        if pause.status not in IN_FORCE:
-            problems.append(FieldError("pause", f"pause #{pause.pk} '{pause.title}' is {pause.status}"))
-        elif not pause.starts_at <= at <= pause.ends_at:
-            problems.append(FieldError("pause", f"{_fmt(at, tz)} is outside pause #{pause.pk} '{pause.title}' "
-                                                f"({_fmt(pause.starts_at, tz)} to {_fmt(pause.ends_at, tz)})"))
-    change = corridor_selectors.statuses_at(at, [corridor.pk]).get(corridor.pk)
-    status = change.status if change else "not yet open"
-    if status != CorridorStatus.OPEN:
-        why = f" ({change.reason})" if change and change.reason else ""
-        problems.append(FieldError("corridor", f"corridor '{corridor.name}' was {status} at {_fmt(at, tz)}{why}"))
-    elif not corridor_selectors.within_hours(corridor, at):
-        problems.append(FieldError("corridor", f"{_fmt(at, tz)} is outside corridor '{corridor.name}' hours "
-                                               f"{corridor.opens_at:%H:%M}-{corridor.closes_at:%H:%M} {tz}"))
-    return problems
-
-
 def _check_movement(convoy: Convoy, event: str, at: datetime, *, override_reason: str | None, by) -> None:
     """Refuse a movement outside the agreement unless a coordinator overrides it with a written reason."""
     problems = movement_problems(convoy, at)
@@ -116,7 +94,7 @@ def _check_movement(convoy: Convoy, event: str, at: datetime, *, override_reason
     if not problems:
         return
     if not reason:
-        raise StateConflict(f"{event} at {_fmt(at, convoy.corridor.timezone)} is outside the agreement: "
+        raise StateConflict(f"{event} at {fmt_time(at, convoy.corridor.timezone)} is outside the agreement: "
                             + "; ".join(p.reason for p in problems)
                             + ". A coordinator can record it with a written reason (override_reason).",
                             errors=problems)

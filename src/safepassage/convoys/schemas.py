@@ -223,6 +223,7 @@ class AnswerBrief(Schema):
     state: str
     at: datetime | None
     reason: str
+    conditions: str = ""
 
 
 class NotificationBrief(Schema):

@@ -40,6 +40,7 @@ def board_page(request, principal):
         "track": principal.can(Perm.CONVOYS_TRACK) and not liaison,
         "inspect": principal.can(Perm.CONVOYS_INSPECT) and not liaison,
         "respond": principal.can(Perm.NOTIFICATIONS_RESPOND) and liaison,
+        "override": principal.can(Perm.CONVOYS_OVERRIDE) and not liaison,
     }
     items = selectors.board(principal, at=at)
     selectors.board_details(items, perms, at, status_by_form=STATUS_BY_FORM)

@@ -57,3 +57,38 @@ def test_letter_link_opens_for_the_coordinator(actors, coordinator, scene, convo
     r = client.get(f"/api/notifications/{nid}/letter")
     assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
     assert client.get(f"/api/notifications/{nid}/cap").status_code == 200
+
+
+def test_liaison_sees_what_their_party_is_asked_to_guarantee(actors, coordinator, scene, convoy):
+    nid = notify(coordinator, scene, convoy)["notification"]["id"]
+    client = Client()
+    client.force_login(User.objects.get(username="u_party_liaison"))
+    r = client.get(f"/convoys/notifications/{nid}/")
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "ALP-1001" in html and "white, blue emblem" in html and "Cargo corridor" in html
+    assert "Wheat flour" in html and 'data-testid="route-map"' in html and 'data-testid="answer-form"' in html
+    assert "Driver One" not in html and "Driver Two" not in html
+    assert 'data-testid="short-notice"' not in html  # three days' notice
+    assert 'data-testid="letter-link"' not in html
+    # another party's liaison was notified too; someone not notified gets a 404, the public signs in
+    assert Client().get(f"/convoys/notifications/{nid}/").status_code == 302
+    staff = Client()
+    staff.force_login(User.objects.get(username="u_coordinator"))
+    page = staff.get(f"/convoys/notifications/{nid}/").content.decode()
+    assert 'data-testid="letter-link"' in page and 'data-testid="answer-form"' not in page
+    assert staff.get("/convoys/notifications/999999/").status_code == 404
+
+
+def test_short_notice_is_flagged(actors, coordinator, scene, convoy):
+    from datetime import timedelta
+
+    from safepassage.core.timeutil import now
+    from safepassage.deconfliction.models import Notification
+
+    nid = notify(coordinator, scene, convoy)["notification"]["id"]
+    Notification.objects.filter(pk=nid).update(sent_at=now(), starts_at=now() + timedelta(hours=20))
+    client = Client()
+    client.force_login(User.objects.get(username="u_party_liaison"))
+    html = client.get(f"/convoys/notifications/{nid}/").content.decode()
+    assert 'data-testid="short-notice"' in html and "48 hours" in html

@@ -384,6 +384,36 @@ def clearance_problems(convoy: Convoy, at: datetime | None = None) -> list[Field
     return problems
 
 
+def notification_page(principal, notification_id: int) -> dict:
+    """What a party is asked to guarantee for a convoy: route, window, corridors and areas, vehicles, cargo.
+
+    Never drivers' names: the cargo is summarised by category and the vehicles by plate and markings.
+    """
+    n = notice_selectors.visible(principal, notification_id)
+    if n.convoy_id is None:
+        raise NotFound("this notification is not about a convoy")
+    c = visible(principal, n.convoy_id)
+    cargo: dict[tuple[str, str], dict] = {}
+    for m in c.manifest.all():
+        line = cargo.setdefault((m.category, m.unit), {"category": m.category, "unit": m.unit, "quantity": 0,
+                                                       "weight_kg": 0, "items": []})
+        line["quantity"] += m.quantity
+        line["weight_kg"] += m.weight_kg or 0
+        line["items"].append(m.item)
+    pause = c.pause
+    read = notice_selectors.notification_read(n, principal)
+    return {
+        "notification": read, "convoy": c, "route": c.route or c.corridor.geometry,
+        "own_answer": read["answers"][0] if notice_selectors.is_liaison(principal) and read["answers"] else None,
+        "corridors": [c.corridor.name] if pause is None else sorted({c.corridor.name,
+                                                                    *(x.name for x in pause.corridors.all())}),
+        "areas": [] if pause is None else sorted(p.name for p in pause.places.all()),
+        "pause": pause, "vehicles": [{"plate": v.plate, "vehicle_type": v.vehicle_type, "markings": v.markings}
+                                     for v in c.vehicles.all()],
+        "cargo": sorted(cargo.values(), key=lambda x: x["category"]),
+    }
+
+
 def plan_form_choices() -> dict:
     """What the plan-a-convoy form offers: organisations, corridors, sites and areas by name."""
     return {

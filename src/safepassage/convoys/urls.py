@@ -5,4 +5,5 @@ from safepassage.convoys import views
 app_name = "convoys"
 urlpatterns = [
     path("board/", views.board_page, name="board"),
+    path("notifications/<int:notification_id>/", views.notification_page, name="notification"),
 ]

@@ -86,6 +86,26 @@ def scene(db, parties):
                  pause=pause, parties=parties)
 
 
+def the_day_has_come(scene: Scene) -> None:
+    """The operation day arrives: the agreed pause and the corridor's hours now cover the present.
+
+    The scene's pause is three days ahead so that a convoy can be planned and notified in time; a
+    movement is checked at the time it happens, so tests that move the convoy "now" first shift the
+    pause window and the corridor's hours to contain the present, as the passing days would.
+    """
+    from safepassage.corridors.models import Corridor
+    from safepassage.pauses.models import Pause
+
+    start, end = now() - timedelta(hours=1), now() + timedelta(hours=7)
+    Pause.objects.filter(pk=scene.pause.pk).update(starts_at=start, ends_at=end)
+    tz = ZoneInfo(scene.corridor.timezone)
+    hours = {"opens_at": start.astimezone(tz).time().replace(second=0, microsecond=0),
+             "closes_at": end.astimezone(tz).time().replace(second=0, microsecond=0)}
+    Corridor.objects.filter(pk=scene.corridor.pk).update(**hours)
+    scene.pause.refresh_from_db()
+    scene.corridor.refresh_from_db()
+
+
 @pytest.fixture
 def convoy(scene, coordinator):
     r = coordinator.post("/api/convoys", scene.convoy_body())

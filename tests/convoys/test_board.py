@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from safepassage.accounts.models import User
+from tests.convoys.fixtures import the_day_has_come
 from tests.convoys.test_lifecycle import notify, ready, status
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +45,7 @@ def test_liaison_board_lists_only_their_partys_convoys(actors, coordinator, scen
 def test_board_page_renders_status_inspection_and_position(actors, coordinator, scene, convoy):
     c = ready(actors, coordinator, scene, convoy)
     field = actors["field_officer"]
+    the_day_has_come(scene)
     assert status(field, c, "departed").status_code == 200
     field.post(f"/api/convoys/{c['id']}/positions", {"lon": 37.15, "lat": 36.21})
     r = page_as("u_coordinator")

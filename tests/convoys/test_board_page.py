@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from safepassage.accounts.models import User
+from tests.convoys.fixtures import the_day_has_come
 from tests.convoys.test_lifecycle import notify, ready, status
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +80,7 @@ def test_field_officer_inspects_checks_seals_and_signs_the_receipt(actors, coord
     c = ready(actors, coordinator, scene, convoy)
     assert "cleared to move" in html_as("u_field_officer")
     field = actors["field_officer"]
+    the_day_has_come(scene)
     assert status(field, c, "departed").status_code == 200
     assert status(field, c, "arrived").status_code == 200
     html = html_as("u_field_officer")
@@ -91,7 +93,8 @@ def test_field_officer_inspects_checks_seals_and_signs_the_receipt(actors, coord
 def test_partner_sees_no_forms_and_delivery_discrepancies_are_highlighted(actors, coordinator, scene, convoy):
     c = ready(actors, coordinator, scene, convoy)
     field = actors["field_officer"]
-    status(field, c, "departed")
+    the_day_has_come(scene)
+    assert status(field, c, "departed").status_code == 200
     status(field, c, "arrived")
     field.post(f"/api/convoys/{c['id']}/seal-check",
                {"found": [{"number": "S-100", "intact": True}, {"number": "S-101", "intact": True}]})

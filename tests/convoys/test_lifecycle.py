@@ -6,7 +6,7 @@ import pytest
 
 from safepassage.audit.models import AuditEntry
 from safepassage.audit.services import verify_chain
-from tests.convoys.fixtures import local
+from tests.convoys.fixtures import local, the_day_has_come
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +63,7 @@ def test_full_journey_to_delivery_with_discrepancy(actors, coordinator, scene, c
     assert c["status"] == "cleared" and c["cleared_to_move"] and c["notification"]["missing"] == []
 
     field = actors["field_officer"]
+    the_day_has_come(scene)
     assert status(field, c, "departed").status_code == 200
     pos = field.post(f"/api/convoys/{c['id']}/positions", {"lon": 37.15, "lat": 36.21, "note": "checkpoint 1"})
     assert pos.status_code == 201 and pos.json()["position"]["lon"] == 37.15
@@ -162,6 +163,7 @@ def test_refused_inspection_sends_a_cleared_convoy_back(actors, coordinator, sce
 def test_broken_or_changed_seals_are_flagged(actors, coordinator, scene, convoy):
     c = ready(actors, coordinator, scene, convoy)
     field = actors["field_officer"]
+    the_day_has_come(scene)
     assert status(field, c, "departed").status_code == 200
     assert field.post(f"/api/convoys/{c['id']}/seal-check", {"found": []}).status_code == 409  # not arrived
     assert status(field, c, "arrived").status_code == 200
@@ -196,6 +198,7 @@ def test_route_change_renotifies_and_lapses_clearance(actors, coordinator, scene
 
 def test_departed_convoy_cannot_be_changed(actors, coordinator, scene, convoy):
     c = ready(actors, coordinator, scene, convoy)
+    the_day_has_come(scene)
     assert status(actors["field_officer"], c, "departed").status_code == 200
     r = coordinator.patch(f"/api/convoys/{c['id']}", {"version": c["version"] + 1, "title": "x"})
     assert r.status_code == 409

@@ -42,6 +42,22 @@ def _cargo_corridor_and_pause():
     return corridor, day
 
 
+def _the_day_has_come(corridor) -> None:
+    """The operation day arrives: the corridor's agreed pause and hours now cover the present."""
+    from zoneinfo import ZoneInfo
+
+    from safepassage.core.timeutil import now
+    from safepassage.corridors.models import Corridor
+    from safepassage.pauses.models import Pause
+
+    start, end = now() - timedelta(hours=1), now() + timedelta(hours=7)
+    Pause.objects.filter(corridors=corridor).update(starts_at=start, ends_at=end)
+    tz = ZoneInfo(corridor.timezone)
+    Corridor.objects.filter(pk=corridor.pk).update(
+        opens_at=start.astimezone(tz).time().replace(second=0, microsecond=0),
+        closes_at=end.astimezone(tz).time().replace(second=0, microsecond=0))
+
+
 class Session:
     """One person's own browser context (cookies, session) on the board."""
 
@@ -186,9 +202,23 @@ def test_convoy_from_plan_to_delivery_through_the_board(browser, live_server, de
     coord.open()
     coord.submit(coord.row(ref).locator("[data-testid=status-cleared]"))
     assert coord.row(ref).locator("[data-testid=clearance]").inner_text().strip() == "cleared to move"
-    for move in ("departed", "arrived"):
-        coord.submit(coord.row(ref).locator(f"[data-testid=status-{move}]"))
-        assert coord.row(ref).locator("[data-testid=status]").inner_text() == move
+    # a departure now, two days before the agreed pause, is refused with the reason ...
+    row = coord.row(ref)
+    form = row.locator("[data-testid=status-form]")
+    shown = coord.refused(form, row.locator("[data-testid=status-departed]"))
+    assert "pause: " in shown and "is outside pause #" in shown
+    # ... and recorded only with the coordinator's written reason, shown on the board in red
+    form.locator("[data-testid=override-reason]").fill("both parties agreed by radio to an early start")
+    coord.submit(form.locator("[data-testid=status-departed]"))
+    row = coord.row(ref)
+    assert row.locator("[data-testid=status]").inner_text() == "departed"
+    override = row.locator("[data-testid=override]")
+    assert "both parties agreed by radio to an early start" in override.inner_text()
+    assert "is outside pause" in override.inner_text()
+    assert override.evaluate("el => getComputedStyle(el).color") == "rgb(178, 24, 43)"
+    _the_day_has_come(corridor)  # the pause window now covers the present: no more overrides needed
+    coord.submit(coord.row(ref).locator("[data-testid=status-arrived]"))
+    assert coord.row(ref).locator("[data-testid=status]").inner_text() == "arrived"
 
     # ---- on arrival the field officer checks the seals and signs the receipt: one line short
     field.open()

@@ -162,7 +162,7 @@ def set_status(request, body: StatusSet, convoy_id: DbId = Path(...)):
     """Move the convoy: planned → notified → cleared → departed → arrived → delivered, or aborted/returned."""
     selectors.visible(request.auth, convoy_id)
     services.set_status(convoy_id=convoy_id, status=body.status, reason=body.reason, at=body.at,
-                        expected_version=body.version, by=request.auth)
+                        expected_version=body.version, override_reason=body.override_reason, by=request.auth)
     return _detail(request, convoy_id)
 
 
@@ -192,7 +192,8 @@ def add_position(request, body: PositionCreate, convoy_id: DbId = Path(...)):
     """A position or checkpoint report from the field."""
     selectors.visible(request.auth, convoy_id)
     services.record_position(convoy_id=convoy_id, lon=body.lon, lat=body.lat, at=body.at,
-                             checkpoint_id=body.checkpoint_id, note=body.note, by=request.auth)
+                             checkpoint_id=body.checkpoint_id, note=body.note, override_reason=body.override_reason,
+                             by=request.auth)
     return Status(201, _detail(request, convoy_id))
 
 
@@ -201,7 +202,7 @@ def deliver(request, body: DeliveryCreate, convoy_id: DbId = Path(...)):
     """The delivery receipt: quantity received per manifest line; differences are highlighted."""
     selectors.visible(request.auth, convoy_id)
     services.record_delivery(convoy_id=convoy_id, received_by=body.received_by, received_at=body.received_at,
-                             lines=[x.dict() for x in body.lines], remarks=body.remarks, by=request.auth)
+                             lines=[x.dict() for x in body.lines], remarks=body.remarks, override_reason=body.override_reason, by=request.auth)
     return Status(201, _detail(request, convoy_id))
 
 

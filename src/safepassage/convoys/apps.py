@@ -21,4 +21,5 @@ class ConvoysConfig(AppConfig):
             "convoy.delivered",
             "convoy.incident_recorded",
             "convoy.driver_names_purged",
+            "convoy.movement_overridden",
         )

@@ -179,6 +179,21 @@ class ConvoyStatusChange(models.Model):
         ordering = ["convoy_id", "id"]  # the order the changes were made in
 
 
+class MovementOverride(models.Model):
+    """A movement recorded although it fell outside the agreed pause or the corridor's status or hours."""
+
+    convoy = models.ForeignKey(Convoy, on_delete=models.CASCADE, related_name="overrides")
+    event = models.CharField(max_length=12, help_text="departed, position, arrived or delivered")
+    at = models.DateTimeField(help_text="when the movement happened")
+    problems = models.JSONField(help_text="why it was outside the agreement, as the checks said")
+    reason = models.TextField(help_text="the coordinator's written reason")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["convoy_id", "at", "id"]
+
+
 class PositionUpdate(models.Model):
     convoy = models.ForeignKey(Convoy, on_delete=models.CASCADE, related_name="positions")
     at = models.DateTimeField()

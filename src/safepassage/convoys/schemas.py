@@ -87,8 +87,11 @@ class NotifyConvoy(Schema):
 class StatusSet(Schema):
     status: StatusT
     reason: Text = Field("", max_length=2000)
-    at: datetime | None = None
+    at: datetime | None = Field(None, description="when it happened (default now; never in the future)")
     version: int | None = Field(None, ge=1)
+    override_reason: Text | None = Field(None, max_length=2000, description=(
+        "a coordinator's written reason for recording a movement outside the agreed pause or the corridor's "
+        "status or hours"))
 
 
 class DiscrepancyIn(Schema):
@@ -137,6 +140,9 @@ class PositionCreate(Schema):
     at: datetime | None = None
     checkpoint_id: DbId | None = None
     note: Text = Field("", max_length=2000)
+    override_reason: Text | None = Field(None, max_length=2000, description=(
+        "a coordinator's written reason for recording a movement outside the agreed pause or the corridor's "
+        "status or hours"))
 
 
 class ReceiptLineIn(Schema):
@@ -150,6 +156,9 @@ class DeliveryCreate(Schema):
     received_at: datetime | None = None
     lines: list[ReceiptLineIn] = Field(..., max_length=500)
     remarks: Text = Field("", max_length=5000)
+    override_reason: Text | None = Field(None, max_length=2000, description=(
+        "a coordinator's written reason for recording a movement outside the agreed pause or the corridor's "
+        "status or hours"))
 
 
 class IncidentCreate(Schema):
@@ -229,6 +238,7 @@ class AnswerBrief(Schema):
     state: str
     at: datetime | None
     reason: str
+    conditions: str = ""
 
 
 class NotificationBrief(Schema):
@@ -317,8 +327,18 @@ class ConvoyRead(Schema):
     version: int
 
 
+class OverrideRead(Schema):
+    event: str
+    at: datetime
+    problems: list[str]
+    reason: str
+    by: str | None
+    recorded_at: datetime
+
+
 class ConvoyDetail(ConvoyRead):
     status_history: list[StatusChangeRead]
+    overrides: list[OverrideRead]
     positions: list[PositionRead]
     receipt: ReceiptRead | None
     incidents: list[IncidentRead]
@@ -343,6 +363,7 @@ class BoardItem(Schema):
     lon: float | None
     lat: float | None
     position_at: datetime | None
+    overrides: list[OverrideRead]
 
 
 class Board(Schema):

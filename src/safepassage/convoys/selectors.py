@@ -14,6 +14,7 @@ from safepassage.convoys.models import (
     Convoy,
     DeliveryReceipt,
     Inspection,
+    MovementOverride,
     PositionUpdate,
     SealState,
 )
@@ -49,6 +50,7 @@ def with_related(qs: QuerySet[Convoy]) -> QuerySet[Convoy]:
     """Fetch what `convoy_read` and `board` show in a fixed number of queries, whatever the length."""
     return qs.prefetch_related(
         "manifest", "vehicles", "inspections__seals", "inspections__discrepancies",
+        Prefetch("overrides", queryset=MovementOverride.objects.select_related("by")),
         Prefetch("corridor__pauses", to_attr="pause_list"),
         Prefetch("corridor__status_history", to_attr="history_list"),
         Prefetch("notifications", to_attr="active_notifications",
@@ -101,6 +103,13 @@ def inspection_state(convoy: Convoy) -> dict:
     return {"state": last.result, "inspection_id": last.pk, "at": last.at}
 
 
+def overrides(convoy: Convoy) -> list[dict]:
+    """Movements recorded outside the agreement, each with why and the coordinator's written reason."""
+    return [{"event": o.event, "at": o.at, "problems": o.problems, "reason": o.reason,
+             "by": o.by.username if o.by else None, "recorded_at": o.recorded_at}
+            for o in convoy.overrides.all()]
+
+
 def board(principal, *, at: datetime | None = None) -> list[dict]:
     """Today's and upcoming convoys (the operation's day), plus any still on the road, with what is missing."""
     at = at or now()
@@ -127,6 +136,7 @@ def board(principal, *, at: datetime | None = None) -> list[dict]:
             "missing_acknowledgements": missing, "answers": answers,
             "inspection": inspection_state(c)["state"], "seal_alert": c.seal_alert,
             "lon": c.last_lon, "lat": c.last_lat, "position_at": c.last_position_at,
+            "overrides": overrides(c),
         })
     return out
 
@@ -182,6 +192,7 @@ def convoy_read(c: Convoy, principal, *, detail: bool = False,
         out["status_history"] = [{"from_status": h.from_status, "status": h.status, "reason": h.reason, "at": h.at,
                                   "by": h.changed_by.username if h.changed_by else None}
                                  for h in c.status_history.select_related("changed_by")]
+        out["overrides"] = overrides(c)
         out["positions"] = [{"at": p.at, "lon": p.lon, "lat": p.lat, "checkpoint_id": p.checkpoint_id,
                              "note": p.note} for p in c.positions.all()]
         out["incidents"] = [{"id": x.pk, "kind": x.kind, "at": x.at, "description": x.description, "lon": x.lon,
@@ -260,6 +271,33 @@ def board_details(items: list[dict], perms: dict[str, bool], at: datetime, *, st
 
 def _fmt(dt: datetime, tz: str) -> str:
     return dt.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+fmt_time = _fmt
+
+
+def movement_problems(convoy: Convoy, at: datetime) -> list[FieldError]:
+    """Why a movement at `at` falls outside the convoy's agreed pause or its corridor's status and hours."""
+    problems: list[FieldError] = []
+    corridor, tz, pause = convoy.corridor, convoy.corridor.timezone, convoy.pause
+    if pause is None:
+        problems.append(FieldError("pause", "the convoy has no agreed pause"))
+    else:
+        pause.refresh_from_db(fields=["status", "starts_at", "ends_at"])
+        if pause.status not in IN_FORCE:
+            problems.append(FieldError("pause", f"pause #{pause.pk} '{pause.title}' is {pause.status}"))
+        elif not pause.starts_at <= at <= pause.ends_at:
+            problems.append(FieldError("pause", f"{_fmt(at, tz)} is outside pause #{pause.pk} '{pause.title}' "
+                                                f"({_fmt(pause.starts_at, tz)} to {_fmt(pause.ends_at, tz)})"))
+    change = corridor_selectors.statuses_at(at, [corridor.pk]).get(corridor.pk)
+    status = change.status if change else "not yet open"
+    if status != CorridorStatus.OPEN:
+        why = f" ({change.reason})" if change and change.reason else ""
+        problems.append(FieldError("corridor", f"corridor '{corridor.name}' was {status} at {_fmt(at, tz)}{why}"))
+    elif not corridor_selectors.within_hours(corridor, at):
+        problems.append(FieldError("corridor", f"{_fmt(at, tz)} is outside corridor '{corridor.name}' hours "
+                                               f"{corridor.opens_at:%H:%M}-{corridor.closes_at:%H:%M} {tz}"))
+    return problems
 
 
 def schedule_problems(*, corridor: Corridor, direction: str, departure: datetime,
@@ -346,6 +384,36 @@ def clearance_problems(convoy: Convoy, at: datetime | None = None) -> list[Field
                                     departure=convoy.planned_departure, arrival=convoy.planned_arrival)
     problems.extend(FieldError("schedule", p.reason) for p in schedule)
     return problems
+
+
+def notification_page(principal, notification_id: int) -> dict:
+    """What a party is asked to guarantee for a convoy: route, window, corridors and areas, vehicles, cargo.
+
+    Never drivers' names: the cargo is summarised by category and the vehicles by plate and markings.
+    """
+    n = notice_selectors.visible(principal, notification_id)
+    if n.convoy_id is None:
+        raise NotFound("this notification is not about a convoy")
+    c = visible(principal, n.convoy_id)
+    cargo: dict[tuple[str, str], dict] = {}
+    for m in c.manifest.all():
+        line = cargo.setdefault((m.category, m.unit), {"category": m.category, "unit": m.unit, "quantity": 0,
+                                                       "weight_kg": 0, "items": []})
+        line["quantity"] += m.quantity
+        line["weight_kg"] += m.weight_kg or 0
+        line["items"].append(m.item)
+    pause = c.pause
+    read = notice_selectors.notification_read(n, principal)
+    return {
+        "notification": read, "convoy": c, "route": c.route or c.corridor.geometry,
+        "own_answer": read["answers"][0] if notice_selectors.is_liaison(principal) and read["answers"] else None,
+        "corridors": [c.corridor.name] if pause is None else sorted({c.corridor.name,
+                                                                    *(x.name for x in pause.corridors.all())}),
+        "areas": [] if pause is None else sorted(p.name for p in pause.places.all()),
+        "pause": pause, "vehicles": [{"plate": v.plate, "vehicle_type": v.vehicle_type, "markings": v.markings}
+                                     for v in c.vehicles.all()],
+        "cargo": sorted(cargo.values(), key=lambda x: x["category"]),
+    }
 
 
 def plan_form_choices() -> dict:

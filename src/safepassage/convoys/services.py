@@ -24,6 +24,7 @@ from safepassage.convoys.models import (
     Inspection,
     InspectionResult,
     ManifestLine,
+    MovementOverride,
     PositionUpdate,
     ReceiptLine,
     Seal,
@@ -32,14 +33,17 @@ from safepassage.convoys.models import (
 )
 from safepassage.convoys.selectors import (
     clearance_problems,
+    fmt_time,
     latest_clearing_inspection,
+    movement_problems,
     schedule_problems,
 )
 from safepassage.convoys.validation import clean_manifest, clean_vehicles, parse_decimal
-from safepassage.core.errors import FieldError, InvalidInput, StateConflict
+from safepassage.core.errors import FieldError, InvalidInput, PermissionDenied, StateConflict
 from safepassage.core.geometry import LINE_TYPES, validate_geometry
 from safepassage.core.models import snapshot
 from safepassage.core.numbers import NumberFormat
+from safepassage.core.permissions import Perm
 from safepassage.core.retention import retention_days
 from safepassage.core.timeutil import now, require_aware
 from safepassage.corridors.models import Checkpoint, Corridor
@@ -65,6 +69,45 @@ def check_schedule(*, corridor: Corridor, direction: str, departure: datetime, a
         raise InvalidInput("the schedule does not fit a pause and the corridor: "
                            + "; ".join(p.reason for p in problems), errors=problems)
     return pause
+
+
+# ---------------------------------------------------------------- movement against the agreement
+
+FUTURE_TOLERANCE = timedelta(minutes=1)  # a device clock a little ahead
+
+
+def event_time(at: datetime | None, field: str) -> datetime:
+    """When the event happened: now by default, never in the future."""
+    at = require_aware(at, field) if at is not None else now()
+    if at > now() + FUTURE_TOLERANCE:
+        raise InvalidInput("the time the event happened cannot be in the future", field=field)
+    return at
+
+
+def _check_movement(convoy: Convoy, event: str, at: datetime, *, override_reason: str | None, by) -> None:
+    """Refuse a movement outside the agreement unless a coordinator overrides it with a written reason."""
+    problems = movement_problems(convoy, at)
+    reason = (override_reason or "").strip()
+    if override_reason is not None and not reason:
+        raise InvalidInput("write the reason for recording this movement outside the agreement",
+                           field="override_reason")
+    if not problems:
+        return
+    if not reason:
+        raise StateConflict(f"{event} at {fmt_time(at, convoy.corridor.timezone)} is outside the agreement: "
+                            + "; ".join(p.reason for p in problems)
+                            + ". A coordinator can record it with a written reason (override_reason).",
+                            errors=problems)
+    if not getattr(by, "can", lambda perm: False)(Perm.CONVOYS_OVERRIDE):
+        raise PermissionDenied("only a coordinator may record a movement outside the agreement",
+                               field="override_reason")
+    user = getattr(by, "user", by)
+    override = MovementOverride.objects.create(
+        convoy=convoy, event=event, at=at, problems=[p.reason for p in problems], reason=reason,
+        by=user if getattr(user, "pk", None) else None, recorded_at=now())
+    record(actor=by, action="convoy.movement_overridden", obj=convoy,
+           after={"override": override.pk, "event": event, "at": at, "problems": override.problems,
+                  "reason": reason})
 
 
 # ---------------------------------------------------------------- helpers
@@ -303,11 +346,15 @@ def notify_convoy(*, convoy_id: int, deadline: datetime, party_ids: list[int] | 
 
 @transaction.atomic
 def set_status(*, convoy_id: int, status: str, reason: str = "", by, at: datetime | None = None,
-               expected_version: int | None = None) -> Convoy:
-    """Move a convoy along its lifecycle; illegal moves are refused with the allowed next states."""
+               expected_version: int | None = None, override_reason: str | None = None) -> Convoy:
+    """Move a convoy along its lifecycle; illegal moves are refused with the allowed next states.
+
+    Departure and arrival at `at` (the time they happened) are checked against the agreed pause and
+    the corridor's status and hours.
+    """
     if status not in lifecycle.STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(lifecycle.STATUSES)}", field="status")
-    at = require_aware(at, "at") if at is not None else now()
+    at = event_time(at, "at")
     convoy = _lock(convoy_id)
     if expected_version is not None:
         convoy.check_version(expected_version)
@@ -320,8 +367,6 @@ def set_status(*, convoy_id: int, status: str, reason: str = "", by, at: datetim
     if last is not None and at < last.at:
         raise InvalidInput(f"the change cannot predate the last recorded change ({last.at.isoformat()})",
                            field="at")
-    if at > now() + timedelta(minutes=5):
-        raise InvalidInput("a status change cannot be recorded in the future", field="at")
     reason = (reason or "").strip()
     if status in lifecycle.NEEDS_REASON and not reason:
         raise InvalidInput(f"say why the convoy is {status}", field="reason")
@@ -333,6 +378,8 @@ def set_status(*, convoy_id: int, status: str, reason: str = "", by, at: datetim
             raise StateConflict("not cleared to move: " + "; ".join(p.reason for p in problems), errors=problems)
     if status == lifecycle.DELIVERED:
         raise StateConflict("record the delivery receipt (POST /api/convoys/{id}/delivery)", field="status")
+    if status in (lifecycle.DEPARTED, lifecycle.ARRIVED):
+        _check_movement(convoy, status, at, override_reason=override_reason, by=by)
     _move(convoy, status, reason=reason or status, by=by, at=at)
     if status == lifecycle.ABORTED:
         current = notice_selectors.current_for_convoy(convoy.pk)
@@ -460,10 +507,10 @@ def check_seals(*, convoy_id: int, found: list[dict], by, at: datetime | None = 
 
 @transaction.atomic
 def record_position(*, convoy_id: int, lon: float, lat: float, at: datetime | None = None,
-                    checkpoint_id: int | None = None, note: str = "", by) -> PositionUpdate:
-    at = require_aware(at, "at") if at is not None else now()
-    if at > now() + timedelta(minutes=5):
-        raise InvalidInput("a position cannot be reported in the future", field="at")
+                    checkpoint_id: int | None = None, note: str = "", override_reason: str | None = None,
+                    by) -> PositionUpdate:
+    """A position report at the time it was taken, checked against the agreed pause and the corridor."""
+    at = event_time(at, "at")
     validate_geometry({"type": "Point", "coordinates": [lon, lat]}, field="lon", allowed={"Point"})
     convoy = _lock(convoy_id)
     if convoy.status != lifecycle.DEPARTED:
@@ -474,6 +521,7 @@ def record_position(*, convoy_id: int, lon: float, lat: float, at: datetime | No
         checkpoint = Checkpoint.objects.filter(pk=checkpoint_id, corridor_id=convoy.corridor_id).first()
         if checkpoint is None:
             raise InvalidInput("no such checkpoint on the convoy's corridor", field="checkpoint_id")
+    _check_movement(convoy, "position", at, override_reason=override_reason, by=by)
     pos = PositionUpdate.objects.create(convoy=convoy, at=at, lon=lon, lat=lat, checkpoint=checkpoint,
                                         note=note.strip(), recorded_by=getattr(by, "user", by))
     if convoy.last_position_at is None or at >= convoy.last_position_at:
@@ -486,9 +534,10 @@ def record_position(*, convoy_id: int, lon: float, lat: float, at: datetime | No
 
 @transaction.atomic
 def record_delivery(*, convoy_id: int, received_by: str, lines: list[dict], remarks: str = "",
-                    received_at: datetime | None = None, by) -> DeliveryReceipt:
+                    received_at: datetime | None = None, override_reason: str | None = None,
+                    by) -> DeliveryReceipt:
     """Sign the receipt with the quantity received per manifest line; the convoy becomes delivered."""
-    received_at = require_aware(received_at, "received_at") if received_at is not None else now()
+    received_at = event_time(received_at, "received_at")
     if not received_by.strip():
         raise InvalidInput("who received the cargo?", field="received_by")
     convoy = _lock(convoy_id)
@@ -519,6 +568,7 @@ def record_delivery(*, convoy_id: int, received_by: str, lines: list[dict], rema
         errors.append(FieldError("lines", f"give the quantity received for line(s) {', '.join(map(str, missing))}"))
     if errors:
         raise InvalidInput("the receipt is incomplete: " + "; ".join(e.reason for e in errors), errors=errors)
+    _check_movement(convoy, "delivered", received_at, override_reason=override_reason, by=by)
     receipt = DeliveryReceipt.objects.create(convoy=convoy, received_at=received_at, received_by=received_by.strip(),
                                              remarks=remarks.strip(), recorded_by=getattr(by, "user", by))
     ReceiptLine.objects.bulk_create([ReceiptLine(receipt=receipt, manifest_line=manifest[no], quantity_received=q,
@@ -529,7 +579,7 @@ def record_delivery(*, convoy_id: int, received_by: str, lines: list[dict], rema
            after={"receipt": receipt.pk, "received_by": receipt.received_by, "received_at": received_at,
                   "discrepancies": diffs})
     _move(convoy, lifecycle.DELIVERED,
-          reason="delivered" + (f" with {len(diffs)} discrepancy(ies)" if diffs else ""), by=by, at=now())
+          reason="delivered" + (f" with {len(diffs)} discrepancy(ies)" if diffs else ""), by=by, at=received_at)
     return receipt
 
 

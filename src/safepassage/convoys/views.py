@@ -6,6 +6,7 @@ this view only reads (through the selectors) and never writes.
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -13,6 +14,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from safepassage.accounts import selectors as party_selectors
 from safepassage.convoys import lifecycle, selectors
 from safepassage.convoys.models import Category, InspectionResult, Unit
+from safepassage.core.errors import NotFound
 from safepassage.core.permissions import Perm
 from safepassage.core.timeutil import now
 from safepassage.web.pages import page_requires, script_strings
@@ -29,6 +31,25 @@ def js_strings() -> dict[str, str]:
 
 
 @ensure_csrf_cookie
+@page_requires(Perm.NOTIFICATIONS_VIEW)
+def notification_page(request, principal, notification_id: int):
+    """One convoy notification as the party reads it before answering, with the answer form for a liaison."""
+    try:
+        context = selectors.notification_page(principal, notification_id)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    liaison = principal.party_id is not None
+    context.update({
+        "liaison": liaison, "i18n_strings": js_strings(),
+        "respond": liaison and principal.can(Perm.NOTIFICATIONS_RESPOND),
+        "route_json": {"type": "Feature", "geometry": context["route"],
+                       "properties": {"ref": context["convoy"].reference, "status": context["convoy"].status,
+                                      "kind": "route"}},
+    })
+    return render(request, "convoys/notification.html", context)
+
+
+@ensure_csrf_cookie
 @page_requires(Perm.CONVOYS_VIEW)
 def board_page(request, principal):
     at = now()
@@ -40,6 +61,7 @@ def board_page(request, principal):
         "track": principal.can(Perm.CONVOYS_TRACK) and not liaison,
         "inspect": principal.can(Perm.CONVOYS_INSPECT) and not liaison,
         "respond": principal.can(Perm.NOTIFICATIONS_RESPOND) and liaison,
+        "override": principal.can(Perm.CONVOYS_OVERRIDE) and not liaison,
     }
     items = selectors.board(principal, at=at)
     selectors.board_details(items, perms, at, status_by_form=STATUS_BY_FORM)

@@ -28,6 +28,7 @@ class Perm(StrEnum):
     CONVOYS_EDIT = "convoys.edit"
     CONVOYS_INSPECT = "convoys.inspect"
     CONVOYS_TRACK = "convoys.track"
+    CONVOYS_OVERRIDE = "convoys.override"  # record a movement outside the agreed pause or corridor hours
     NOTIFICATIONS_VIEW = "notifications.view"
     NOTIFICATIONS_SEND = "notifications.send"
     NOTIFICATIONS_RESPOND = "notifications.respond"
@@ -96,6 +97,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.AUDIT_VIEW,
             Perm.CONVOYS_EDIT,
             Perm.CONVOYS_TRACK,
+            Perm.CONVOYS_OVERRIDE,
             Perm.NOTIFICATIONS_SEND,
             Perm.CROSSINGS_REVIEW,
             Perm.SERVICEPOINTS_EDIT,

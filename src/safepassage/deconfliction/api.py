@@ -98,7 +98,8 @@ def answer(request, body: AnswerCreate, notification_id: DbId = Path(...)):
     selectors.visible(request.auth, notification_id)
     services.record_no_answers(notification_id=notification_id)
     ack = services.respond(notification_id=notification_id, state=body.state, reason=body.reason,
-                           party_id=body.party_id, revision=body.revision, by=request.auth)
+                           party_id=body.party_id, revision=body.revision, conditions=body.conditions,
+                           by=request.auth)
     return selectors.answer_read(ack)
 
 

@@ -77,6 +77,8 @@ class Acknowledgement(models.Model):
     at = models.DateTimeField(null=True, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     reason = models.TextField(blank=True)
+    conditions = models.TextField(blank=True, help_text="conditions attached to an acknowledgement, in the "
+                                                        "party's words (for example: no armed escort)")
 
     class Meta:
         ordering = ["notification_id", "party__short_name"]

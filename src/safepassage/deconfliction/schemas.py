@@ -18,6 +18,7 @@ class AnswerRead(Schema):
     at: datetime | None
     by: str | None
     reason: str
+    conditions: str = ""
 
 
 class NotificationRead(Schema):
@@ -87,6 +88,8 @@ class Withdraw(Schema):
 class AnswerCreate(Schema):
     state: Literal["acknowledged", "refused"]
     reason: Text = Field("", max_length=2000)
+    conditions: Text = Field("", max_length=2000, description="conditions attached to an acknowledgement "
+                                                                "(for example: no armed escort)")
     revision: int | None = Field(None, ge=1, le=1_000_000, description="the revision you read")
     party_id: DbId | None = Field(None, description="your own party (default)")
 

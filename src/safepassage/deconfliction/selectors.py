@@ -56,7 +56,11 @@ def answers(notification: Notification, principal=None, at: datetime | None = No
             continue
         out.append({"party_id": ack.party_id, "party": ack.party.short_name,
                     "state": effective_state(ack, notification, at), "at": ack.at,
-                    "by": ack.by.username if ack.by else None, "reason": ack.reason})
+                    "by": ack.by.username if ack.by else None, "reason": ack.reason,
+                    "conditions": ack.conditions})
+    # refusals first, then the unanswered, then acknowledgements with conditions, then the rest
+    order = {AckState.REFUSED: 0, AckState.NO_ANSWER: 1, AckState.PENDING: 2}
+    out.sort(key=lambda a: (order.get(a["state"], 3 if a["conditions"] else 4), a["party"]))
     return out
 
 
@@ -126,4 +130,4 @@ def site_or_refuse(site_id: int | None) -> Place | None:
 
 def answer_read(ack: Acknowledgement) -> dict:
     return {"party_id": ack.party_id, "party": ack.party.short_name, "state": ack.state, "at": ack.at,
-            "by": ack.by.username if ack.by else None, "reason": ack.reason}
+            "by": ack.by.username if ack.by else None, "reason": ack.reason, "conditions": ack.conditions}

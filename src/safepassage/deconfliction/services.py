@@ -183,7 +183,7 @@ def record_no_answers(*, notification_id: int | None = None, at: datetime | None
 
 @transaction.atomic
 def respond(*, notification_id: int, state: str, reason: str = "", party_id: int | None = None,
-            revision: int | None = None, by, at: datetime | None = None) -> Acknowledgement:
+            revision: int | None = None, by, at: datetime | None = None, conditions: str = "") -> Acknowledgement:
     """A party's liaison acknowledges or refuses (with a reason), from their own account.
 
     Concurrent answers are serialised on the notification row: the first one stands, an identical
@@ -199,6 +199,9 @@ def respond(*, notification_id: int, state: str, reason: str = "", party_id: int
         raise PermissionDenied("a liaison answers for their own party only", field="party_id")
     if state == AckState.REFUSED and not reason.strip():
         raise InvalidInput("a refusal needs a reason", field="reason")
+    conditions = (conditions or "").strip()
+    if conditions and state != AckState.ACKNOWLEDGED:
+        raise InvalidInput("conditions go with an acknowledgement; a refusal gives its reason", field="conditions")
     at = require_aware(at, "at") if at is not None else now()
     n = Notification.objects.select_for_update().filter(pk=notification_id).first()
     if n is None or not n.acknowledgements.filter(party_id=party_id).exists():
@@ -213,7 +216,8 @@ def respond(*, notification_id: int, state: str, reason: str = "", party_id: int
     if revision is not None and revision != n.revision:
         raise StateConflict(f"you answered revision {revision}; the current one is {n.revision}", field="revision")
     ack = n.acknowledgements.select_for_update().get(party_id=party_id)
-    if ack.state == state and (state == AckState.ACKNOWLEDGED or ack.reason == reason.strip()):
+    if ack.state == state and ack.conditions == conditions and (state == AckState.ACKNOWLEDGED
+                                                                or ack.reason == reason.strip()):
         return ack  # a retry of the same answer: nothing new to record
     if ack.state in (AckState.ACKNOWLEDGED, AckState.REFUSED):
         raise StateConflict(
@@ -224,9 +228,10 @@ def respond(*, notification_id: int, state: str, reason: str = "", party_id: int
             f"the deadline passed at {n.deadline.isoformat()}: recorded as no answer; ask for a re-notification",
             field="state")
     before = {"party": party_id, "state": ack.state}
-    ack.state, ack.reason, ack.at, ack.by = state, reason.strip(), at, by.user
-    ack.save(update_fields=["state", "reason", "at", "by"])
+    ack.state, ack.reason, ack.conditions, ack.at, ack.by = state, reason.strip(), conditions, at, by.user
+    ack.save(update_fields=["state", "reason", "conditions", "at", "by"])
     action = "notification.acknowledged" if state == AckState.ACKNOWLEDGED else "notification.refused"
     record(actor=by, action=action, obj=n, before=before,
-           after={"party": party_id, "state": state, "reason": ack.reason, "at": at, "revision": n.revision})
+           after={"party": party_id, "state": state, "reason": ack.reason, "conditions": conditions, "at": at,
+                  "revision": n.revision})
     return ack

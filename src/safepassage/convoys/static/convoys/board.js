@@ -35,6 +35,14 @@
       });
   }
 
+  /** When the event happened (absent: now) and a coordinator's reason to record it outside the agreement. */
+  function event(form, field) {
+    const out = {};
+    if (val(form, "at")) out[field] = utc(val(form, "at"));
+    if (val(form, "override_reason")) out.override_reason = val(form, "override_reason");
+    return out;
+  }
+
   const build = {
     create(form) {
       return ["POST", "/api/convoys", {
@@ -56,12 +64,13 @@
       return ["POST", "/api/convoys/" + form.dataset.convoy + "/notify", body];
     },
     status(form, submitter) {
-      const body = { status: submitter.value, reason: val(form, "reason") };
+      const body = Object.assign({ status: submitter.value, reason: val(form, "reason") }, event(form, "at"));
       return ["POST", "/api/convoys/" + form.dataset.convoy + "/status", body];
     },
     answer(form, submitter) {
       return ["POST", "/api/notifications/" + form.dataset.notification + "/answer",
-        { state: submitter.value, reason: val(form, "reason"), revision: Number(form.dataset.revision) }];
+        { state: submitter.value, reason: val(form, "reason"), revision: Number(form.dataset.revision),
+          conditions: submitter.value === "acknowledged" ? val(form, "conditions") : "" }];
     },
     inspect(form) {
       const where = val(form, "where").split(":");
@@ -84,7 +93,8 @@
       const lines = Array.from(form.querySelectorAll("tr.receipt-line")).map((tr) => ({
         line_no: Number(tr.dataset.line), quantity_received: val(tr, "quantity_received"), note: val(tr, "note") }));
       return ["POST", "/api/convoys/" + form.dataset.convoy + "/delivery",
-        { received_by: val(form, "received_by"), lines, remarks: val(form, "remarks") }];
+        Object.assign({ received_by: val(form, "received_by"), lines, remarks: val(form, "remarks") },
+          event(form, "received_at"))];
     },
   };
 

@@ -93,10 +93,14 @@ def the_day_has_come(scene: Scene) -> None:
     movement is checked at the time it happens, so tests that move the convoy "now" first shift the
     pause window and the corridor's hours to contain the present, as the passing days would.
     """
-    from safepassage.corridors.models import Corridor
+    from django.db.models import F
+
+    from safepassage.corridors.models import Corridor, CorridorStatusChange
     from safepassage.pauses.models import Pause
 
     start, end = now() - timedelta(hours=1), now() + timedelta(hours=7)
+    # the corridor was opened (at the fixture's "now") before the pause began, as it would have been
+    CorridorStatusChange.objects.filter(corridor_id=scene.corridor.pk).update(at=F("at") - timedelta(hours=3))
     Pause.objects.filter(pk=scene.pause.pk).update(starts_at=start, ends_at=end)
     tz = ZoneInfo(scene.corridor.timezone)
     hours = {"opens_at": start.astimezone(tz).time().replace(second=0, microsecond=0),

@@ -12,6 +12,7 @@ from django.test import Client
 from safepassage.audit.models import AuditEntry
 from safepassage.convoys.models import Convoy, ManifestLine, PositionUpdate
 from safepassage.core.timeutil import now, operation_zone
+from tests.convoys.fixtures import the_day_has_come
 from tests.convoys.test_upload import GOOD_CSV
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +74,8 @@ def test_manifest_page_is_for_those_who_edit_convoys(actors, convoy):
     assert page_client(actors, "field_officer").get(f"/convoys/{convoy['id']}/manifest/").status_code == 403
 
 
-def test_positions_page_records_a_report_at_the_time_it_happened(actors, convoy):
+def test_positions_page_records_a_report_at_the_time_it_happened(actors, scene, convoy):
+    the_day_has_come(scene)  # the report falls inside the agreed pause and the corridor's hours
     Convoy.objects.filter(pk=convoy["id"]).update(status="departed")  # on its way (the lifecycle is tested elsewhere)
     field = page_client(actors, "field_officer")
     url = f"/convoys/{convoy['id']}/positions/"

@@ -27,3 +27,15 @@ def test_a_bbox_with_spaces_or_an_exponent_is_still_read(actors, corridor):
     for bbox in (" 37, 36 ,38,37", "3.7e1,36,38,37"):
         response = actors["public"].get("/api/corridors", bbox=bbox)
         assert response.status_code == 200 and response.json()["count"] == 1, (bbox, response.content)
+
+
+def test_the_openapi_document_declares_that_text_holds_no_control_characters(actors):
+    import re
+
+    document = Client().get("/api/openapi.json").json()
+    name = document["components"]["schemas"]["CorridorCreate"]["properties"]["name"]
+    pattern = re.compile(name["pattern"])
+    assert pattern.match("Corridor الشمال\tnorth") and not pattern.match("bell\x07")
+    # what the document says is what the API does
+    response = actors["coordinator"].post("/api/corridors", {"name": "bell\x07"})
+    assert response.status_code == 422 and "name" in [e["field"] for e in response.json()["errors"]]

@@ -164,6 +164,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise serves from it (and the finders)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -238,4 +239,7 @@ SAFEPASSAGE_SCHEDULES = {
     "deadline_sweep": {"task": "safepassage.deconfliction.tasks.record_no_answers", "every_minutes": 5},
     "medevac_purge": {"task": "safepassage.crossings.tasks.purge_medevac_identifying", "daily_at": "03:30"},
     "driver_names_purge": {"task": "safepassage.convoys.tasks.purge_driver_names", "daily_at": "03:40"},
+    "source_identity_purge": {"task": "safepassage.incidents.tasks.purge_source_identities", "daily_at": "03:45"},
+    "account_purge": {"task": "safepassage.accounts.tasks.purge_deactivated_accounts", "daily_at": "03:50"},
+    "sign_in_records": {"task": "safepassage.accounts.tasks.clear_sign_in_records", "daily_at": "03:55"},
 }

@@ -134,7 +134,10 @@ def test_cli_worker_and_jobs(capsys):
     assert main(["worker", "--once"]) == 0  # enqueues the configured schedules, runs them, exits
     assert set(Job.objects.values_list("kind", "status")) == {("deadline_sweep", "succeeded"),
                                                               ("medevac_purge", "succeeded"),
-                                                              ("driver_names_purge", "succeeded")}
+                                                              ("driver_names_purge", "succeeded"),
+                                                              ("source_identity_purge", "succeeded"),
+                                                              ("account_purge", "succeeded"),
+                                                              ("sign_in_records", "succeeded")}
     capsys.readouterr()
     assert main(["jobs", "list"]) == 0
     listed = capsys.readouterr().out

@@ -12,4 +12,4 @@ class AccountsConfig(AppConfig):
 
         set_token_lookup(user_for_token)
         register("mfa.enrolled", "mfa.reset", "login.unlocked", "user.updated", "organisation.updated",
-                 "party.updated")
+                 "party.updated", "user.personal_data_purged")

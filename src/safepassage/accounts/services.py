@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -18,6 +19,7 @@ from safepassage.accounts.models import ApiToken, Organisation, Party, User
 from safepassage.audit.services import record
 from safepassage.core.errors import InvalidInput, NotAuthenticated, NotFound, StateConflict
 from safepassage.core.permissions import Role
+from safepassage.core.retention import retention_days
 from safepassage.core.timeutil import now
 
 
@@ -208,3 +210,32 @@ def unlock_logins(*, by, username: str | None = None, ip_address: str | None = N
     record(actor=by, action="login.unlocked", object_type="login", object_id=username or ip_address or "*",
            after={"username": username, "ip_address": ip_address, "attempts_removed": count})
     return count
+
+
+ACCOUNT_RETENTION_ENV = "SAFEPASSAGE_ACCOUNT_RETENTION_DAYS"
+
+
+@transaction.atomic
+def purge_deactivated_accounts(*, older_than_days: int | None = None, at=None, by) -> list[int]:
+    """Erase names and e-mail of deactivated accounts unused for N days (default 365); return their ids.
+
+    The account row stays (records and the audit chain name it by id and role); it can no longer sign in.
+    """
+    days = retention_days(ACCOUNT_RETENTION_ENV, 365) if older_than_days is None else older_than_days
+    if days < 0:
+        raise InvalidInput("must be 0 or more", field="days")
+    cutoff = (at or now()) - timedelta(days=days)
+    stale = (User.objects.select_for_update().filter(is_active=False)
+             .filter(Q(last_login__lt=cutoff) | Q(last_login__isnull=True, date_joined__lt=cutoff))
+             .exclude(username__startswith="former-"))
+    ids = sorted(stale.values_list("pk", flat=True))
+    for user in User.objects.filter(pk__in=ids):
+        user.username, user.first_name, user.last_name, user.email = f"former-{user.pk}", "", "", ""
+        user.set_unusable_password()
+        user.save(update_fields=["username", "first_name", "last_name", "email", "password"])
+    ApiToken.objects.filter(user_id__in=ids, revoked_at__isnull=True).update(revoked_at=now())
+    if ids:
+        record(actor=by, action="user.personal_data_purged", object_type="accounts.user",
+               object_id=f"retention:{cutoff.date().isoformat()}",
+               after={"retention_days": days, "cutoff": cutoff, "user_ids": ids})
+    return ids

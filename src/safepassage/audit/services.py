@@ -81,18 +81,19 @@ def lock_chain() -> AuditHead:
     return head
 
 
-def record_many(entries: Iterable[Mapping[str, Any]]) -> list[AuditEntry]:
+def record_many(entries: Iterable[Mapping[str, Any]], *, head: AuditHead | None = None) -> list[AuditEntry]:
     """Append several entries, in order, in the caller's transaction: one lock, one insert, one head update.
 
     Each mapping holds `record`'s keyword arguments; the entries are chained and hashed exactly as
-    `record` would, so a mix of both calls forms one chain that `verify_chain` checks.
+    `record` would, so a mix of both calls forms one chain that `verify_chain` checks. `head`: the tip
+    the caller locked in this transaction with `lock_chain`, if it did.
     """
     prepared = [_fields(**entry) for entry in entries]  # refuse unknown actions before taking the lock
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run inside the transaction of the change it records")
     if not prepared:
         return []
-    head = lock_chain()
+    head = head or lock_chain()
     seq, prev = head.seq, head.last_hash
     rows = []
     for user, fields in prepared:

@@ -5,7 +5,6 @@ Each public function is one audited transaction; the lifecycle is the single tab
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import datetime, timedelta
 
@@ -41,6 +40,7 @@ from safepassage.core.errors import FieldError, InvalidInput, StateConflict
 from safepassage.core.geometry import LINE_TYPES, validate_geometry
 from safepassage.core.models import snapshot
 from safepassage.core.numbers import NumberFormat
+from safepassage.core.retention import retention_days
 from safepassage.core.timeutil import now, require_aware
 from safepassage.corridors.models import Checkpoint, Corridor
 from safepassage.deconfliction import selectors as notice_selectors
@@ -571,20 +571,11 @@ DRIVER_RETENTION_ENV = "SAFEPASSAGE_DRIVER_RETENTION_DAYS"
 DEFAULT_DRIVER_RETENTION_DAYS = 30
 
 
-def driver_retention_days() -> int:
-    """Days drivers' names are kept after a convoy's journey ended (environment, default 30)."""
-    raw = os.environ.get(DRIVER_RETENTION_ENV, "").strip()
-    if not raw:
-        return DEFAULT_DRIVER_RETENTION_DAYS
-    if not raw.isdigit():
-        raise InvalidInput(f"{DRIVER_RETENTION_ENV} must be a whole number of days, 0 or more", field="days")
-    return int(raw)
-
-
 @transaction.atomic
 def purge_driver_names(*, older_than_days: int | None = None, at: datetime | None = None, by) -> list[str]:
     """Erase drivers' names of convoys whose journey ended more than N days ago; return their references."""
-    days = driver_retention_days() if older_than_days is None else older_than_days
+    days = (retention_days(DRIVER_RETENTION_ENV, DEFAULT_DRIVER_RETENTION_DAYS) if older_than_days is None
+            else older_than_days)
     if days < 0:
         raise InvalidInput("must be 0 or more", field="days")
     cutoff = (require_aware(at, "at") if at is not None else now()) - timedelta(days=days)

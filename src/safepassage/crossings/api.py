@@ -314,7 +314,7 @@ def set_case_status(request, body: MedevacStatusSet, case_id: DbId = Path(...)):
     response=IdentifyingRead)
 def read_identifying(request, params: IdentifyingParams = Query(...), case_id: DbId = Path(...)):
     """Name and identifying details (medical role only); every read is written to the audit log with its purpose."""
-    return selectors.read_identifying(case_id=case_id, principal=request.auth, purpose=params.purpose)
+    return services.read_identifying(case_id=case_id, principal=request.auth, purpose=params.purpose)
 
 
 @op(router.post, "/medevac/retention/purge", perm=Perm.MEDEVAC_EDIT, response=PurgeRead)

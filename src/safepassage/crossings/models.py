@@ -59,6 +59,7 @@ class CrossingCount(models.Model):
     direction = models.CharField(max_length=3, choices=CountDirection.choices)
     bucket_start = models.DateTimeField()
     bucket_minutes = models.PositiveSmallIntegerField()
+    bucket_end = models.DateTimeField(null=True, help_text="bucket_start + bucket_minutes, for overlap look-ups")
     women = models.PositiveIntegerField(default=0)
     men = models.PositiveIntegerField(default=0)
     children = models.PositiveIntegerField(default=0, help_text="under 18")

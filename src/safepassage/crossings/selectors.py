@@ -5,16 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.shortcuts import get_object_or_404
 
-from safepassage.audit.services import record
-from safepassage.core.errors import InvalidInput, NotFound
+from safepassage.core.errors import InvalidInput
 from safepassage.core.permissions import Perm
 from safepassage.core.timeutil import now, operation_zone_name
 from safepassage.corridors.models import Checkpoint, Corridor
-from safepassage.crossings.crypto import decrypt
 from safepassage.crossings.models import (
     COUNT_FIELDS,
     CrossingCount,
@@ -113,7 +110,7 @@ def pending_review_count() -> int:
 
 def medevac_cases(*, status: str | None = None, corridor_id: int | None = None,
                   triage: str | None = None) -> QuerySet[MedevacCase]:
-    """Cases without their identifying fields loaded: those are read only through `read_identifying`."""
+    """Cases without their identifying fields loaded: those are read only through `services.read_identifying`."""
     qs = MedevacCase.objects.defer("full_name_enc", "identifying_details_enc").select_related(
         "corridor", "origin", "receiving_facility")
     if status:
@@ -142,24 +139,6 @@ def medevac_counts(*, since: datetime | None = None, until: datetime | None = No
 def may_read_medical(principal) -> bool:
     """Condition summaries and timeline notes: the medical role only."""
     return principal.can(Perm.MEDICAL_IDENTIFYING_VIEW)
-
-
-@transaction.atomic
-def read_identifying(*, case_id: int, principal, purpose: str) -> dict:
-    """Decrypt a case's name and identifying details for the medical role; the read is written to the audit log."""
-    principal.require(Perm.MEDICAL_IDENTIFYING_VIEW)
-    if not (purpose or "").strip():
-        raise InvalidInput("state the purpose of this read; it is kept in the audit log", field="purpose")
-    case = MedevacCase.objects.filter(pk=case_id).first()
-    if case is None:
-        raise NotFound("no such case")
-    out = {"case_number": case.case_number, "full_name": decrypt(case.full_name_enc),
-           "identifying_details": decrypt(case.identifying_details_enc),
-           "identifying_purged_at": case.identifying_purged_at, "legal_basis": case.legal_basis}
-    record(actor=principal, action="personal_data.read", obj=case,
-           after={"data": "medevac_identifying", "fields": ["full_name", "identifying_details"],
-                  "purpose": purpose.strip(), "case_number": case.case_number})
-    return out
 
 
 def count_read(c: CrossingCount, *, duplicate: bool = False) -> dict:

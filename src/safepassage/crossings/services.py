@@ -11,16 +11,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, Max, Q
+from django.db.models import Q
 
 from safepassage.audit.services import lock_chain, record, record_many
 from safepassage.core.api import MAX_ID
+from safepassage.core.db import sqlite_write_turn
 from safepassage.core.errors import DomainError, InvalidInput, NotFound, StateConflict, VersionConflict
 from safepassage.core.models import snapshot
+from safepassage.core.permissions import Perm
 from safepassage.core.timeutil import now, require_aware
 from safepassage.corridors.models import Checkpoint, Corridor, CorridorStatus, CorridorStatusChange
 from safepassage.corridors.selectors import within_hours
-from safepassage.crossings.crypto import encrypt
+from safepassage.crossings.crypto import decrypt, encrypt
 from safepassage.crossings.models import (
     CIVILIAN_FIELDS,
     COUNT_FIELDS,
@@ -166,29 +168,33 @@ class _Neighbours:
         self.longest[key] = max(self.longest.get(key, timedelta(0)), length)
 
 
+RECENT_FOR_PEAK = 50  # what "the checkpoint has seen": its latest counts
+
+
 def _neighbours(parsed: list[tuple[int, _Parsed]]) -> _Neighbours:
     """Read, before taking the write turn, what the flags for overlaps and unusual counts compare with."""
     ids = {p.data["checkpoint_id"] for _, p in parsed if 0 < p.data["checkpoint_id"] <= MAX_ID}
     if not ids:
         return _Neighbours({}, {})
-    starts = [p.data["bucket_start"] for _, p in parsed]
-    rows = (CrossingCount.objects.filter(COUNTED, checkpoint_id__in=ids,
-                                         bucket_start__gt=min(starts) - timedelta(minutes=max(BUCKET_MINUTES)),
-                                         bucket_start__lt=max(starts) + timedelta(minutes=max(BUCKET_MINUTES)))
-            .values_list("checkpoint_id", "direction", "bucket_start", "bucket_minutes", "client_uuid",
-                         "supersedes_uuid"))
+    start = min(p.data["bucket_start"] for _, p in parsed)
+    end = max(p.data["bucket_start"] + timedelta(minutes=p.data["bucket_minutes"]) for _, p in parsed)
+    # Counts overlapping [start, end): the lower bound on bucket_start keeps the index scan to a day.
+    rows = (CrossingCount.objects.filter(COUNTED, checkpoint_id__in=ids, bucket_end__gt=start, bucket_start__lt=end,
+                                         bucket_start__gt=start - timedelta(minutes=max(BUCKET_MINUTES)))
+            .values_list("checkpoint_id", "direction", "bucket_start", "bucket_end", "client_uuid", "supersedes_uuid"))
     spans: dict = {}
-    for checkpoint, direction, start, minutes, key, corrects in rows:
-        spans.setdefault((checkpoint, direction), []).append((start, start + timedelta(minutes=minutes), key,
-                                                              corrects))
+    for checkpoint, direction, begins, ends, key, corrects in rows:
+        spans.setdefault((checkpoint, direction), []).append((begins, ends, key, corrects))
     longest = {}
     for key, listed in spans.items():
         listed.sort()
         longest[key] = max(e - s for s, e, _, _ in listed)
-    rate = ExpressionWrapper(F("total_persons") * 60 / F("bucket_minutes"), output_field=IntegerField())
-    peaks = {r["checkpoint_id"]: (r["records"], r["busiest"] or 0) for r in
-             CrossingCount.objects.filter(COUNTED, checkpoint_id__in=ids).values("checkpoint_id")
-             .annotate(records=Count("id"), busiest=Max(rate)).order_by()}
+    peaks = {}
+    for checkpoint in sorted(ids)[:20]:  # one device's batch names one checkpoint; more is unusual
+        recent = (CrossingCount.objects.filter(COUNTED, checkpoint_id=checkpoint).order_by("-bucket_start")
+                  .values_list("total_persons", "bucket_minutes")[:RECENT_FOR_PEAK])
+        rates = [total * 60 // minutes for total, minutes in recent]
+        peaks[checkpoint] = (len(rates), max(rates, default=0))
     return _Neighbours(spans, peaks, longest)
 
 
@@ -205,7 +211,7 @@ def _context_flags(count: CrossingCount, neighbours: _Neighbours) -> list[dict]:
     if records >= HIGH_RATE_HISTORY and rate > HIGH_RATE_FACTOR * max(busiest, 1) and count.total_persons > 50:
         flags.append({"code": "unusually_high",
                       "reason": f"{rate} persons an hour is more than {HIGH_RATE_FACTOR} times the busiest hour "
-                                f"recorded at this checkpoint ({busiest})"})
+                                f"among the checkpoint's latest counts ({busiest})"})
     elif records < HIGH_RATE_HISTORY and count.total_persons > HIGH_BUCKET_WITHOUT_HISTORY:
         flags.append({"code": "unusually_high",
                       "reason": f"{count.total_persons} persons in one bucket, before this checkpoint has a history"})
@@ -310,7 +316,9 @@ def _new_count(parsed: _Parsed, checkpoint: Checkpoint, history: list, *, source
     return CrossingCount(
         client_uuid=parsed.key, supersedes_uuid=data["supersedes_uuid"], checkpoint=checkpoint,
         corridor=checkpoint.corridor, direction=data["direction"], bucket_start=data["bucket_start"],
-        bucket_minutes=data["bucket_minutes"], **counts, total_persons=sum(data[f] for f in PEOPLE_FIELDS),
+        bucket_minutes=data["bucket_minutes"],
+        bucket_end=data["bucket_start"] + timedelta(minutes=data["bucket_minutes"]), **counts,
+        total_persons=sum(data[f] for f in PEOPLE_FIELDS),
         flags=flags, review_status=ReviewStatus.PENDING if flags else ReviewStatus.NOT_NEEDED, note=data["note"],
         source=source, submitted_by=user, received_at=now())
 
@@ -337,19 +345,20 @@ def submit_crossing_counts(*, items: list[dict], source: str = Source.API, by) -
         try:
             parsed.append((index, _parse(item)))
         except DomainError as exc:
-            results[index] = ItemResult(index, str(item.get("client_uuid") or ""), "refused", error=exc)
+            results[index] = ItemResult(index, str(item.get("client_uuid") or ""), "refused",
+                                        error=exc.with_traceback(None))  # no frame kept alive
     neighbours = _neighbours(parsed)  # for review flags only: read before the write turn
-    with transaction.atomic():
+    with sqlite_write_turn(), transaction.atomic():
         # Writers of counts take turns on the audit chain's tip before reading: the twin look-ups
         # below then see every count committed before, so a retry is never stored twice.
-        lock_chain()
-        results_of = _store(parsed, neighbours, source=source, user=_user_of(by), by=by)
+        head = lock_chain()
+        results_of = _store(parsed, neighbours, head, source=source, user=_user_of(by), by=by)
     for index, result in results_of.items():
         results[index] = result
     return results  # type: ignore[return-value]
 
 
-def _store(parsed: list[tuple[int, _Parsed]], neighbours: _Neighbours, *, source: str, user,
+def _store(parsed: list[tuple[int, _Parsed]], neighbours: _Neighbours, head, *, source: str, user,
            by) -> dict[int, ItemResult]:
     """Judge and store parsed items in the caller's transaction, holding the audit chain's lock."""
     ids = {p.data["checkpoint_id"] for _, p in parsed}
@@ -379,7 +388,7 @@ def _store(parsed: list[tuple[int, _Parsed]], neighbours: _Neighbours, *, source
                                     f"{correcting[corrects].client_uuid}; correct the latest version instead",
                                     field="supersedes_uuid")
         except DomainError as exc:
-            out[index] = ItemResult(index, str(p.key), "refused", error=exc)
+            out[index] = ItemResult(index, str(p.key), "refused", error=exc.with_traceback(None))
             continue
         count = _new_count(p, checkpoint, histories[checkpoint.corridor_id], source=source, user=user)
         extra = _context_flags(count, neighbours)
@@ -393,7 +402,7 @@ def _store(parsed: list[tuple[int, _Parsed]], neighbours: _Neighbours, *, source
         out[index] = ItemResult(index, str(p.key), "stored", count=count)
     CrossingCount.objects.bulk_create(new)
     record_many([{"actor": by, "action": "crossing_count.submitted", "obj": count,
-                  "after": snapshot(count, AUDIT_FIELDS)} for count in new])
+                  "after": snapshot(count, AUDIT_FIELDS)} for count in new], head=head)
     for count in new:  # a correction, or an original whose correction arrived first
         if count.supersedes_uuid is not None or count.client_uuid in correcting:
             _relink(count)
@@ -609,3 +618,21 @@ def purge_identifying(*, older_than_days: int | None = None, at: datetime | None
            object_id=f"retention:{at.date().isoformat()}",
            after={"retention_days": days, "cutoff": cutoff, "case_numbers": purged})
     return purged
+
+
+@transaction.atomic
+def read_identifying(*, case_id: int, principal, purpose: str) -> dict:
+    """Decrypt a case's name and identifying details for the medical role; the read is written to the audit log."""
+    principal.require(Perm.MEDICAL_IDENTIFYING_VIEW)
+    if not (purpose or "").strip():
+        raise InvalidInput("state the purpose of this read; it is kept in the audit log", field="purpose")
+    case = MedevacCase.objects.filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("no such case")
+    out = {"case_number": case.case_number, "full_name": decrypt(case.full_name_enc),
+           "identifying_details": decrypt(case.identifying_details_enc),
+           "identifying_purged_at": case.identifying_purged_at, "legal_basis": case.legal_basis}
+    record(actor=principal, action="personal_data.read", obj=case,
+           after={"data": "medevac_identifying", "fields": ["full_name", "identifying_details"],
+                  "purpose": purpose.strip(), "case_number": case.case_number})
+    return out

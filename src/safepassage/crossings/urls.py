@@ -8,4 +8,5 @@ app_name = "crossings"
 urlpatterns = [
     path("dashboard/", views.dashboard_page, name="dashboard"),
     path("crossings/new/", views.count_form_page, name="count-form"),
+    path("crossings/sw.js", views.count_form_service_worker, name="count-form-sw"),
 ]

@@ -12,4 +12,4 @@ class IncidentsConfig(AppConfig):
                  "attribution.added", "evidence.received", "evidence.viewed", "evidence.exported",
                  "evidence.transferred", "evidence.integrity_failed", "evidence.published_copy",
                  "incident.review_taken", "incident.review_taken_over", "incident.review_released",
-                 "verification.decided", "verification.confirmed")
+                 "verification.decided", "verification.confirmed", "source.identity_purged")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -14,6 +14,7 @@ from safepassage.audit.services import record
 from safepassage.core.errors import InvalidInput, NotFound, PermissionDenied, StateConflict
 from safepassage.core.geometry import AREA_TYPES, LINE_TYPES, POINT_TYPES, validate_geometry
 from safepassage.core.permissions import Perm
+from safepassage.core.retention import retention_days
 from safepassage.core.timeutil import now, require_aware
 from safepassage.corridors.models import Corridor
 from safepassage.crossings.crypto import decrypt, encrypt
@@ -582,3 +583,23 @@ def incident_from_claim(*, claim_id: int, by) -> Incident:
                connection=Connection.PARTY, obtained_where=(claim.source_url or claim.source_name)[:200],
                claim_id=claim.pk, by=by)
     return incident
+
+
+SOURCE_RETENTION_ENV = "SAFEPASSAGE_SOURCE_RETENTION_DAYS"
+
+
+@transaction.atomic
+def purge_source_identities(*, older_than_days: int | None = None, at: datetime | None = None, by) -> list[int]:
+    """Erase the identities of sources recorded more than N days ago (default 180); return their ids."""
+    days = retention_days(SOURCE_RETENTION_ENV, 180) if older_than_days is None else older_than_days
+    if days < 0:
+        raise InvalidInput("must be 0 or more", field="days")
+    cutoff = (require_aware(at, "at") if at is not None else now()) - timedelta(days=days)
+    ids = sorted(Source.objects.select_for_update().filter(recorded_at__lt=cutoff).exclude(identity_enc="")
+                 .values_list("pk", flat=True))
+    if ids:
+        Source.objects.filter(pk__in=ids).update(identity_enc="")
+        record(actor=by, action="source.identity_purged", object_type="incidents.source",
+               object_id=f"retention:{cutoff.date().isoformat()}",
+               after={"retention_days": days, "cutoff": cutoff, "source_ids": ids})
+    return ids

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from django.http import HttpResponseForbidden
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.shortcuts import render
 
 from safepassage.core.errors import NotFound
 from safepassage.core.permissions import Perm
 from safepassage.core.principal import principal_for_user
 from safepassage.incidents import selectors
 from safepassage.incidents.models import Category
+from safepassage.web.pages import page_requires
 
 
 def _labels() -> dict[str, str]:
@@ -41,11 +40,7 @@ def incident_page(request, incident_id: int):
                                                      "sees_all": selectors.sees_all(principal)})
 
 
-def review_queue_page(request):
-    principal = principal_for_user(request.user)
-    if principal.is_anonymous:
-        return redirect(f"/login/?next={request.path}")
-    if not principal.can(Perm.INCIDENTS_VERIFY):
-        return HttpResponseForbidden(_("Your role may not see this page."))
+@page_requires(Perm.INCIDENTS_VERIFY)
+def review_queue_page(request, principal):
     items = [selectors.queue_item(i) for i in selectors.review_queue()[:500]]
     return render(request, "incidents/queue.html", {"items": items, "principal": principal})

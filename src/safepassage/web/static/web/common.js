@@ -55,7 +55,15 @@
     });
   }
 
-  window.SP = { api: api, esc: esc, t: t, csrf: csrf };
+  /** The text with Arabic-Indic (U+0660-0669) and Eastern Arabic-Indic (U+06F0-06F9) digits as 0-9, trimmed. */
+  function digits(text) {
+    return String(text == null ? "" : text).replace(/[\u0660-\u0669\u06f0-\u06f9]/g, function (c) {
+      var code = c.charCodeAt(0);
+      return String(code - (code >= 0x06f0 ? 0x06f0 : 0x0660));
+    }).trim();
+  }
+
+  window.SP = { api: api, esc: esc, t: t, csrf: csrf, digits: digits };
   /** Every translated string of the page, as an object (for lookups that fall back to the key themselves). */
   Object.defineProperty(window.SP, "strings", { get: function () { t(""); return strings; } });
 

@@ -112,7 +112,7 @@
   });
   on("plan-show-btn", "click", async () => {
     err.textContent = "";
-    try { show(await follow(await api("GET", "/api/plans/" + Number(document.getElementById("plan-run-id").value)))); } catch (e) { err.textContent = e.message; }
+    try { show(await follow(await api("GET", "/api/plans/" + encodeURIComponent(SP.digits(document.getElementById("plan-run-id").value))))); } catch (e) { err.textContent = e.message; }
   });
   const cf = document.getElementById("corridor-from-plan");
   if (cf) cf.addEventListener("submit", async (ev) => {

@@ -1,0 +1,15 @@
+"""Retention periods from the environment: one reading, one error naming the variable."""
+
+import os
+
+from safepassage.core.errors import InvalidInput
+
+
+def retention_days(variable: str, default: int) -> int:
+    """Days to keep a kind of personal data: the environment variable's whole number, else the default."""
+    raw = os.environ.get(variable, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise InvalidInput(f"{variable} must be a whole number of days, 0 or more", field="days")
+    return int(raw)

@@ -53,8 +53,8 @@ FALSE_POSITIVES: dict[tuple[str, str, str], str] = {
     ("ST202", "*", "date is out of the supported range"): (
         "times before 1900 or from 9000 on are refused (they overflow once a window is added); a JSON Schema "
         "`date-time` has no range"),
-    ("ST202", "POST /api/convoys", "unknown organisation"): "a reference to a row that does not exist is refused "
-                                                           "with 422 naming the field, as every reference is",
+    ("ST202", "*", '"detail": "unknown '): "a reference to a row that does not exist (unknown party, organisation...) "
+                                         "is refused with 422 naming the field; the schema cannot know which ids exist",
     ("ST202", "POST /api/notifications", "the end must come after the start"): (
         "the order of two times cannot be said in a JSON Schema"),
     ("ST201", "*", "violates `required` (was Authorization)"): (

@@ -32,10 +32,12 @@ def _no_nul(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]
+# The same rule, declared in the OpenAPI document (without the surrogates, which JSON cannot carry alone).
+_STORABLE = Field(json_schema_extra={"pattern": "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ufffe\\uffff]*$"})
+Text = Annotated[str, _STORABLE, AfterValidator(_no_nul)]
 # A wall-clock time in a named timezone (kept beside it), so no UTC offset: "HH:MM".
 LocalTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["08:00"])]
-ShortText = Annotated[str, Field(max_length=200), AfterValidator(_no_nul)]
+ShortText = Annotated[str, Field(max_length=200), _STORABLE, AfterValidator(_no_nul)]
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-from pydantic import Field, Strict
+from pydantic import Field, Strict, StringConstraints
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
@@ -73,6 +73,12 @@ def _coordinates(value: Any, depth: int, field: str) -> Any:
 
 def bbox_of(geom: dict) -> tuple[float, float, float, float]:
     return tuple(float(v) for v in shape(geom).bounds)  # type: ignore[return-value]
+
+
+_NUMBER = r" *-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)? *"
+# The shape of a bbox query parameter, declared in the OpenAPI document; parse_bbox checks the values.
+BBOX_PATTERN = rf"^{_NUMBER}(,{_NUMBER}){{3}}$"
+BBoxText = Annotated[str, StringConstraints(pattern=BBOX_PATTERN, max_length=200)]
 
 
 def parse_bbox(text: str, *, field: str = "bbox") -> tuple[float, float, float, float]:

@@ -6,7 +6,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from safepassage.core.api import DbId, LocalTime, ShortText, Text
-from safepassage.core.geometry import Lat, Lon
+from safepassage.core.geometry import BBoxText, Lat, Lon
 from safepassage.core.timeutil import operation_zone_name
 
 DirectionT = Literal["out", "in", "both"]
@@ -106,7 +106,7 @@ class CorridorDetail(CorridorRead):
 
 class CorridorFilters(Schema):
     status: StatusT | None = None
-    bbox: ShortText | None = Field(None, description="min_lon,min_lat,max_lon,max_lat")
+    bbox: BBoxText | None = Field(None, description="min_lon,min_lat,max_lon,max_lat")
     at: datetime | None = Field(None, description="report each corridor's status at this time")
 
 
@@ -137,4 +137,4 @@ class CheckpointRead(CheckpointInline):
 
 class CheckpointFilters(Schema):
     corridor_id: DbId | None = None
-    bbox: ShortText | None = Field(None, description="min_lon,min_lat,max_lon,max_lat")
+    bbox: BBoxText | None = Field(None, description="min_lon,min_lat,max_lon,max_lat")

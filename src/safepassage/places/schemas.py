@@ -6,6 +6,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from safepassage.core.api import DbId, ShortText, Text
+from safepassage.core.geometry import BBoxText
 
 
 class PlaceCreate(Schema):
@@ -50,7 +51,7 @@ class PlaceRead(Schema):
 class PlaceFilters(Schema):
     kind: Literal["area", "site"] | None = None
     site_type: ShortText | None = None
-    bbox: ShortText | None = Field(None, description="min_lon,min_lat,max_lon,max_lat")
+    bbox: BBoxText | None = Field(None, description="min_lon,min_lat,max_lon,max_lat")
     q: ShortText | None = Field(None, description="text in the name (Latin or Arabic)")
     at: datetime | None = Field(None, description="show control as observed at this time (default now)")
 

@@ -39,3 +39,18 @@ def test_the_openapi_document_declares_that_text_holds_no_control_characters(act
     # what the document says is what the API does
     response = actors["coordinator"].post("/api/corridors", {"name": "bell\x07"})
     assert response.status_code == 422 and "name" in [e["field"] for e in response.json()["errors"]]
+
+
+def test_the_openapi_document_has_no_duplicated_keys(client):
+    """Swagger UI reads the document as YAML, which refuses a key given twice (e.g. 200 and "200")."""
+    import json
+
+    duplicated = []
+
+    def pairs_hook(pairs):
+        keys = [k for k, _ in pairs]
+        duplicated.extend(k for k in set(keys) if keys.count(k) > 1)
+        return dict(pairs)
+
+    json.loads(client.get("/api/openapi.json").content, object_pairs_hook=pairs_hook)
+    assert duplicated == []

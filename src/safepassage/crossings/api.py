@@ -187,7 +187,7 @@ def openrosa_head(request):
 _XML = {"text/xml": {"schema": {"type": "string"}}}
 _JSON_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 OPENROSA_RESPONSES = {
-    str(code): {"content": {**_XML, **(_JSON_ERROR if code >= 400 else {})}, "description": text}
+    code: {"content": {**_XML, **(_JSON_ERROR if code >= 400 else {})}, "description": text}
     for code, text in [
         (201, "stored"), (202, "already stored (a retry)"), (400, "malformed request"),
         (401, "sign in (HTTP Basic: user name and API token)"), (403, "role may not submit"), (404, "not found"),
@@ -213,7 +213,7 @@ def openrosa_submission(request, xml_submission_file: UploadedFile | None = File
                      + (" and flagged for review." if result.count.flags else "."), 201)
 
 
-_FORM_LIST = {"200": {"content": _XML, "description": "OpenRosa form list"}}
+_FORM_LIST = {200: {"content": _XML, "description": "OpenRosa form list"}}
 
 
 @field_op("GET", "/crossings/openrosa/formList", perm=Perm.CROSSINGS_SUBMIT,
@@ -235,7 +235,7 @@ def openrosa_form_list(request):
 
 
 @field_op("GET", "/crossings/openrosa/forms/checkpoint_count.xml", perm=Perm.CROSSINGS_SUBMIT,
-          openapi_extra={"responses": {**OPENROSA_RESPONSES, "200": {"content": _XML, "description": "XForm"}}})
+          openapi_extra={"responses": {**OPENROSA_RESPONSES, 200: {"content": _XML, "description": "XForm"}}})
 def openrosa_form(request):
     """The checkpoint count XForm (converted from the XLSForm by pyxform)."""
     response = HttpResponse(xlsform.XFORM_PATH.read_bytes(), content_type="text/xml; charset=utf-8")
@@ -249,7 +249,7 @@ _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @field_op("GET", "/crossings/forms/checkpoint_count.xlsx", perm=Perm.CROSSINGS_SUBMIT,
           openapi_extra={"responses": {**OPENROSA_RESPONSES,
-                                       "200": {"content": {_XLSX: {"schema": {"type": "string", "format": "binary"}}},
+                                       200: {"content": {_XLSX: {"schema": {"type": "string", "format": "binary"}}},
                                                "description": "XLSForm for KoboToolbox"}}})
 def xlsform_download(request):
     """The XLSForm, to upload to KoboToolbox (then add a REST service pointing at /api/crossings/kobo)."""

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from tests.conftest import LINE, SYSTEM
-from tests.convoys.fixtures import convoy, local, scene  # noqa: F401 - fixtures used below
+from tests.convoys.fixtures import convoy, local, scene, the_day_has_come  # noqa: F401 - fixtures used below
 from tests.e2e.conftest import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -152,8 +152,9 @@ def every_model_has_rows(demo_world, actors, scene, convoy):  # noqa: F811 - pyt
         "place_id": scene.origin.pk, "remarks": "checked",
         "discrepancies": [{"item": "Trauma kits", "expected": "50", "found": "49"}]})
     assert r.status_code == 201, r.content
-    for to in ("cleared", "departed"):
-        assert coordinator.post(f"/api/convoys/{cid}/status", {"status": to}).status_code == 200
+    assert coordinator.post(f"/api/convoys/{cid}/status", {"status": "cleared"}).status_code == 200
+    the_day_has_come(scene)  # the movements below fall inside the agreed pause and the corridor's hours
+    assert coordinator.post(f"/api/convoys/{cid}/status", {"status": "departed"}).status_code == 200
     assert field.post(f"/api/convoys/{cid}/positions", {"lon": 37.15, "lat": 36.21, "note": "cp 1"}).status_code == 201
     assert field.post(f"/api/convoys/{cid}/incidents", {"kind": "restriction_of_movement", "description": "blocked",
                                                         "at": local(scene.day, 9).isoformat()}).status_code == 201

@@ -152,6 +152,10 @@ def every_model_has_rows(demo_world, actors, scene, convoy):  # noqa: F811 - pyt
         "place_id": scene.origin.pk, "remarks": "checked",
         "discrepancies": [{"item": "Trauma kits", "expected": "50", "found": "49"}]})
     assert r.status_code == 201, r.content
+    # A second convoy waiting for its parties' answers: the board shows its forms and manifest.
+    r = coordinator.post("/api/convoys", scene.convoy_body(title="Second convoy"))
+    assert r.status_code == 201, r.content
+    assert coordinator.post(f"/api/convoys/{r.json()['id']}/notify", body).status_code == 200
     assert coordinator.post(f"/api/convoys/{cid}/status", {"status": "cleared"}).status_code == 200
     the_day_has_come(scene)  # the movements below fall inside the agreed pause and the corridor's hours
     assert coordinator.post(f"/api/convoys/{cid}/status", {"status": "departed"}).status_code == 200
@@ -165,10 +169,6 @@ def every_model_has_rows(demo_world, actors, scene, convoy):  # noqa: F811 - pyt
              {"line_no": 3, "quantity_received": 12000}]
     r = field.post(f"/api/convoys/{cid}/delivery", {"received_by": "Council", "lines": lines, "remarks": "late"})
     assert r.status_code == 201, r.content
-    # A second convoy waiting for its parties' answers: the board shows its forms and manifest.
-    r = coordinator.post("/api/convoys", scene.convoy_body(title="Second convoy"))
-    assert r.status_code == 201, r.content
-    assert coordinator.post(f"/api/convoys/{r.json()['id']}/notify", body).status_code == 200
 
     cp = Checkpoint.objects.order_by("id").first()
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)

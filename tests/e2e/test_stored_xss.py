@@ -255,8 +255,9 @@ class Watch:
 
     def hover_all(self, selector: str):
         """Point at every feature (Leaflet opens its tooltip on mouseover), wherever the map has scrolled it."""
-        for el in self.page.locator(selector).all():
-            el.dispatch_event("mouseover")
+        # In one go in the page: the map re-renders (clusters, refreshes), so a list taken first goes stale.
+        self.page.evaluate("(sel) => document.querySelectorAll(sel).forEach((el) => el.dispatchEvent("
+                           "new MouseEvent('mouseover', {bubbles: true})))", selector)
 
     def login(self, username: str, password: str):
         sign_in(self.page, self.base, username, password)

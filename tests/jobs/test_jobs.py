@@ -137,7 +137,8 @@ def test_cli_worker_and_jobs(capsys):
                                                               ("driver_names_purge", "succeeded"),
                                                               ("source_identity_purge", "succeeded"),
                                                               ("account_purge", "succeeded"),
-                                                              ("sign_in_records", "succeeded")}
+                                                              ("sign_in_records", "succeeded"),
+                                                              ("daily_bulletin", "succeeded")}
     capsys.readouterr()
     assert main(["jobs", "list"]) == 0
     listed = capsys.readouterr().out

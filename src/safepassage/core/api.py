@@ -150,4 +150,4 @@ class Error(Schema):
     errors: list[ErrorItem] = []
 
 
-ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
+ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 409: Error, 411: Error, 413: Error, 422: Error}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import bisect
-import os
 import secrets
 import uuid as uuidlib
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from safepassage.core.db import sqlite_write_turn
 from safepassage.core.errors import DomainError, InvalidInput, NotFound, StateConflict, VersionConflict
 from safepassage.core.models import snapshot
 from safepassage.core.permissions import Perm
+from safepassage.core.retention import retention_days
 from safepassage.core.timeutil import now, require_aware
 from safepassage.corridors.models import Checkpoint, Corridor, CorridorStatus, CorridorStatusChange
 from safepassage.corridors.selectors import within_hours
@@ -584,26 +584,13 @@ def set_medevac_status(*, case_id: int, status: str, at: datetime | None = None,
     return case
 
 
-def retention_days() -> int:
-    raw = os.environ.get(RETENTION_ENV, "").strip()
-    if not raw:
-        return DEFAULT_RETENTION_DAYS
-    try:
-        days = int(raw)
-    except ValueError as exc:
-        raise InvalidInput(f"{RETENTION_ENV} must be a whole number of days", field="older_than_days") from exc
-    if days < 0:
-        raise InvalidInput(f"{RETENTION_ENV} must be 0 or more", field="older_than_days")
-    return days
-
-
 @transaction.atomic
 def purge_identifying(*, older_than_days: int | None = None, at: datetime | None = None, by) -> list[str]:
     """Erase names and identifying details of cases opened more than N days ago; counts stay.
 
     N defaults to the environment's SAFEPASSAGE_MEDEVAC_RETENTION_DAYS (30). Returns the purged case numbers.
     """
-    days = retention_days() if older_than_days is None else older_than_days
+    days = retention_days(RETENTION_ENV, DEFAULT_RETENTION_DAYS) if older_than_days is None else older_than_days
     if days < 0:
         raise InvalidInput("must be 0 or more", field="older_than_days")
     at = require_aware(at, "at") if at is not None else now()

@@ -17,24 +17,13 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from safepassage.core.errors import InvalidInput, NotFound
+from safepassage.core.geometry import parse_bbox
 from safepassage.corridors.models import Corridor
 from safepassage.incidents.models import Category, Verification
 from safepassage.incidents.selectors import coarsen, sees_all, visible_incidents
 
 METRES_PER_DEGREE = 111_320.0
 NEAR_CORRIDOR_M = 250  # an incident this close to a corridor's line counts as on it
-
-
-def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    if not text:
-        return None
-    try:
-        minx, miny, maxx, maxy = (float(v) for v in text.split(","))
-    except ValueError as exc:
-        raise InvalidInput("bbox is min_lon,min_lat,max_lon,max_lat", field="bbox") from exc
-    if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise InvalidInput("bbox is min_lon,min_lat,max_lon,max_lat in WGS 84 degrees", field="bbox")
-    return minx, miny, maxx, maxy
 
 
 def incidents_layer(principal, *, category: str | None = None, status: str | None = None,
@@ -48,7 +37,7 @@ def incidents_layer(principal, *, category: str | None = None, status: str | Non
         raise InvalidInput(f"one of {', '.join(Verification.values)}", field="status")
     if time_from and time_to and time_from > time_to:
         raise InvalidInput("'from' is after 'to'", field="to")
-    box = parse_bbox(bbox)
+    box = parse_bbox(bbox) if bbox else None
     full = sees_all(principal)
     qs = visible_incidents(principal).exclude(geometry__isnull=True)
     if category:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from safepassage.accounts.models import ApiToken, Organisation, Party
-from safepassage.core.errors import InvalidInput
+from safepassage.core.models import get_or_refuse
 from safepassage.core.permissions import Perm
 
 
@@ -43,20 +43,7 @@ def user_read(user) -> dict:
 
 
 def organisation_or_refuse(organisation_id: int | None) -> Organisation | None:
-    """The organisation named by the input, refused naming `organisation_id` when it does not exist."""
-    if organisation_id is None:
-        return None
-    org = Organisation.objects.filter(pk=organisation_id).first()
-    if org is None:
-        raise InvalidInput("unknown organisation", field="organisation_id")
-    return org
-
+    return get_or_refuse(Organisation, organisation_id, "organisation_id")
 
 def party_or_refuse(party_id: int | None) -> Party | None:
-    """The party named by the input, refused naming `party_id` when it does not exist."""
-    if party_id is None:
-        return None
-    party = Party.objects.filter(pk=party_id).first()
-    if party is None:
-        raise InvalidInput("unknown party", field="party_id")
-    return party
+    return get_or_refuse(Party, party_id, "party_id")

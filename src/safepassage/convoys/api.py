@@ -28,6 +28,7 @@ from safepassage.convoys.schemas import (
 from safepassage.convoys.validation import preview_manifest_file, read_manifest_file
 from safepassage.core.api import DbId, Page, PageParams, op
 from safepassage.core.errors import InvalidInput
+from safepassage.core.models import get_or_refuse
 from safepassage.core.numbers import NumberFormat
 from safepassage.core.permissions import Perm
 from safepassage.core.timeutil import now, require_aware
@@ -68,7 +69,7 @@ def convoy_board(request):
 def create_convoy(request, body: ConvoyCreate):
     """Plan a convoy; refused with the exact reason when the schedule does not fit a pause and the corridor."""
     data = body.dict()
-    ref = selectors.get_or_refuse
+    ref = get_or_refuse
     convoy = services.create_convoy(
         title=data["title"], organisation=ref(Organisation, data["organisation_id"], "organisation_id"),
         origin=ref(Place, data["origin_id"], "origin_id"),
@@ -96,7 +97,7 @@ def update_convoy(request, body: ConvoyUpdate, convoy_id: DbId = Path(...)):
     selectors.visible(request.auth, convoy_id)
     changes = body.dict(exclude={"version", "notification_deadline", "corridor_id"}, exclude_unset=True)
     if body.corridor_id is not None:
-        changes["corridor"] = selectors.get_or_refuse(Corridor, body.corridor_id, "corridor_id")
+        changes["corridor"] = get_or_refuse(Corridor, body.corridor_id, "corridor_id")
     services.update_convoy(convoy_id=convoy_id, expected_version=body.version, changes=changes,
                            notification_deadline=body.notification_deadline, by=request.auth)
     return _detail(request, convoy_id)
@@ -175,7 +176,7 @@ def inspect(request, body: InspectionCreate, convoy_id: DbId = Path(...)):
         convoy_id=convoy_id, result=data["result"], no_weapons_attested=data["no_weapons_attested"],
         items_checked=data["items_checked"], seals=data["seals"], discrepancies=data["discrepancies"],
         remarks=data["remarks"], at=data["at"], checkpoint_id=data["checkpoint_id"],
-        place=selectors.get_or_refuse(Place, data["place_id"], "place_id"), by=request.auth)
+        place=get_or_refuse(Place, data["place_id"], "place_id"), by=request.auth)
     return Status(201, _detail(request, convoy_id))
 
 

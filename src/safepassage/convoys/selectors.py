@@ -18,7 +18,7 @@ from safepassage.convoys.models import (
     PositionUpdate,
     SealState,
 )
-from safepassage.core.errors import FieldError, InvalidInput, NotFound
+from safepassage.core.errors import FieldError, NotFound
 from safepassage.core.permissions import Perm, Role
 from safepassage.core.timeutil import now, operation_zone
 from safepassage.corridors import selectors as corridor_selectors
@@ -65,16 +65,6 @@ def visible(principal, convoy_id: int) -> Convoy:
     if c is None:
         raise NotFound("no such convoy (or your party was not notified of it)")
     return c
-
-
-def get_or_refuse(model, pk: int | None, field: str):
-    """The referenced row, refused as invalid input naming the field when it does not exist."""
-    if pk is None:
-        return None
-    obj = model.objects.filter(pk=pk).first()
-    if obj is None:
-        raise InvalidInput(f"unknown {model._meta.verbose_name}", field=field)
-    return obj
 
 
 def may_see_drivers(principal) -> bool:

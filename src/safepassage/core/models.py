@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from safepassage.core.errors import VersionConflict
+from safepassage.core.errors import InvalidInput, VersionConflict
 
 
 class Versioned(models.Model):
@@ -52,3 +52,13 @@ def snapshot(obj: models.Model, fields: list[str]) -> dict:
             value = value.pk
         out[name] = value
     return out
+
+
+def get_or_refuse(model: type[models.Model], pk: int | None, field: str):
+    """The row an input names (None for no id), refused as invalid input naming the field if it does not exist."""
+    if pk is None:
+        return None
+    obj = model.objects.filter(pk=pk).first()
+    if obj is None:
+        raise InvalidInput(f"unknown {model._meta.verbose_name}", field=field)
+    return obj

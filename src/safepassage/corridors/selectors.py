@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
-from safepassage.core.errors import InvalidInput
+from safepassage.core.models import get_or_refuse
 from safepassage.core.timeutil import now
 from safepassage.corridors.models import Checkpoint, Corridor, CorridorStatus, CorridorStatusChange
 from safepassage.places.models import Place
@@ -110,17 +110,7 @@ def corridor_read(c: Corridor, *, at=None, status_at: str | None = None, history
 
 
 def place_or_refuse(place_id: int | None, field: str) -> Place | None:
-    if place_id is None:
-        return None
-    place = Place.objects.filter(pk=place_id).first()
-    if place is None:
-        raise InvalidInput("unknown place", field=field)
-    return place
-
+    return get_or_refuse(Place, place_id, field)
 
 def corridor_or_refuse(corridor_id: int) -> Corridor:
-    """The corridor named by the input, refused naming `corridor_id` when it does not exist."""
-    corridor = Corridor.objects.filter(pk=corridor_id).first()
-    if corridor is None:
-        raise InvalidInput("unknown corridor", field="corridor_id")
-    return corridor
+    return get_or_refuse(Corridor, corridor_id, "corridor_id")

@@ -16,7 +16,7 @@ from safepassage.audit.services import lock_chain, record, record_many
 from safepassage.core.api import MAX_ID
 from safepassage.core.db import sqlite_write_turn
 from safepassage.core.errors import DomainError, InvalidInput, NotFound, StateConflict, VersionConflict
-from safepassage.core.models import snapshot
+from safepassage.core.models import get_or_refuse, snapshot
 from safepassage.core.permissions import Perm
 from safepassage.core.retention import retention_days
 from safepassage.core.timeutil import now, require_aware
@@ -465,15 +465,6 @@ RETENTION_ENV = "SAFEPASSAGE_MEDEVAC_RETENTION_DAYS"
 DEFAULT_RETENTION_DAYS = 30
 
 
-def _place(place_id: int | None, field: str):
-    if place_id is None:
-        return None
-    place = Place.objects.filter(pk=place_id).first()
-    if place is None:
-        raise InvalidInput("unknown place", field=field)
-    return place
-
-
 def _choice(value: str, choices, field: str) -> str:
     if value not in choices.values:
         raise InvalidInput(f"must be one of {', '.join(choices.values)}", field=field)
@@ -518,8 +509,8 @@ def create_medevac_case(*, client_uuid: Any, age_band: str, sex: str, triage: st
                        ("identifying_details", identifying_details)):
         if "\x00" in (text or ""):
             raise InvalidInput("text must not contain NUL characters", field=name)
-    origin = _place(origin_id, "origin_id")
-    facility = _place(receiving_facility_id, "receiving_facility_id")
+    origin = get_or_refuse(Place, origin_id, "origin_id")
+    facility = get_or_refuse(Place, receiving_facility_id, "receiving_facility_id")
     corridor = None
     if corridor_id is not None:
         corridor = Corridor.objects.filter(pk=corridor_id).first()

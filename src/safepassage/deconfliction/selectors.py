@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 
 from django.db.models import QuerySet, prefetch_related_objects
 
-from safepassage.core.errors import InvalidInput, NotFound
+from safepassage.core.errors import NotFound
+from safepassage.core.models import get_or_refuse
 from safepassage.core.permissions import Role
 from safepassage.core.timeutil import now
 from safepassage.deconfliction.models import Acknowledgement, AckState, Notification, NotificationState
@@ -119,14 +120,7 @@ def visible(principal, notification_id: int) -> Notification:
 
 
 def site_or_refuse(site_id: int | None) -> Place | None:
-    """The site named by the input, refused naming `site_id` when it does not exist."""
-    if site_id is None:
-        return None
-    site = Place.objects.filter(pk=site_id).first()
-    if site is None:
-        raise InvalidInput("unknown place", field="site_id")
-    return site
-
+    return get_or_refuse(Place, site_id, "site_id")
 
 def answer_read(ack: Acknowledgement) -> dict:
     return {"party_id": ack.party_id, "party": ack.party.short_name, "state": ack.state, "at": ack.at,

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db.models import QuerySet
 
 from safepassage.accounts.models import Party
-from safepassage.core.errors import InvalidInput
+from safepassage.core.models import get_or_refuse
 from safepassage.places.models import ControlObservation, Place
 
 
@@ -57,10 +57,4 @@ def control_history(place: Place) -> QuerySet[ControlObservation]:
 
 
 def party_or_refuse(party_id: int | None) -> Party | None:
-    """The party named by the input, refused naming `party_id` when it does not exist."""
-    if party_id is None:
-        return None
-    party = Party.objects.filter(pk=party_id).first()
-    if party is None:
-        raise InvalidInput("unknown party", field="party_id")
-    return party
+    return get_or_refuse(Party, party_id, "party_id")

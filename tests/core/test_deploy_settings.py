@@ -56,7 +56,9 @@ def _run(args, env, **kw):
 
 
 def _env(tmp_path, **extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFEPASSAGE_") and k != "DATABASE_URL"}
+    # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE must not leak into a "production" process.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("SAFEPASSAGE_") and k not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     return {**env, "SAFEPASSAGE_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "safepassage.settings", **extra}
 
 

@@ -49,7 +49,7 @@ def ts(db: Database, when: datetime):
 
 def fill(db: Database, records: int, earlier_days: int) -> dict:
     """Insert the day's records and the other days' through the driver; return the ground truth."""
-    cp = db.objects["checkpoint_id"]
+    cp = db.objects["checkpoints"][0]
     corridor = db.query("SELECT corridor_id FROM corridors_checkpoint WHERE id = %s", (cp,))[0][0]
     rnd = random.Random(20161020)
     truth = {c: 0 for c in (*COUNT_COLS, "total_persons", "records")}

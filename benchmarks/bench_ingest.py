@@ -55,12 +55,13 @@ GROUPS = ("women", "men", "children", "older_people", "wounded")
 DAYS = {name: datetime(2016, 10, 17 + i, tzinfo=UTC)
         for i, name in enumerate(("warm", "steady", "capacity", "flush", "replay", "replay_single"))}
 SLOW_MS = 100
+CHECKPOINTS = 50  # a city-wide operation (issue #15): one device per checkpoint
 
 
 # --- server-side setup (run in a subprocess with the server's environment) ---------------------------
 
 def setup_objects() -> None:
-    """Create an admin with an API token and an open corridor with one checkpoint; print them as JSON."""
+    """Create an admin with an API token and an open corridor with 50 checkpoints; print them as JSON."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "safepassage.settings")
     import django
 
@@ -77,12 +78,13 @@ def setup_objects() -> None:
     token = accounts.issue_token(user=user, by=system)
     since = datetime(2016, 1, 1, tzinfo=UTC)
     corridor = corridors.create_corridor(
-        name="Bench road", direction="out", eligible_groups=["civilians", "wounded_sick"], opens_at=dtime(0, 0),
+        name="Bench road", direction="both", eligible_groups=["civilians", "wounded_sick"], opens_at=dtime(0, 0),
         closes_at=dtime(23, 59), timezone="UTC", by=system, at=since,
         geometry={"type": "LineString", "coordinates": [[37.19, 36.23], [37.17, 36.25]]})
     corridors.set_corridor_status(corridor_id=corridor.pk, status="open", reason="bench", by=system, at=since)
-    checkpoint = corridors.add_checkpoint(corridor=corridor, name="Bench CP", lon=37.17, lat=36.25, by=system)
-    print(json.dumps({"token": token, "checkpoint_id": checkpoint.pk}))
+    checkpoints = [corridors.add_checkpoint(corridor=corridor, name=f"Bench CP {i}", lon=37.17, lat=36.25,
+                                            by=system).pk for i in range(CHECKPOINTS)]
+    print(json.dumps({"token": token, "checkpoints": checkpoints}))
 
 
 # --- a database to serve from -------------------------------------------------------------------------
@@ -329,14 +331,17 @@ class Client:
             return status, {"error": body[:200].decode(errors="replace")}
 
 
-def make_items(n: int, checkpoint_id: int, day: datetime, seed: int) -> list[dict]:
+def make_items(n: int, checkpoints: list[int], day: datetime, seed: int) -> list[dict]:
+    """`n` counts of one day, in one block per checkpoint (one device each), each in a period of its own."""
     rnd = random.Random(seed)
     out = []
+    per = -(-n // len(checkpoints))
     for i in range(n):
+        k = i % per  # the device's k-th count: 5-minute buckets out of the city, then into it
         counts = {g: rnd.randint(0, 30) for g in GROUPS}
         out.append({"client_uuid": str(uuid.UUID(int=rnd.getrandbits(128), version=4)),
-                    "checkpoint_id": checkpoint_id, "direction": "out",
-                    "bucket_start": (day + timedelta(minutes=5 * (i % 288))).isoformat(), "bucket_minutes": 5,
+                    "checkpoint_id": checkpoints[i // per], "direction": ("out", "in")[k // 288 % 2],
+                    "bucket_start": (day + timedelta(minutes=5 * (k % 288))).isoformat(), "bucket_minutes": 5,
                     **counts})
     return out
 
@@ -494,7 +499,7 @@ def peer_inserts(db: Database, items: list[dict], *, batch: int, clients: int) -
             "sick", "leaving_armed_groups_unarmed", "leaving_armed_groups_armed", "weapons_handed_over",
             "total_persons", "flags", "review_status", "review_note", "note", "source", "received_at"]
     corridor_id = db.query("SELECT corridor_id FROM corridors_checkpoint WHERE id = %s",
-                           (db.objects["checkpoint_id"],))[0][0]
+                           (db.objects["checkpoints"][0],))[0][0]
     table = f"peer_{batch}_{os.getpid()}"
     conn = db.connect()
     if db.kind == "postgres":
@@ -510,7 +515,7 @@ def peer_inserts(db: Database, items: list[dict], *, batch: int, clients: int) -
     def row(it: dict) -> tuple:
         counts = {g: it[g] for g in GROUPS}
         key = uuid.UUID(it["client_uuid"])
-        return (key if db.kind == "postgres" else key.hex, 1, True, it["checkpoint_id"], corridor_id, "out",
+        return (key if db.kind == "postgres" else key.hex, 1, True, it["checkpoint_id"], corridor_id, it["direction"],
                 it["bucket_start"], 5, counts["women"], counts["men"], counts["children"], counts["older_people"],
                 0, counts["wounded"], 0, 0, 0, 0, sum(counts.values()), "[]", "not_needed", "", "", "api", now)
 
@@ -592,7 +597,7 @@ def ok(flag: bool) -> str:
 
 def replay(db: Database, server: Server, *, unique: int, clients: int, kill_fraction: float, batch: int,
            day: datetime, seed: int) -> dict:
-    token, cp = db.objects["token"], db.objects["checkpoint_id"]
+    token, cp = db.objects["token"], db.objects["checkpoints"]
     rnd = random.Random(seed)
     items = make_items(unique, cp, day, seed=seed)
     stream = items + rnd.sample(items, int(unique * 0.3))
@@ -725,7 +730,7 @@ def bench(kind: str, args) -> dict:
         try:
             db.create()
             server.start()
-            token, cp = db.objects["token"], db.objects["checkpoint_id"]
+            token, cp = db.objects["token"], db.objects["checkpoints"]
             singles(server.port, token, make_items(64, cp, DAYS["warm"], seed=9), clients=args.clients)
             print(f"\n== {kind}: safepassage serve, {args.workers} workers x 8 threads (gthread) "
                   f"(load average {loadavg()})", flush=True)

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 
 from safepassage.audit.services import lock_chain, record, record_many
 from safepassage.core.api import MAX_ID
@@ -179,8 +180,13 @@ def _neighbours(parsed: list[tuple[int, _Parsed]]) -> _Neighbours:
     start = min(p.data["bucket_start"] for _, p in parsed)
     end = max(p.data["bucket_start"] + timedelta(minutes=p.data["bucket_minutes"]) for _, p in parsed)
     # Counts overlapping [start, end): the lower bound on bucket_start keeps the index scan to a day.
+    # A count's own chain is at most two of them (what it corrects, what corrected it first), so three
+    # counts per period decide the flag: a busy checkpoint's hundreds stay in the database.
+    same_period = Window(RowNumber(), partition_by=[F("checkpoint_id"), F("direction"), F("bucket_start"),
+                                                    F("bucket_end")], order_by=F("id").asc())
     rows = (CrossingCount.objects.filter(COUNTED, checkpoint_id__in=ids, bucket_end__gt=start, bucket_start__lt=end,
                                          bucket_start__gt=start - timedelta(minutes=max(BUCKET_MINUTES)))
+            .annotate(nth=same_period).filter(nth__lte=3)
             .values_list("checkpoint_id", "direction", "bucket_start", "bucket_end", "client_uuid", "supersedes_uuid"))
     spans: dict = {}
     for checkpoint, direction, begins, ends, key, corrects in rows:

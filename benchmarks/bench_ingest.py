@@ -148,15 +148,16 @@ class Database:
 
 
 class Server:
-    def __init__(self, db: Database, workers: int):
-        self.db, self.workers = db, workers
+    def __init__(self, db: Database, workers: int, threads: int = 8):
+        self.db, self.workers, self.threads = db, workers, threads
         self.port = free_port()
         self.proc: subprocess.Popen | None = None
         self.log = Path(db.tmp) / "server.log"
 
     def start(self) -> None:
         with open(self.log, "ab") as log:  # the access log goes to stdout, errors to stderr
-            self.proc = subprocess.Popen([SP, "serve", "--port", str(self.port), "--workers", str(self.workers)],
+            self.proc = subprocess.Popen([SP, "serve", "--port", str(self.port), "--workers", str(self.workers),
+                                          "--threads", str(self.threads)],
                                          env=self.db.env, stdout=subprocess.DEVNULL, stderr=log)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -726,13 +727,13 @@ def bench(kind: str, args) -> dict:
     driver = "psycopg" if kind == "postgres" else "sqlite3"
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
         db = Database(kind, tmp)
-        server = Server(db, args.workers)
+        server = Server(db, args.workers, args.threads)
         try:
             db.create()
             server.start()
             token, cp = db.objects["token"], db.objects["checkpoints"]
             singles(server.port, token, make_items(64, cp, DAYS["warm"], seed=9), clients=args.clients)
-            print(f"\n== {kind}: safepassage serve, {args.workers} workers x 8 threads (gthread) "
+            print(f"\n== {kind}: safepassage serve, {args.workers} workers x {args.threads} threads (gthread) "
                   f"(load average {loadavg()})", flush=True)
 
             # 1. steady single submissions, open loop
@@ -841,7 +842,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a short smoke run (seconds)")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (8 threads each)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--rate", type=float, default=200, help="single submissions/s offered in phase 1")
     parser.add_argument("--seconds", type=float, default=30, help="duration of phase 1")

@@ -119,8 +119,8 @@ def user_for_token(token: str) -> User | None:
     """The active user holding this unrevoked token, or None; raises NotAuthenticated once it has expired."""
     if not token:
         return None
-    found = (ApiToken.objects.filter(digest=token_digest(token), revoked_at__isnull=True, user__is_active=True)
-             .select_related("user").first())
+    found = next(iter(ApiToken.objects.filter(digest=token_digest(token), revoked_at__isnull=True,
+                                              user__is_active=True).select_related("user")), None)
     if found is None:
         return None
     if found.expires_at is not None and found.expires_at <= now():

@@ -186,7 +186,7 @@ def _neighbours(parsed: list[tuple[int, _Parsed]]) -> _Neighbours:
                                                     F("bucket_end")], order_by=F("id").asc())
     rows = (CrossingCount.objects.filter(COUNTED, checkpoint_id__in=ids, bucket_end__gt=start, bucket_start__lt=end,
                                          bucket_start__gt=start - timedelta(minutes=max(BUCKET_MINUTES)))
-            .annotate(nth=same_period).filter(nth__lte=3)
+            .order_by().annotate(nth=same_period).filter(nth__lte=3)
             .values_list("checkpoint_id", "direction", "bucket_start", "bucket_end", "client_uuid", "supersedes_uuid"))
     spans: dict = {}
     for checkpoint, direction, begins, ends, key, corrects in rows:
@@ -368,12 +368,12 @@ def _store(parsed: list[tuple[int, _Parsed]], neighbours: _Neighbours, head, *, 
            by) -> dict[int, ItemResult]:
     """Judge and store parsed items in the caller's transaction, holding the audit chain's lock."""
     ids = {p.data["checkpoint_id"] for _, p in parsed}
-    checkpoints = Checkpoint.objects.select_related("corridor").in_bulk([i for i in ids if 0 < i <= MAX_ID])
+    checkpoints = Checkpoint.objects.select_related("corridor").order_by().in_bulk([i for i in ids if 0 < i <= MAX_ID])
     histories = _histories({cp.corridor_id for cp in checkpoints.values()})
     keys = {p.key for _, p in parsed} | {p.data["supersedes_uuid"] for _, p in parsed if p.data["supersedes_uuid"]}
     stored: dict[uuidlib.UUID, CrossingCount] = {}
     correcting: dict[uuidlib.UUID, CrossingCount] = {}  # corrected UUID -> the count correcting it
-    for c in CrossingCount.objects.filter(Q(client_uuid__in=keys) | Q(supersedes_uuid__in=keys)):
+    for c in CrossingCount.objects.filter(Q(client_uuid__in=keys) | Q(supersedes_uuid__in=keys)).order_by():
         stored[c.client_uuid] = c
         if c.supersedes_uuid is not None:
             correcting[c.supersedes_uuid] = c

@@ -11,6 +11,7 @@ from django.http import Http404, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.views import defaults
 from ninja import NinjaAPI
+from ninja.parser import Parser
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from safepassage import __version__
@@ -18,6 +19,16 @@ from safepassage.core.api import PrincipalAuth
 from safepassage.core.errors import DomainError
 
 log = logging.getLogger(__name__)
+
+
+class ObjectBodyParser(Parser):
+    """Read a JSON body; every route takes an object, so a list, string or number is refused (400)."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("the JSON body must be an object")
+        return data
 
 
 api = NinjaAPI(
@@ -29,6 +40,7 @@ api = NinjaAPI(
         "Every route's permission is listed as `x-permission`. Errors: `{detail, errors: [{field, reason}]}`."
     ),
     auth=PrincipalAuth(),
+    parser=ObjectBodyParser(),
     urls_namespace="api",
 )
 

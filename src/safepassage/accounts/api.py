@@ -1,13 +1,12 @@
 """Who am I, parties, and user management."""
 
 
-from datetime import datetime
 from typing import Literal
 
 from ninja import Field, Query, Router, Schema, Status
 
 from safepassage.accounts import selectors, services
-from safepassage.core.api import DbId, Page, PageParams, ShortText, op, page
+from safepassage.core.api import DateTime, DbId, Page, PageParams, ShortText, op, page
 from safepassage.core.permissions import ROLE_PERMISSIONS, Perm, Role
 
 router = Router(tags=["accounts"])
@@ -74,9 +73,9 @@ class TokenRead(Schema):
     username: str
     name: str
     prefix: str
-    created_at: datetime
-    expires_at: datetime | None
-    revoked_at: datetime | None
+    created_at: DateTime
+    expires_at: DateTime | None
+    revoked_at: DateTime | None
 
 
 @op(tokens_router.get, "/tokens", perm=Perm.TOKENS_OWN, response=Page(TokenRead))

@@ -12,7 +12,7 @@ from safepassage.agreements.schemas import (
     AgreementRead,
     AgreementStatusSet,
     ClaimBesideRead,
-    ClaimCreate,
+    TallyClaimCreate,
     TallyParams,
     TallyRead,
 )
@@ -98,7 +98,7 @@ def get_tally(request, params: TallyParams = Query(...)):
 
 
 @op(router.post, "/agreements/claims", perm=Perm.AGREEMENTS_EDIT, response={201: ClaimBesideRead})
-def record_claim(request, body: ClaimCreate):
+def record_claim(request, body: TallyClaimCreate):
     """Record a party's claimed tally (e.g. "783 populated areas") with its source."""
     party = Party.objects.filter(pk=body.party_id).first()
     if party is None:

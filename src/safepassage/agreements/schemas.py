@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Literal
 
 from ninja import Field, Schema
 
-from safepassage.core.api import DbId, ShortText, Text
+from safepassage.core.api import DateTime, Day, DbId, ShortText, Text
 
 KindT = Literal["local_ceasefire", "reconciliation", "evacuation", "other"]
 StatusT = Literal["signed", "in_force", "suspended", "breached", "lapsed", "terminated"]
@@ -21,16 +20,16 @@ class PlaceRef(Schema):
     pcode: str
     population: int | None
     population_source: str
-    population_as_of: date | None
+    population_as_of: Day | None
 
 
-class StatusChangeRead(Schema):
+class AgreementStatusChangeRead(Schema):
     status: str
-    from_: datetime = Field(..., alias="from")
+    from_: DateTime = Field(..., alias="from")
     source: str
     note: str
     recorded_by: str | None = Field(None, description="shown to staff only")
-    recorded_at: datetime
+    recorded_at: DateTime
 
 
 class PartyRoleRead(Schema):
@@ -44,9 +43,9 @@ class AgreementRead(Schema):
     name: str
     kind: str
     place: PlaceRef
-    signed_at: datetime
+    signed_at: DateTime
     status: str | None = Field(..., description="the latest status at the requested moment (now by default)")
-    status_history: list[StatusChangeRead]
+    status_history: list[AgreementStatusChangeRead]
     parties: list[PartyRoleRead]
     terms: str
     notes: str
@@ -84,14 +83,14 @@ class AgreementStatusSet(Schema):
 class AgreementFilters(Schema):
     place_id: DbId | None = None
     kind: KindT | None = None
-    at: datetime | None = Field(None, description="report each agreement's status at this moment (default now)")
+    at: DateTime | None = Field(None, description="report each agreement's status at this moment (default now)")
 
 
 class ClaimBesideRead(Schema):
     party: str
     metric: str
     claimed: int = Field(..., description="the party's own figure, as stated")
-    as_of: datetime
+    as_of: DateTime
     source: str
     quote: str
     recorded: int = Field(..., description="the registry's own figure for the same metric at `as_of`")
@@ -99,7 +98,7 @@ class ClaimBesideRead(Schema):
 
 
 class TallyRead(Schema):
-    at: datetime
+    at: DateTime
     signed_total: int
     signed_last_24h: int
     in_force: int
@@ -107,10 +106,10 @@ class TallyRead(Schema):
 
 
 class TallyParams(Schema):
-    at: datetime | None = Field(None, description="the moment (default now); with its zone")
+    at: DateTime | None = Field(None, description="the moment (default now); with its zone")
 
 
-class ClaimCreate(Schema):
+class TallyClaimCreate(Schema):
     party_id: DbId
     metric: MetricT = "signed_total"
     claimed: int = Field(..., ge=0, le=10_000_000)

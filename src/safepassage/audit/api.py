@@ -1,14 +1,13 @@
 """Read-only view of the audit log, and a chain check."""
 
 
-from datetime import datetime
 from typing import Any
 
 from ninja import Field, Query, Router, Schema
 
 from safepassage.audit import selectors
 from safepassage.audit.services import verify_chain
-from safepassage.core.api import Page, PageParams, ShortText, op, page
+from safepassage.core.api import DateTime, Page, PageParams, ShortText, op, page
 from safepassage.core.permissions import Perm
 
 router = Router(tags=["audit"])
@@ -16,7 +15,7 @@ router = Router(tags=["audit"])
 
 class AuditRead(Schema):
     seq: int
-    at: datetime
+    at: DateTime
     actor: str
     action: str
     object_type: str

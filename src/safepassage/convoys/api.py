@@ -11,10 +11,10 @@ from safepassage.convoys.schemas import (
     ConvoyCreate,
     ConvoyDetail,
     ConvoyFilters,
+    ConvoyIncidentCreate,
     ConvoyRead,
     ConvoyUpdate,
     DeliveryCreate,
-    IncidentCreate,
     InspectionCreate,
     ManifestPreview,
     ManifestSet,
@@ -208,7 +208,7 @@ def deliver(request, body: DeliveryCreate, convoy_id: DbId = Path(...)):
 
 
 @op(router.post, "/convoys/{convoy_id}/incidents", perm=Perm.CONVOYS_TRACK, response={201: ConvoyDetail})
-def add_incident(request, body: IncidentCreate, convoy_id: DbId = Path(...)):
+def add_incident(request, body: ConvoyIncidentCreate, convoy_id: DbId = Path(...)):
     """An attack or obstruction on the way, linked to the convoy."""
     selectors.visible(request.auth, convoy_id)
     services.record_incident(convoy_id=convoy_id, kind=body.kind, description=body.description, at=body.at,

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
-from safepassage.core.api import DbId, ShortText, Text
+from safepassage.core.api import DateTime, DbId, ShortText, Text
 from safepassage.core.geometry import Lat, Lon
 
 StatusT = Literal["planned", "notified", "cleared", "departed", "arrived", "delivered", "aborted", "returned"]
@@ -45,8 +44,8 @@ class ConvoyCreate(Schema):
     corridor_id: DbId
     route: dict[str, Any] | None = Field(None, description="GeoJSON LineString; default: the corridor's route")
     direction: Literal["in", "out"] = "in"
-    planned_departure: datetime
-    planned_arrival: datetime
+    planned_departure: DateTime
+    planned_arrival: DateTime
     vehicles: list[VehicleIn] = Field(default_factory=list, max_length=100)
     manifest: list[ManifestLineIn] = Field(default_factory=list, max_length=500)
     notes: Text = Field("", max_length=5000)
@@ -59,9 +58,9 @@ class ConvoyUpdate(Schema):
     notes: Text | None = Field(None, max_length=5000)
     route: dict[str, Any] | None = None
     corridor_id: DbId | None = None
-    planned_departure: datetime | None = None
-    planned_arrival: datetime | None = None
-    notification_deadline: datetime | None = Field(
+    planned_departure: DateTime | None = None
+    planned_arrival: DateTime | None = None
+    notification_deadline: DateTime | None = Field(
         None, description="needed when the route or time of a notified convoy changes: it is re-notified")
 
 
@@ -73,12 +72,12 @@ class ManifestSet(Schema):
 class VehiclesSet(Schema):
     version: int = Field(..., ge=1)
     vehicles: list[VehicleIn] = Field(..., max_length=100)
-    notification_deadline: datetime | None = Field(
+    notification_deadline: DateTime | None = Field(
         None, description="needed when the vehicles of a notified convoy change: it is re-notified")
 
 
 class NotifyConvoy(Schema):
-    deadline: datetime
+    deadline: DateTime
     party_ids: list[DbId] | None = Field(None, min_length=1, max_length=50,
                                          description="required on the first notification")
     reason: Text = Field("re-notified", max_length=2000)
@@ -87,7 +86,7 @@ class NotifyConvoy(Schema):
 class StatusSet(Schema):
     status: StatusT
     reason: Text = Field("", max_length=2000)
-    at: datetime | None = Field(None, description="when it happened (default now; never in the future)")
+    at: DateTime | None = Field(None, description="when it happened (default now; never in the future)")
     version: int | None = Field(None, ge=1)
     override_reason: Text | None = Field(None, max_length=2000, description=(
         "a coordinator's written reason for recording a movement outside the agreed pause or the corridor's "
@@ -108,7 +107,7 @@ class InspectionCreate(Schema):
     seals: list[SealNumber] = Field(default_factory=list, max_length=200)
     discrepancies: list[DiscrepancyIn] = Field(default_factory=list, max_length=500)
     remarks: Text = Field("", max_length=5000)
-    at: datetime | None = None
+    at: DateTime | None = None
     checkpoint_id: DbId | None = None
     place_id: DbId | None = None
 
@@ -120,7 +119,7 @@ class SealFound(Schema):
 
 class SealCheck(Schema):
     found: list[SealFound] = Field(..., max_length=200)
-    at: datetime | None = None
+    at: DateTime | None = None
 
 
 class SealRead(Schema):
@@ -137,7 +136,7 @@ class SealCheckResult(Schema):
 class PositionCreate(Schema):
     lon: Lon
     lat: Lat
-    at: datetime | None = None
+    at: DateTime | None = None
     checkpoint_id: DbId | None = None
     note: Text = Field("", max_length=2000)
     override_reason: Text | None = Field(None, max_length=2000, description=(
@@ -153,7 +152,7 @@ class ReceiptLineIn(Schema):
 
 class DeliveryCreate(Schema):
     received_by: ShortText
-    received_at: datetime | None = None
+    received_at: DateTime | None = None
     lines: list[ReceiptLineIn] = Field(..., max_length=500)
     remarks: Text = Field("", max_length=5000)
     override_reason: Text | None = Field(None, max_length=2000, description=(
@@ -161,19 +160,19 @@ class DeliveryCreate(Schema):
         "status or hours"))
 
 
-class IncidentCreate(Schema):
+class ConvoyIncidentCreate(Schema):
     kind: Literal["violence_against_personnel_assets", "hostilities", "restriction_of_movement",
                   "interference_in_implementation", "mines_ied_uxo", "physical_constraints"]
     description: Text = Field(..., min_length=1, max_length=5000)
-    at: datetime
+    at: DateTime
     lon: Lon | None = None
     lat: Lat | None = None
 
 
 class ConvoyFilters(Schema):
     status: StatusT | None = None
-    departs_from: datetime | None = None
-    departs_before: datetime | None = None
+    departs_from: DateTime | None = None
+    departs_before: DateTime | None = None
 
 
 # ------------------------------------------------------------------ reads
@@ -219,7 +218,7 @@ class DiscrepancyRead(Schema):
 class InspectionRead(Schema):
     id: int
     inspector: str
-    at: datetime
+    at: DateTime
     checkpoint_id: int | None
     place_id: int | None
     result: str
@@ -236,7 +235,7 @@ class AnswerBrief(Schema):
     party_id: int
     party: str
     state: str
-    at: datetime | None
+    at: DateTime | None
     reason: str
     conditions: str = ""
 
@@ -244,21 +243,21 @@ class AnswerBrief(Schema):
 class NotificationBrief(Schema):
     id: int
     revision: int
-    deadline: datetime
+    deadline: DateTime
     answers: list[AnswerBrief]
     missing: list[str]
 
 
-class StatusChangeRead(Schema):
+class ConvoyStatusChangeRead(Schema):
     from_status: str
     status: str
     reason: str
-    at: datetime
+    at: DateTime
     by: str | None
 
 
 class PositionRead(Schema):
-    at: datetime
+    at: DateTime
     lon: float
     lat: float
     checkpoint_id: int | None
@@ -277,17 +276,17 @@ class ReceiptLineRead(Schema):
 
 
 class ReceiptRead(Schema):
-    received_at: datetime
+    received_at: DateTime
     received_by: str
     remarks: str
     lines: list[ReceiptLineRead]
     has_discrepancies: bool
 
 
-class IncidentRead(Schema):
+class ConvoyIncidentRead(Schema):
     id: int
     kind: str
-    at: datetime
+    at: DateTime
     description: str
     lon: float | None
     lat: float | None
@@ -307,8 +306,8 @@ class ConvoyRead(Schema):
     corridor: str
     route: dict[str, Any]
     direction: str
-    planned_departure: datetime
-    planned_arrival: datetime
+    planned_departure: DateTime
+    planned_arrival: DateTime
     pause_id: int | None
     status: str
     status_reason: str
@@ -329,19 +328,19 @@ class ConvoyRead(Schema):
 
 class OverrideRead(Schema):
     event: str
-    at: datetime
+    at: DateTime
     problems: list[str]
     reason: str
     by: str | None
-    recorded_at: datetime
+    recorded_at: DateTime
 
 
 class ConvoyDetail(ConvoyRead):
-    status_history: list[StatusChangeRead]
+    status_history: list[ConvoyStatusChangeRead]
     overrides: list[OverrideRead]
     positions: list[PositionRead]
     receipt: ReceiptRead | None
-    incidents: list[IncidentRead]
+    incidents: list[ConvoyIncidentRead]
 
 
 class BoardItem(Schema):
@@ -349,8 +348,8 @@ class BoardItem(Schema):
     reference: str
     title: str
     status: str
-    planned_departure: datetime
-    planned_arrival: datetime
+    planned_departure: DateTime
+    planned_arrival: DateTime
     today: bool
     corridor: str
     origin: str
@@ -362,10 +361,10 @@ class BoardItem(Schema):
     seal_alert: bool
     lon: float | None
     lat: float | None
-    position_at: datetime | None
+    position_at: DateTime | None
     overrides: list[OverrideRead]
 
 
 class Board(Schema):
-    at: datetime
+    at: DateTime
     items: list[BoardItem]

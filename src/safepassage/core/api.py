@@ -3,13 +3,14 @@
 
 import re
 from collections.abc import Callable
+from datetime import date, datetime, time
 from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.security import HttpBearer
 from ninja.utils import check_csrf
-from pydantic import AfterValidator, create_model
+from pydantic import AfterValidator, BeforeValidator, create_model
 
 from safepassage.core.errors import NotAuthenticated
 from safepassage.core.permissions import Perm, Role, role_has
@@ -39,6 +40,20 @@ Text = Annotated[str, _STORABLE, AfterValidator(_no_nul)]
 LocalTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["08:00"])]
 ShortText = Annotated[str, Field(max_length=200), _STORABLE, AfterValidator(_no_nul)]
 DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def _written_out(value: Any) -> Any:
+    """Refuse a bare number where a date or time is due: pydantic would read it as seconds."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("write it in ISO 8601 (e.g. 2016-10-20T08:00:00+03:00), not as a number")
+    return value
+
+
+DateTime = Annotated[datetime, BeforeValidator(_written_out)]
+Day = Annotated[date, BeforeValidator(_written_out)]
+TimeOfDay = Annotated[time, BeforeValidator(_written_out)]
 
 
 def bearer_token(authorization: str) -> str | None:

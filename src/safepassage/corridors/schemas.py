@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from safepassage.core.api import DbId, LocalTime, ShortText, Text
+from safepassage.core.api import DateTime, DbId, LocalTime, ShortText, Text
 from safepassage.core.geometry import BBoxText, Lat, Lon
 from safepassage.core.timeutil import operation_zone_name
 
@@ -29,7 +28,7 @@ class CheckpointInline(Schema):
 class CorridorStatusChangeRead(Schema):
     status: str
     reason: str
-    at: datetime
+    at: DateTime
     changed_by: str | None
 
 
@@ -72,7 +71,7 @@ class HazardWarning(Schema):
     status: str
     classification: str
     verification: str = Field(..., description="'verified' or 'unverified'")
-    since: datetime
+    since: DateTime
     location: dict[str, float]
     text: str = Field(..., description="e.g. 'mine reported at 36.2000, 37.1000, unverified, since 2026-12-06'")
     incident_ids: list[int] = Field(..., description="the incidents behind it that are verified and published")
@@ -91,7 +90,7 @@ class CorridorRead(Schema):
     status: str
     status_at: str | None = Field(None, description="status at the requested time, when `at` was given")
     open_now: bool
-    open_until: datetime | None
+    open_until: DateTime | None
     origin_id: int | None
     destination_id: int | None
     notes: str
@@ -107,7 +106,7 @@ class CorridorDetail(CorridorRead):
 class CorridorFilters(Schema):
     status: StatusT | None = None
     bbox: BBoxText | None = Field(None, description="min_lon,min_lat,max_lon,max_lat")
-    at: datetime | None = Field(None, description="report each corridor's status at this time")
+    at: DateTime | None = Field(None, description="report each corridor's status at this time")
 
 
 class CheckpointCreate(Schema):

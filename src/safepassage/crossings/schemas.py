@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
 from ninja import Field, Schema
 from pydantic import StrictInt
 
-from safepassage.core.api import DbId, ShortText, Text
+from safepassage.core.api import DateTime, Day, DbId, ShortText, Text
 from safepassage.core.timeutil import operation_zone_name
 
 DirectionT = Literal["out", "in"]
@@ -32,7 +31,7 @@ class CrossingCountCreate(Counts):
     client_uuid: UUID = Field(..., description="generated on the device; retries send the same one")
     checkpoint_id: DbId
     direction: DirectionT
-    bucket_start: datetime
+    bucket_start: DateTime
     bucket_minutes: StrictInt = Field(60, description="5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720 or 1440")
     supersedes_uuid: UUID | None = Field(None, description="the submission this one corrects")
     note: Text = Field("", max_length=2000)
@@ -79,7 +78,7 @@ class CrossingCountRead(Counts):
     checkpoint: str
     corridor_id: int
     direction: str
-    bucket_start: datetime
+    bucket_start: DateTime
     bucket_minutes: int
     total_persons: int
     flags: list[Flag]
@@ -88,7 +87,7 @@ class CrossingCountRead(Counts):
     note: str
     source: str
     submitted_by: str | None
-    received_at: datetime
+    received_at: DateTime
     duplicate: bool = Field(False, description="true when this was a retry of a stored submission")
 
 
@@ -99,8 +98,8 @@ class CrossingCountDetail(CrossingCountRead):
 class CrossingCountFilters(Schema):
     checkpoint_id: DbId | None = None
     corridor_id: DbId | None = None
-    since: datetime | None = None
-    until: datetime | None = None
+    since: DateTime | None = None
+    until: DateTime | None = None
     review_status: Literal["not_needed", "pending", "confirmed", "rejected"] | None = None
     current_only: bool = True
 
@@ -111,7 +110,7 @@ class ReviewCreate(Schema):
 
 
 class SummaryParams(Schema):
-    day: date | None = Field(None, description="local calendar day; today when omitted")
+    day: Day | None = Field(None, description="local calendar day; today when omitted")
     tz: ShortText = Field(default_factory=operation_zone_name)
 
 
@@ -128,10 +127,10 @@ class CorridorDirectionTotals(GroupTotals):
 
 
 class CrossingSummary(Schema):
-    day: date
+    day: Day
     tz: str
-    since: datetime
-    until: datetime
+    since: DateTime
+    until: DateTime
     rows: list[CorridorDirectionTotals]
     overall: GroupTotals
     pending_review_records: int
@@ -155,12 +154,12 @@ class MedevacCreate(Schema):
     full_name: Text = Field("", max_length=300, description="optional; encrypted; medical role only")
     identifying_details: Text = Field("", max_length=2000, description="optional; encrypted; medical role only")
     legal_basis: Literal["vital_interest", "public_interest", "consent", "legitimate_interest"] = "vital_interest"
-    at: datetime | None = None
+    at: DateTime | None = None
 
 
 class MedevacEventRead(Schema):
     status: str
-    at: datetime
+    at: DateTime
     note: str | None = Field(None, description="medical role only")
 
 
@@ -175,9 +174,9 @@ class MedevacRead(Schema):
     corridor_id: int | None
     receiving_facility_id: int | None
     status: str
-    status_at: datetime
+    status_at: DateTime
     has_identifying: bool
-    identifying_purged_at: datetime | None
+    identifying_purged_at: DateTime | None
     version: int
     timeline: list[MedevacEventRead]
     duplicate: bool = False
@@ -191,7 +190,7 @@ class MedevacFilters(Schema):
 
 class MedevacStatusSet(Schema):
     status: MedevacStatusT
-    at: datetime | None = None
+    at: DateTime | None = None
     note: Text = Field("", max_length=2000)
     version: int | None = Field(None, ge=1)
 
@@ -204,7 +203,7 @@ class IdentifyingRead(Schema):
     case_number: str
     full_name: str
     identifying_details: str
-    identifying_purged_at: datetime | None
+    identifying_purged_at: DateTime | None
     legal_basis: str
 
 
@@ -234,7 +233,7 @@ class DashboardPoint(Schema):
 
 
 class Dashboard(Schema):
-    generated_at: datetime
+    generated_at: DateTime
     crossings: CrossingSummary
     exits: list[dict] | None = Field(None, description="per corridor exit (servicepoints.view)")
     medevac: MedevacCounts | None = Field(None, description="counts only (medevac.view)")

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from safepassage.core.api import DbId, ShortText, Text
+from safepassage.core.api import DateTime, DbId, ShortText, Text
 
 KindT = Literal["convoy", "evacuation", "static_site"]
 NotificationStateT = Literal["active", "superseded", "withdrawn"]
@@ -15,7 +14,7 @@ class AnswerRead(Schema):
     party_id: int
     party: str
     state: str = Field(..., description="pending, acknowledged, refused or no_answer (pending past the deadline)")
-    at: datetime | None
+    at: DateTime | None
     by: str | None
     reason: str
     conditions: str = ""
@@ -35,14 +34,14 @@ class NotificationRead(Schema):
     description: str
     who: str
     geometry: dict[str, Any]
-    starts_at: datetime
-    ends_at: datetime | None
-    sent_at: datetime
-    deadline: datetime
+    starts_at: DateTime
+    ends_at: DateTime | None
+    sent_at: DateTime
+    deadline: DateTime
     state: str
     state_reason: str
     renotify_reason: str = Field("", description="why this movement must be notified again (e.g. a new hazard)")
-    renotify_flagged_at: datetime | None = None
+    renotify_flagged_at: DateTime | None = None
     answers: list[AnswerRead]
     missing: list[str] = Field(..., description="required parties that have not acknowledged")
     cleared: bool = Field(..., description="every required party acknowledged this (active) revision")
@@ -62,22 +61,22 @@ class NotificationCreate(Schema):
     who: ShortText
     geometry: dict[str, Any] | None = Field(
         None, description="GeoJSON line (movement) or point/polygon (site); a site defaults to its own geometry")
-    starts_at: datetime
-    ends_at: datetime | None = None
-    deadline: datetime
+    starts_at: DateTime
+    ends_at: DateTime | None = None
+    deadline: DateTime
     party_ids: list[DbId] = Field(..., min_length=1, max_length=50)
 
 
 class Renotify(Schema):
     reason: Text = Field(..., min_length=1, max_length=2000)
-    deadline: datetime
+    deadline: DateTime
     title: ShortText | None = None
     title_ar: ShortText | None = None
     description: Text | None = Field(None, max_length=5000)
     who: ShortText | None = None
     geometry: dict[str, Any] | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: DateTime | None = None
+    ends_at: DateTime | None = None
     party_ids: list[DbId] | None = Field(None, min_length=1, max_length=50)
 
 

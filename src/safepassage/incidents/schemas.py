@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from safepassage.core.api import DbId, ShortText, Text
+from safepassage.core.api import DateTime, Day, DbId, ShortText, Text
 from safepassage.incidents.models import Verification
 
 VerificationT = Literal[tuple(Verification.values)]  # type: ignore[valid-type]
@@ -26,8 +25,8 @@ class IncidentCreate(Schema):
     location_precision_m: int | None = Field(None, ge=0, le=1_000_000)
     protected: bool = False
     public_precision_m: int = Field(1000, ge=100, le=100_000)
-    time_earliest: datetime | None = None
-    time_latest: datetime | None = None
+    time_earliest: DateTime | None = None
+    time_latest: DateTime | None = None
     time_precision: TimePrecisionT = "unknown"
     people_affected: dict[ShortText, int] = Field(default_factory=dict)
     place_ids: Ids = Field(default_factory=list, max_length=200)
@@ -44,8 +43,8 @@ class IncidentUpdate(Schema):
     location_precision_m: int | None = Field(None, ge=0, le=1_000_000)
     protected: bool | None = None
     public_precision_m: int | None = Field(None, ge=100, le=100_000)
-    time_earliest: datetime | None = None
-    time_latest: datetime | None = None
+    time_earliest: DateTime | None = None
+    time_latest: DateTime | None = None
     time_precision: TimePrecisionT | None = None
     people_affected: dict[ShortText, int] | None = None
     place_ids: Ids | None = Field(None, max_length=200)
@@ -62,8 +61,8 @@ class IncidentRead(Schema):
     location_precision_m: int | None
     coarsened: bool
     protected: bool
-    time_earliest: datetime | None
-    time_latest: datetime | None
+    time_earliest: DateTime | None
+    time_latest: DateTime | None
     time_precision: str
     categories: list[str]
     people_affected: dict[str, int]
@@ -80,7 +79,7 @@ class SourceRead(Schema):
     kind: str
     name: str
     statement: str
-    obtained_at: datetime | None
+    obtained_at: DateTime | None
     obtained_where: str
     connection: str
     reliability: str
@@ -100,7 +99,7 @@ class AttributionRead(Schema):
 
 class CustodyEvent(Schema):
     event: str
-    at: datetime
+    at: DateTime
     actor: str
     why: str
     to: str
@@ -114,8 +113,8 @@ class EvidenceRead(Schema):
     content_type: str
     original_name: str
     note: str
-    added_at: datetime
-    integrity_failed_at: datetime | None
+    added_at: DateTime
+    integrity_failed_at: DateTime | None
     published_copy_sha256: str | None
     custody: list[CustodyEvent] = Field(default_factory=list, description="on the incident page only")
 
@@ -128,10 +127,10 @@ class DecisionRead(Schema):
     evidence_sha256: list[str]
     source_ids: list[int]
     decided_by: str
-    decided_at: datetime
+    decided_at: DateTime
     needs_confirmation: bool
     confirmed_by: str | None
-    confirmed_at: datetime | None
+    confirmed_at: DateTime | None
     confirmation_note: str
 
 
@@ -155,7 +154,7 @@ class SourceCreate(Schema):
     kind: SourceKindT
     name: ShortText = Field(..., min_length=1)
     statement: Text = Field(..., min_length=1, max_length=20000)
-    obtained_at: datetime | None = None
+    obtained_at: DateTime | None = None
     obtained_where: ShortText = ""
     connection: ConnectionT
     reliability: ReliabilityT = "F"
@@ -202,7 +201,7 @@ class QueueItem(Schema):
     categories: list[str]
     verification: str
     assigned_to: str | None
-    assigned_at: datetime | None
+    assigned_at: DateTime | None
     awaiting_confirmation_of: int | None
     first_verifier: str | None
 
@@ -236,7 +235,7 @@ class ClaimCreate(Schema):
     source_name: ShortText
     speaker: ShortText = ""
     source_url: Text = Field("", max_length=500)
-    published_on: date | None = None
+    published_on: Day | None = None
     published_note: ShortText = ""
     category: Text = Field("", max_length=60)
     place_ids: list[DbId] = Field(default_factory=list, max_length=200)
@@ -250,7 +249,7 @@ class ClaimRead(Schema):
     source_name: str
     speaker: str
     source_url: str
-    published_on: date | None
+    published_on: Day | None
     published_note: str
     category: str
     verification: str

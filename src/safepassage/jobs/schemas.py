@@ -1,7 +1,8 @@
-from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Schema
+
+from safepassage.core.api import DateTime
 
 StatusT = Literal["queued", "running", "succeeded", "failed"]
 
@@ -20,9 +21,9 @@ class JobRead(Schema):
     result: dict[str, Any] | None
     error: str
     created_by: str | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+    created_at: DateTime
+    started_at: DateTime | None
+    finished_at: DateTime | None
 
 
 class JobFilters(Schema):

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import Discriminator, Tag
 
-from safepassage.core.api import DbId, ShortText, Text
+from safepassage.core.api import DateTime, DbId, ShortText, Text
 from safepassage.corridors.schemas import HazardWarning
 
 PauseStatusT = Literal["proposed", "agreed", "active", "ended", "violated", "withdrawn"]
@@ -15,8 +14,8 @@ PauseStatusT = Literal["proposed", "agreed", "active", "ended", "violated", "wit
 class PauseCreate(Schema):
     title: ShortText
     title_ar: ShortText = ""
-    starts_at: datetime = Field(..., description="timezone-aware, e.g. 2016-10-20T08:00:00+03:00")
-    ends_at: datetime
+    starts_at: DateTime = Field(..., description="timezone-aware, e.g. 2016-10-20T08:00:00+03:00")
+    ends_at: DateTime
     place_ids: list[DbId] = Field(default_factory=list, max_length=500)
     corridor_ids: list[DbId] = Field(default_factory=list, max_length=500)
     party_ids: list[DbId] = Field(..., min_length=1, max_length=50)
@@ -27,8 +26,8 @@ class PauseUpdate(Schema):
     version: int = Field(..., ge=1, description="the version you read; a stale one is refused with 409")
     title: ShortText | None = None
     title_ar: ShortText | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: DateTime | None = None
+    ends_at: DateTime | None = None
     place_ids: list[DbId] | None = Field(None, max_length=500)
     corridor_ids: list[DbId] | None = Field(None, max_length=500)
     notes: Text | None = None
@@ -38,7 +37,7 @@ class ResponseRead(Schema):
     party_id: int
     party: str
     state: str
-    at: datetime | None
+    at: DateTime | None
     by: str | None
     note: str
 
@@ -49,15 +48,15 @@ class PausePublic(Schema):
     id: int
     title: str
     title_ar: str
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: DateTime
+    ends_at: DateTime
     status: str
     in_force_now: bool
     place_ids: list[int]
     corridor_ids: list[int]
     revision: int
     previous_id: int | None = Field(..., description="the withdrawn pause this revision proposes again")
-    withdrawn_at: datetime | None
+    withdrawn_at: DateTime | None
 
 
 class PauseForParty(PausePublic):
@@ -96,7 +95,7 @@ class PausePage(Schema):
 
 class PauseFilters(Schema):
     status: PauseStatusT | None = None
-    at: datetime | None = Field(None, description="pauses whose window contains this time")
+    at: DateTime | None = Field(None, description="pauses whose window contains this time")
 
 
 class ResponseCreate(Schema):
@@ -110,8 +109,8 @@ class PauseRepropose(Schema):
 
     title: ShortText | None = None
     title_ar: ShortText | None = None
-    starts_at: datetime | None = Field(None, description="timezone-aware; default: the withdrawn pause's")
-    ends_at: datetime | None = None
+    starts_at: DateTime | None = Field(None, description="timezone-aware; default: the withdrawn pause's")
+    ends_at: DateTime | None = None
     notes: Text | None = None
 
 
@@ -127,9 +126,9 @@ class OpenCorridor(Schema):
     name_ar: str
     direction: str
     eligible_groups: list[str]
-    open_until: datetime
+    open_until: DateTime
     pause_id: int | None
-    pause_ends_at: datetime | None
+    pause_ends_at: DateTime | None
     hazards: list[HazardWarning] = Field([], description="hazards in force near the corridor: a public warning")
 
 
@@ -138,15 +137,15 @@ class OpenPause(Schema):
     title: str
     title_ar: str
     status: str
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: DateTime
+    ends_at: DateTime
 
 
 class OpenNow(Schema):
-    at: datetime
+    at: DateTime
     corridors: list[OpenCorridor]
     pauses: list[OpenPause]
 
 
 class OpenNowParams(Schema):
-    at: datetime | None = Field(None, description="ask about another moment (default: now)")
+    at: DateTime | None = Field(None, description="ask about another moment (default: now)")

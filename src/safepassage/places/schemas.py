@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from safepassage.core.api import DbId, ShortText, Text
+from safepassage.core.api import DateTime, DbId, ShortText, Text
 from safepassage.core.geometry import BBoxText
 
 
@@ -31,7 +30,7 @@ class ControlRead(Schema):
     party_id: int | None
     party: str | None
     status: str
-    observed_from: datetime
+    observed_from: DateTime
     source: str
 
 
@@ -53,12 +52,12 @@ class PlaceFilters(Schema):
     site_type: ShortText | None = None
     bbox: BBoxText | None = Field(None, description="min_lon,min_lat,max_lon,max_lat")
     q: ShortText | None = Field(None, description="text in the name (Latin or Arabic)")
-    at: datetime | None = Field(None, description="show control as observed at this time (default now)")
+    at: DateTime | None = Field(None, description="show control as observed at this time (default now)")
 
 
 class ControlCreate(Schema):
     party_id: DbId | None = None
     status: Literal["controlled", "contested", "unknown"] = "controlled"
-    observed_from: datetime
+    observed_from: DateTime
     source: Text = Field(..., max_length=300)
     note: Text = ""

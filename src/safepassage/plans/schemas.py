@@ -1,9 +1,9 @@
-from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Field, Schema
+from pydantic import StrictBool, StrictFloat, StrictInt
 
-from safepassage.core.api import LocalTime, ShortText
+from safepassage.core.api import DateTime, LocalTime, ShortText
 from safepassage.jobs.schemas import JobProgress
 
 Lon = Field(..., ge=-180, le=180)
@@ -13,53 +13,53 @@ GroupT = Literal["civilians", "wounded_sick", "leaving_armed_groups_unarmed", "l
 
 
 class RouteRequest(Schema):
-    origin: list[float] = Field(..., min_length=2, max_length=2, description="[lon, lat]")
-    destination: list[float] = Field(..., min_length=2, max_length=2, description="[lon, lat]")
+    origin: list[StrictFloat] = Field(..., min_length=2, max_length=2, description="[lon, lat]")
+    destination: list[StrictFloat] = Field(..., min_length=2, max_length=2, description="[lon, lat]")
     weight: Literal["time", "length", "risk"] = "risk"
     mode: Literal["walk", "drive"] = "walk"
-    alternatives: int = Field(1, ge=1, le=5)
+    alternatives: StrictInt = Field(1, ge=1, le=5)
     hazards: dict[str, Any] | None = Field(None, description="GeoJSON FeatureCollection of hazards")
-    at: datetime | None = Field(None, description="evaluate hazards at this time (default now)")
+    at: DateTime | None = Field(None, description="evaluate hazards at this time (default now)")
 
 
 class EvacOrigin(Schema):
-    lon: float = Lon
-    lat: float = Lat
-    people: int = Field(..., ge=0, le=10_000_000)
+    lon: StrictFloat = Lon
+    lat: StrictFloat = Lat
+    people: StrictInt = Field(..., ge=0, le=10_000_000)
 
 
 class EvacExit(Schema):
-    lon: float = Lon
-    lat: float = Lat
-    capacity_ppm: float = Field(..., ge=0, le=1_000_000, description="persons per minute the exit absorbs")
+    lon: StrictFloat = Lon
+    lat: StrictFloat = Lat
+    capacity_ppm: StrictFloat = Field(..., ge=0, le=1_000_000, description="persons per minute the exit absorbs")
 
 
 class EvacuationRequest(Schema):
     origins: list[EvacOrigin] = Field(..., min_length=1, max_length=5000)
     exits: list[EvacExit] = Field(..., min_length=1, max_length=500)
-    window_min: int = Field(..., ge=1, le=24 * 60, description="length of the pause in minutes")
+    window_min: StrictInt = Field(..., ge=1, le=24 * 60, description="length of the pause in minutes")
     method: Literal["exact", "heuristic", "both"] = "both"
 
 
 class DemandPoint(Schema):
-    lon: float = Lon
-    lat: float = Lat
-    weight: float = Field(1.0, ge=0, le=1e9)
+    lon: StrictFloat = Lon
+    lat: StrictFloat = Lat
+    weight: StrictFloat = Field(1.0, ge=0, le=1e9)
 
 
 class Candidate(Schema):
-    lon: float = Lon
-    lat: float = Lat
+    lon: StrictFloat = Lon
+    lat: StrictFloat = Lat
     id: ShortText
 
 
 class SitingRequest(Schema):
     demand: list[DemandPoint] = Field(..., min_length=1, max_length=20000)
     candidates: list[Candidate] = Field(..., min_length=1, max_length=2000)
-    k: int = Field(..., ge=1, le=500)
-    radius_m: float | None = Field(None, gt=0, le=1e6)
+    k: StrictInt = Field(..., ge=1, le=500)
+    radius_m: StrictFloat | None = Field(None, gt=0, le=1e6)
     objective: Literal["mclp", "pmedian"] = "mclp"
-    use_network: bool = False
+    use_network: StrictBool = False
 
 
 class PlanRunRead(Schema):
@@ -72,9 +72,9 @@ class PlanRunRead(Schema):
     inputs: dict[str, Any]
     result: dict[str, Any] | None
     timings: dict[str, Any]
-    created_at: datetime
+    created_at: DateTime
     created_by: str | None
-    job_id: int | None = Field(None, description="the background job computing it (GET /api/jobs/{id})")
+    job_id: StrictInt | None = Field(None, description="the background job computing it (GET /api/jobs/{id})")
     progress: JobProgress | None = None
 
 
@@ -83,12 +83,12 @@ class PlanRunSummary(Schema):
     kind: str
     status: str
     network: str
-    created_at: datetime
+    created_at: DateTime
     created_by: str | None
 
 
 class CorridorFromRoute(Schema):
-    route_index: int = Field(0, ge=0, le=10)
+    route_index: StrictInt = Field(0, ge=0, le=10)
     name: ShortText
     direction: Literal["out", "in", "both"]
     eligible_groups: list[GroupT] = Field(..., min_length=1, max_length=5)

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from safepassage.core.api import DateTime
+
 
 class BulletinParams(Schema):
     tz: str | None = Field(None, max_length=64, description="IANA time zone of the day; the operation's by default")
-    as_of: datetime | None = Field(None, description="build from the records as they stood then; now by default")
+    as_of: DateTime | None = Field(None, description="build from the records as they stood then; now by default")
     audience: Literal["public", "internal"] | None = Field(
         None, description="staff may ask for the public version; others always get it")
 
 
 class RecordsParams(BulletinParams):
-    as_of: datetime = Field(..., description="the bulletin's built_at: the records as they stood then")
+    as_of: DateTime = Field(..., description="the bulletin's built_at: the records as they stood then")
     limit: int = Field(100, ge=1, le=1000)
     offset: int = Field(0, ge=0, le=1_000_000_000)
 

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Annotated, Literal
 
 from ninja import Field, Schema
 from pydantic import StrictFloat, StrictInt
 
-from safepassage.core.api import DbId, ShortText, Text
+from safepassage.core.api import DateTime, DbId, ShortText, Text, TimeOfDay
 from safepassage.core.geometry import Lat, Lon
 from safepassage.core.timeutil import WallTime, operation_zone_name
 
@@ -66,8 +65,8 @@ class ServicePointRead(Schema):
     lat: float
     capacity_per_hour: int
     capacity_per_day: int
-    opens_at: time
-    closes_at: time
+    opens_at: TimeOfDay
+    closes_at: TimeOfDay
     timezone: str
     units_per_person: dict[str, float]
     stock: dict[str, int]
@@ -85,7 +84,7 @@ class StockCreate(Schema):
     kind: Literal["received", "issued", "adjusted"]
     quantity: StrictInt = Field(..., description="positive for received and issued; signed for adjusted")
     reason: Text = Field(..., max_length=2000)
-    at: datetime | None = None
+    at: DateTime | None = None
 
 
 class StockRead(Schema):
@@ -96,7 +95,7 @@ class StockRead(Schema):
     delta: int
     balance_after: int
     reason: str
-    at: datetime
+    at: DateTime
     recorded_by: str | None
 
 
@@ -105,7 +104,7 @@ class StockFilters(Schema):
 
 
 class ServedCreate(Schema):
-    hour_start: datetime
+    hour_start: DateTime
     people: int = Field(..., ge=0, le=10_000_000)
     version: int | None = Field(None, ge=1, description="the version you read, to change a recorded hour")
 
@@ -113,7 +112,7 @@ class ServedCreate(Schema):
 class ServedRead(Schema):
     id: int
     service_point_id: int
-    hour_start: datetime
+    hour_start: DateTime
     people: int
     version: int
 
@@ -175,5 +174,5 @@ class ExitPicture(Schema):
 
 
 class ExitParams(Schema):
-    at: datetime | None = Field(None, description="the picture at this time; now when omitted")
+    at: DateTime | None = Field(None, description="the picture at this time; now when omitted")
     corridor_id: DbId | None = None

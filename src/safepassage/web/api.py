@@ -2,13 +2,12 @@
 
 
 import json
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
 
-from safepassage.core.api import op
+from safepassage.core.api import DateTime, op
 from safepassage.core.permissions import Perm
 from safepassage.core.timeutil import now, require_aware
 from safepassage.incidents.layers import incidents_layer
@@ -18,7 +17,7 @@ router = Router(tags=["map"])
 
 
 class LayersParams(Schema):
-    at: datetime | None = Field(None, description="the picture at this time (default: now)")
+    at: DateTime | None = Field(None, description="the picture at this time (default: now)")
 
 
 class MapLayers(Schema):
@@ -45,7 +44,7 @@ def layers(request, params: LayersParams = Query(...)):
 @op(router.get, "/map/incidents", perm=Perm.INCIDENTS_VIEW, response=dict[str, Any])
 def incidents(request, category: str | None = Query(None, max_length=60),
               status: str | None = Query(None, max_length=30),
-              time_from: datetime | None = Query(None, alias="from"), to: datetime | None = None,
+              time_from: DateTime | None = Query(None, alias="from"), to: DateTime | None = None,
               corridor_id: int | None = Query(None, ge=1, le=2**31 - 1),
               bbox: str | None = Query(None, max_length=200, description="min_lon,min_lat,max_lon,max_lat")):
     """Incidents as compact GeoJSON (id, category `c`, status `v`), filtered; the public sees verified, published ones."""

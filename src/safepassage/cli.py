@@ -9,6 +9,7 @@
     safepassage serve [--host 127.0.0.1] [--port 8000] [--workers 2] [--threads 8]
     safepassage worker [--interval 1] [--once]    background jobs and the schedules
     safepassage jobs list [--kind K] [--status S] | jobs show ID [--follow]
+    safepassage jobs run NAME [--days N] [--enqueue]   a scheduled job now, e.g. the retention purges
     safepassage <any Django management command>   e.g. migrate, createsuperuser
 """
 
@@ -183,13 +184,17 @@ def _jobs_command(argv: Sequence[str]) -> int:
     p = sub.add_parser("show", help="one job: progress, then its result or why it failed")
     p.add_argument("id", type=int)
     p.add_argument("--follow", action="store_true", help="print its progress until it finishes")
+    p = sub.add_parser("run", help="run a job of SAFEPASSAGE_SCHEDULES now (e.g. medevac_purge, account_purge)")
+    p.add_argument("name")
+    p.add_argument("--days", type=int, help="a purge's retention period in days (default: its setting)")
+    p.add_argument("--enqueue", action="store_true", help="hand it to the worker instead of running it here")
     args = parser.parse_args(argv)
     _django()
     import json
     import time
 
-    from safepassage.core.errors import NotFound
-    from safepassage.jobs import selectors
+    from safepassage.core.errors import DomainError, NotFound
+    from safepassage.jobs import schedules, selectors
 
     if args.what == "list":
         for job in selectors.jobs(kind=args.kind, status=args.status)[: args.limit]:
@@ -198,12 +203,15 @@ def _jobs_command(argv: Sequence[str]) -> int:
                   f"  {row['progress']['message'] or row['error']}")
         return 0
     try:
+        if args.what == "run":
+            extra = {} if args.days is None else {"days": args.days}
+            args.id = schedules.run_now(args.name, enqueue=args.enqueue, **extra).pk
         job = selectors.job_read(selectors.job(args.id))
-        while args.follow and job["status"] in ("queued", "running"):
+        while getattr(args, "follow", False) and job["status"] in ("queued", "running"):
             _print_job(job)
             time.sleep(1)
             job = selectors.job_read(selectors.job(args.id))
-    except NotFound as exc:
+    except (NotFound, DomainError) as exc:
         print(f"error: {exc.reason}", file=sys.stderr)
         return 2
     _print_job(job)

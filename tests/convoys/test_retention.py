@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 
 from safepassage.audit.models import AuditEntry
+from safepassage.cli import main
 from safepassage.convoys import services
 from safepassage.convoys.models import ConvoyStatusChange, Vehicle
 from safepassage.core.errors import InvalidInput
@@ -25,8 +25,8 @@ def _abort(coordinator, convoy, *, days_ago: int):
 
 def test_names_of_ended_journeys_are_erased_after_the_retention_period(coordinator, convoy, capsys):
     _abort(coordinator, convoy, days_ago=31)
-    call_command("purge_driver_names")
-    assert "erased drivers' names of 1 convoy(s)" in capsys.readouterr().out
+    assert main(["jobs", "run", "driver_names_purge"]) == 0
+    assert '"purged": 1' in capsys.readouterr().out
     vehicles = Vehicle.objects.filter(convoy_id=convoy["id"])
     assert vehicles.count() == 2 and all(v.driver_names == [] for v in vehicles)
     entry = AuditEntry.objects.get(action="convoy.driver_names_purged")

@@ -114,12 +114,12 @@ def test_retry_is_a_duplicate_and_the_timeline_follows_the_rules(actors, field_k
 
 
 def test_retention_purge_erases_identity_and_keeps_counts(actors, case, field_key):
-    from django.core.management import call_command
+    from safepassage.cli import main
 
     recent = actors["medical_officer"].post("/api/medevac/cases", new_case()).json()
     MedevacCase.objects.filter(pk=case["id"]).update(created_at=MedevacCase.objects.get(pk=case["id"]).created_at
                                                      - timedelta(days=40))
-    call_command("purge_medevac_identifying", "--days", "30")
+    assert main(["jobs", "run", "medevac_purge", "--days", "30"]) == 0
     old = MedevacCase.objects.get(pk=case["id"])
     assert old.full_name_enc == "" and old.identifying_details_enc == "" and old.identifying_purged_at
     assert MedevacCase.objects.get(pk=recent["id"]).has_identifying

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import threading
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 
 from safepassage.audit.models import AuditEntry
 from safepassage.core.errors import StateConflict
@@ -141,9 +139,9 @@ def test_no_answer_by_the_deadline_is_recorded(actors, parties, hospital):
     assert set(Acknowledgement.objects.values_list("state", flat=True)) == {AckState.NO_ANSWER}
     entry = AuditEntry.objects.filter(action="notification.no_answer").first()
     assert entry.actor_label == "system"
-    out = io.StringIO()
-    call_command("record_no_answers", stdout=out)  # the cron entry point: nothing left to record
-    assert out.getvalue().startswith("0 missing answer(s)")
+    from safepassage.jobs.schedules import run_now
+
+    assert run_now("deadline_sweep").result == {"recorded": 0}  # the schedule run by hand: nothing left
 
 
 def test_same_answer_twice_is_idempotent_a_different_one_is_refused(actors, coordinator, parties, hospital):

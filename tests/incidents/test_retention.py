@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 
 from safepassage.audit.models import AuditEntry
+from safepassage.cli import main
 from safepassage.core.timeutil import now
 from safepassage.incidents import services
 from safepassage.incidents.models import Source
@@ -20,8 +20,8 @@ def test_identities_older_than_the_retention_period_are_erased(actors, make_inci
     old = _source(actors, inc["id"]).json()["id"]
     recent = _source(actors, inc["id"], name="witness 2").json()["id"]
     Source.objects.filter(pk=old).update(recorded_at=now() - timedelta(days=181))
-    call_command("purge_source_identities")
-    assert "purged 1 source" in capsys.readouterr().out
+    assert main(["jobs", "run", "source_identity_purge"]) == 0
+    assert '"purged": 1' in capsys.readouterr().out
     assert Source.objects.get(pk=old).identity_enc == "" and Source.objects.get(pk=old).statement
     assert Source.objects.get(pk=recent).identity_enc
     entry = AuditEntry.objects.get(action="source.identity_purged")

@@ -1,10 +1,8 @@
 """Background jobs on the embedded database backend: a real worker run (batch mode), schedules, the CLI."""
 
-import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.management import call_command
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, default_task_backend, task, task_backends
 from django_tasks.base import TaskResultStatus
 from django_tasks_db import DatabaseBackend
@@ -49,11 +47,10 @@ def test_the_database_backend_is_the_default_and_needs_no_redis(settings):
     assert isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend)
 
 
-def test_deadline_sweep_enqueued_by_the_command_runs_in_a_real_worker(overdue_notification):
-    out = io.StringIO()
-    call_command("record_no_answers", "--enqueue", stdout=out)
+def test_deadline_sweep_enqueued_by_the_command_runs_in_a_real_worker(overdue_notification, capsys):
+    assert main(["jobs", "run", "deadline_sweep", "--enqueue"]) == 0
     job = Job.objects.get()
-    assert out.getvalue().startswith(f"job #{job.pk} queued")
+    assert capsys.readouterr().out.startswith(f"job #{job.pk} deadline_sweep: queued")
     assert job.status == "queued" and job.kind == "deadline_sweep" and job.task_id
     assert default_task_backend.get_result(job.task_id).status == TaskResultStatus.READY
     assert not Acknowledgement.objects.filter(state=AckState.NO_ANSWER).exists()  # nothing ran yet
@@ -80,7 +77,7 @@ def test_a_failing_task_records_its_reason(coordinator):
 
 def test_a_refused_purge_says_why(monkeypatch):
     monkeypatch.setenv("SAFEPASSAGE_MEDEVAC_RETENTION_DAYS", "a month")
-    call_command("purge_medevac_identifying", "--enqueue", stdout=io.StringIO())
+    assert main(["jobs", "run", "medevac_purge", "--enqueue"]) == 0
     run_pending()
     job = Job.objects.get(kind="medevac_purge")
     assert job.status == "failed" and "must be a whole number of days" in job.error
@@ -88,7 +85,7 @@ def test_a_refused_purge_says_why(monkeypatch):
 
 def test_purge_as_a_job(monkeypatch):
     monkeypatch.delenv("SAFEPASSAGE_MEDEVAC_RETENTION_DAYS", raising=False)
-    call_command("purge_medevac_identifying", "--enqueue", "--days", "30", stdout=io.StringIO())
+    assert main(["jobs", "run", "medevac_purge", "--enqueue", "--days", "30"]) == 0
     run_pending()
     job = Job.objects.get(kind="medevac_purge")
     assert job.status == "succeeded" and job.result == {"purged": 0}
@@ -191,3 +188,15 @@ def test_jobs_a_person_queued_are_audited_housekeeping_is_not(coordinator, overd
     assert audited == {("job.queued", str(mine.pk)), ("job.finished", str(mine.pk))}
     assert Job.objects.get(pk=scheduled.pk).status == "succeeded"
     assert verify_chain().ok
+
+
+def test_jobs_run_names_the_schedules_when_the_name_is_unknown(capsys):
+    assert main(["jobs", "run", "no_such_job"]) == 2
+    assert "medevac_purge" in capsys.readouterr().err and not Job.objects.exists()
+
+
+def test_jobs_run_runs_here_and_reports_a_failure(monkeypatch, capsys):
+    monkeypatch.setenv("SAFEPASSAGE_DRIVER_RETENTION_DAYS", "soon")
+    assert main(["jobs", "run", "driver_names_purge"]) == 1
+    job = Job.objects.get(kind="driver_names_purge")
+    assert job.status == "failed" and "whole number of days" in capsys.readouterr().out

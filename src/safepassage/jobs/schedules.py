@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from safepassage.core.errors import InvalidInput
 from safepassage.core.timeutil import now, operation_zone
 from safepassage.jobs import services
 from safepassage.jobs.models import Job, ScheduleMark
@@ -66,3 +67,20 @@ def enqueue_due(at: datetime | None = None) -> list[Job]:
             job = services.create(kind=name)
         created.append(services.submit(job, import_string(entry["task"]), **entry.get("kwargs", {})))
     return created
+
+
+def run_now(name: str, *, enqueue: bool = False, **kwargs) -> Job:
+    """Run a schedule's task at once, here (or by the worker with `enqueue`); `kwargs` override its own."""
+    entry = settings.SAFEPASSAGE_SCHEDULES.get(name)
+    if entry is None:
+        raise InvalidInput(f"no schedule {name!r}; one of {', '.join(settings.SAFEPASSAGE_SCHEDULES)}", field="name")
+    task, arguments = import_string(entry["task"]), {**entry.get("kwargs", {}), **kwargs}
+    if enqueue:
+        return services.enqueue(kind=name, task=task, **arguments)
+    job = services.create(kind=name)
+    try:
+        task.call(job_id=job.pk, **arguments)
+    except Exception:  # the job records why; the caller reads it there
+        pass
+    job.refresh_from_db()
+    return job

@@ -166,3 +166,13 @@ def test_review_actions_refused_to_the_public_and_other_roles(recorded):
     assert recorded.assigned_to is None and not recorded.decisions.exists()
     assert _client("u_verifier").get(f"/incidents/{recorded.pk}/take/").status_code == 405
     assert _client("u_verifier").post("/incidents/999999/take/").status_code == 404
+
+
+def test_record_and_review_pages_are_translated(recorded, settings):
+    c = _client("u_monitor")
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    page = c.get("/incidents/new/").content.decode()
+    assert "تسجيل حادثة" in page and "المصدر الأول" in page and "شاهد" in page and 'dir="rtl"' in page
+    v = _client("u_verifier")
+    v.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
+    assert "أخذ للمراجعة" in v.get("/incidents/queue/").content.decode()

@@ -27,6 +27,29 @@ def group_labels() -> dict[str, str]:
             "unknown": _("not known")}
 
 
+def source_kind_labels() -> list[tuple[str, str]]:
+    return [(SourceKind.MONITOR, _("monitor")), (SourceKind.WITNESS, _("witness")), (SourceKind.AGENCY, _("agency")),
+            (SourceKind.MEDIA, _("media")), (SourceKind.PARTY_STATEMENT, _("party statement")),
+            (SourceKind.SATELLITE_IMAGERY, _("satellite imagery"))]
+
+
+def connection_labels() -> list[tuple[str, str]]:
+    return [(Connection.WITNESS, _("witness")), (Connection.VICTIM, _("victim")),
+            (Connection.REPORTER, _("reporter")), (Connection.PARTY, _("party"))]
+
+
+def reliability_labels() -> list[tuple[str, str]]:
+    return [(Reliability.A, _("completely reliable")), (Reliability.B, _("usually reliable")),
+            (Reliability.C, _("fairly reliable")), (Reliability.D, _("not usually reliable")),
+            (Reliability.E, _("unreliable")), (Reliability.F, _("reliability cannot be judged"))]
+
+
+def precision_labels() -> list[tuple[str, str]]:
+    return [(TimePrecision.MINUTE, _("minute")), (TimePrecision.HOUR, _("hour")), (TimePrecision.DAY, _("day")),
+            (TimePrecision.MONTH, _("month")), (TimePrecision.YEAR, _("year")),
+            (TimePrecision.UNKNOWN, _("unknown"))]
+
+
 def field_labels() -> dict[str, str]:
     """The form's fields as a person reads them, to name the one an error is about."""
     return {"title": _("Title"), "categories": _("Categories"), "geometry": _("Location"), "lon": _("Longitude"),
@@ -120,9 +143,9 @@ def _record(post, files, principal):
 
 def _record_context(form=None, error: str = "", error_field: str = "") -> dict:
     labels = dict(Category.choices)
-    return {"categories": [(v, labels[v]) for v in Category.values], "precisions": TimePrecision.values,
-            "groups": [(g, label, (form or {}).get(f"people_{g}", "")) for g, label in group_labels().items()], "source_kinds": SourceKind.choices,
-            "connections": Connection.choices, "reliabilities": Reliability.choices, "credibilities": range(1, 7),
+    return {"categories": [(v, labels[v]) for v in Category.values], "precisions": precision_labels(),
+            "groups": [(g, label, (form or {}).get(f"people_{g}", "")) for g, label in group_labels().items()], "source_kinds": source_kind_labels(),
+            "connections": connection_labels(), "reliabilities": reliability_labels(), "credibilities": range(1, 7),
             "form": form or {}, "chosen": form.getlist("categories") if form else [], "error": error,
             "error_field": error_field,
             "i18n_strings": script_strings({"hashing": _("Computing the SHA-256 of the file…"),

@@ -104,6 +104,7 @@ def _record(monitor: Person, photo, sha: str) -> int:
     assert p.inner_text("[data-testid=evidence] code") == sha  # the hash of what the server stored
     assert p.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     assert "Rami" not in p.content()
+    assert p.inner_text("[data-testid=incident-time]") == "20 Oct 2016 07:30 – 20 Oct 2016 08:15"  # as typed
     monitor.shot("incident-recorded-phone.png")
     return int(p.url.split("/incidents/")[1].split("/")[0])
 

@@ -144,6 +144,7 @@ def test_grave_violation_confirmed_by_a_second_verifier_on_the_page(actors, veri
     assert i.verification == "pending_verification"
     d = i.decisions.get()
     assert v1.post(f"/incidents/{i.pk}/take/").status_code == 302
+    assert 'data-testid="confirm-form"' not in v1.get(f"/incidents/{i.pk}/").content.decode()
     refused = v1.post(f"/incidents/{i.pk}/decisions/{d.pk}/confirm/", {"note": "me again"})
     assert refused.status_code == 409
     v1.post(f"/incidents/{i.pk}/release/")

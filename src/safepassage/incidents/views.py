@@ -28,18 +28,25 @@ def incident_list_page(request):
                                                    "can_verify": principal.can(Perm.INCIDENTS_VERIFY)})
 
 
+def _review_context(principal, incident, assigned_to: str | None) -> dict:
+    """What a verifier sees: whether they hold it, and a confirmation awaiting someone else than its first verifier."""
+    if not principal.can(Perm.INCIDENTS_VERIFY):
+        return {"can_verify": False}
+    me = getattr(principal.user, "username", None)
+    item = selectors.queue_item(incident)
+    waiting = item["awaiting_confirmation_of"] if item["first_verifier"] != me else None
+    return {"can_verify": True, "holds_it": me is not None and assigned_to == me, "awaiting_confirmation_of": waiting,
+            "in_queue": incident.verification in (Verification.UNVERIFIED, Verification.PENDING),
+            "statuses": decision_statuses()}
+
+
 def detail_context(principal, incident, **extra) -> dict:
-    """The incident page's context; a verifier holding it also gets what a decision can rest on."""
+    """The incident page's context, with the review box's for a verifier."""
     detail = selectors.incident_detail(incident, principal)
     labels = _labels()
     detail["category_labels"] = [labels.get(c, c) for c in detail["categories"]]
-    verifier = principal.can(Perm.INCIDENTS_VERIFY)
-    holder = getattr(principal.user, "username", None)
-    waiting = selectors.queue_item(incident)["awaiting_confirmation_of"] if verifier else None
     return {"i": detail, "principal": principal, "sees_all": selectors.sees_all(principal),
-            "can_verify": verifier, "holds_it": verifier and holder is not None and detail["assigned_to"] == holder,
-            "in_queue": incident.verification in (Verification.UNVERIFIED, Verification.PENDING),
-            "awaiting_confirmation_of": waiting, "statuses": decision_statuses(), **extra}
+            **_review_context(principal, incident, detail["assigned_to"]), **extra}
 
 
 def decision_statuses() -> list[tuple[str, str]]:

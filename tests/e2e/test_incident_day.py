@@ -55,8 +55,8 @@ class Person:
         with self.page.expect_navigation():
             self.page.click(selector)
 
-    def shot(self, name: str) -> None:
-        self.page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    def shot(self, name: str, full_page: bool = True) -> None:
+        self.page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
 
     def close(self) -> None:
         assert not self.errors, self.errors
@@ -117,7 +117,8 @@ def _verify(v1: Person, v2: Person, incident_id: int, sha: str) -> None:
     item = v2.page.locator(f"[data-testid=queue-item][data-incident='{incident_id}']")
     assert item.locator("[data-testid=queue-holder]").inner_text() == "verifier"
     assert item.locator("[data-testid=queue-take]").count() == 0
-    v2.shot("incident-queue-taken.png")
+    item.scroll_into_view_if_needed()
+    v2.shot("incident-queue-taken.png", full_page=False)  # the demo's imported incidents make a long queue
     v2.page.goto(f"{v2.base}/incidents/{incident_id}/")
     assert "verifier" in v2.page.inner_text("[data-testid=taken-by]")
     assert v2.page.locator("[data-testid=decide-form]").count() == 0
@@ -171,5 +172,17 @@ def test_incident_day(browser, live_server, incident_setup):
     castello = Corridor.objects.get(name="Castello Road corridor")
     assert castello.status == "suspended"
     assert castello.status_history.last().reason.startswith(f"Suspended for hazard #{hazard.pk}: mine reported")
+    _arabic_form(monitor)
     for person in (monitor, v1, v2, coord):
         person.close()
+
+
+def _arabic_form(monitor: Person) -> None:
+    """The same form in Arabic, right to left, still fits a phone."""
+    monitor.ctx.add_cookies([{"name": "django_language", "value": "ar", "url": monitor.base}])
+    p = monitor.page
+    p.goto(f"{monitor.base}/incidents/new/")
+    p.wait_for_function("() => window.safePassagePicker !== undefined")
+    assert p.get_attribute("html", "dir") == "rtl" and p.inner_text("h1") == "تسجيل حادثة"
+    assert p.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    monitor.shot("incident-record-phone-ar.png")

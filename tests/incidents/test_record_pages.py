@@ -63,6 +63,8 @@ def test_monitor_records_incident_with_source_and_photo(actors):
     ({"time_earliest": "not a time"}, "time_earliest", "Earliest time"),
     ({"source_statement": ""}, "source_statement", "Statement"),
     ({"source_kind": "rumour"}, "source_kind", "Kind of source"),
+    ({"source_credibility": "0"}, "source_credibility", "Credibility"),
+    ({"lon": "200"}, "geometry", "Location"),
 ])
 def test_bad_input_names_the_field_and_stores_nothing(actors, over, field, label):
     r = _client("u_monitor").post("/incidents/new/", form(**over))

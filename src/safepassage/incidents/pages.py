@@ -16,9 +16,6 @@ from safepassage.incidents import selectors, services, views
 from safepassage.incidents.models import Category, Connection, Reliability, SourceKind, TimePrecision
 from safepassage.web.pages import event_time, page_requires, script_strings
 
-GROUPS = ("civilians", "children", "women", "men", "elderly", "persons_with_disabilities", "wounded",
-          "aid_workers", "medical_staff", "unknown")
-
 
 def group_labels() -> dict[str, str]:
     return {"civilians": _("civilians"), "children": _("children"), "women": _("women"), "men": _("men"),
@@ -101,7 +98,7 @@ def _geometry(post) -> dict | None:
 
 
 def _people(post) -> dict:
-    counts = {g: _whole(post.get(f"people_{g}"), f"people_affected.{g}") for g in GROUPS}
+    counts = {g: _whole(post.get(f"people_{g}"), f"people_affected.{g}") for g in group_labels()}
     return {g: n for g, n in counts.items() if n is not None}
 
 
@@ -117,12 +114,13 @@ def _incident_fields(post) -> dict:
 
 def _add_source(incident_id: int, post, principal) -> None:
     """The first source; its errors name the form's source_* fields."""
-    credibility = _whole(post.get("source_credibility"), "source_credibility") or 6
+    credibility = _whole(post.get("source_credibility"), "source_credibility")
     try:
         services.add_source(incident_id=incident_id, kind=post.get("source_kind", ""),
                             name=post.get("source_name", ""), statement=post.get("source_statement", ""),
                             connection=post.get("source_connection", ""),
-                            reliability=post.get("source_reliability", "F"), credibility=credibility,
+                            reliability=post.get("source_reliability", "F"),
+                            credibility=6 if credibility is None else credibility,
                             identity=post.get("source_identity", ""), by=principal)
     except InvalidInput as exc:
         field = exc.errors[0].field if exc.errors else "name"

@@ -26,6 +26,7 @@ MENU: tuple[Entry, ...] = (
     Entry(_("Medical evacuations"), "/medevac/", Perm.MEDEVAC_VIEW, "menu-medevac"),
     Entry(_("Service points"), "/servicepoints/", Perm.SERVICEPOINTS_VIEW, "menu-servicepoints"),
     Entry(_("Incidents"), "/incidents/", Perm.INCIDENTS_VIEW, "menu-incidents"),
+    Entry(_("Record an incident"), "/incidents/new/", Perm.INCIDENTS_EDIT, "menu-incident-new"),
     Entry(_("Review queue"), "/incidents/queue/", Perm.INCIDENTS_VERIFY, "menu-incident-queue"),
     Entry(_("Agreements"), "/agreements/", Perm.AGREEMENTS_VIEW, "menu-agreements"),
     Entry(_("Claims"), "/claims/", Perm.CLAIMS_VIEW, "menu-claims"),

@@ -17,15 +17,12 @@ from safepassage.convoys import services as convoys
 from safepassage.convoys.models import Convoy
 from safepassage.core.permissions import Role
 from safepassage.core.principal import Principal
-from safepassage.corridors import services as corridors
 from safepassage.corridors.models import Corridor
 from safepassage.crossings import services as crossings
 from safepassage.deconfliction import services as notices
 from safepassage.deconfliction.selectors import current_for_convoy
 from safepassage.incidents import services as incidents
 from safepassage.incidents.models import Incident
-from safepassage.pauses import services as pauses
-from safepassage.pauses.models import Pause
 from safepassage.places.models import Place, PlaceKind
 from safepassage.servicepoints import services as points
 from safepassage.servicepoints.models import ServicePoint
@@ -34,7 +31,6 @@ DAY = "2016-10-20"
 TZ = ZoneInfo("Asia/Damascus")
 NOTE = "Illustrative record of the demo scenario (20 October 2016), not an observation."
 CARGO_ROUTE = "Sheikh Sa'eed cargo route"
-CARGO_PAUSE = "Cargo window, 20 October 2016 (illustrative)"
 UUIDS = uuid.UUID("5afe9a55-2016-1020-0000-000000000000")  # namespace of the day's client UUIDs
 
 
@@ -56,10 +52,10 @@ def acting(username: str, role: str, party: Party | None = None) -> Principal:
 
 def load_day(parties: dict[str, Party], by, log=print) -> None:
     """Record the operation of 20 October 2016; each part skips itself when already loaded."""
-    if not _cargo_window(parties, by):
-        log("20 October 2016: no cargo route in the scenario; the day is not loaded")
-        return
-    _convoys(parties, by)
+    if _cargo_route() is None:
+        log("20 October 2016: the cargo route is not open in the pause of the day; no convoys loaded")
+    else:
+        _convoys(parties, by)
     _crossings(by)
     _service_points(by)
     _medevac(by)
@@ -68,24 +64,9 @@ def load_day(parties: dict[str, Party], by, log=print) -> None:
         f"convoys, crossings, service points, medical evacuations, incidents")
 
 
-@transaction.atomic
-def _cargo_window(parties: dict[str, Party], by) -> Corridor | None:
-    """Open the cargo route on the morning of the 20th, inside an agreed pause for cargo."""
-    route = Corridor.objects.filter(name=CARGO_ROUTE).first()
-    if route is None:
-        return None
-    if route.status != "open" and not route.status_history.filter(at__gte=at(0)).exists():
-        corridors.set_corridor_status(corridor_id=route.pk, status="open", by=by, at=at(6),
-                                      reason="Opened for the cargo window of 20 October (illustrative)")
-    if not Pause.objects.filter(title=CARGO_PAUSE).exists():
-        pause = pauses.create_pause(title=CARGO_PAUSE, title_ar="نافذة القوافل، 20 تشرين الأول 2016 (توضيحي)",
-                                    starts_at=at(6), ends_at=at(18), place_ids=[], corridor_ids=[route.pk],
-                                    party_ids=[parties[k].pk for k in ("A", "B")], notes=NOTE, by=by)
-        for key in ("A", "B"):
-            pauses.respond_to_pause(pause_id=pause.pk, party_id=parties[key].pk, state="accepted",
-                                    note="by the liaison channel (illustrative)", by=by)
-        pauses.set_pause_status(pause_id=pause.pk, status="agreed", by=by)
-    return Corridor.objects.get(pk=route.pk)
+def _cargo_route() -> Corridor | None:
+    """The scenario's cargo route, if it is open for the pause of the 20th (a scenario loaded before it was)."""
+    return Corridor.objects.filter(name=CARGO_ROUTE, status="open", pauses__starts_at=at(8)).first()
 
 
 # ---------------------------------------------------------------- convoys

@@ -159,7 +159,7 @@ def test_the_demo_enrols_its_privileged_accounts_with_a_secret_per_install(setti
     parties = {k: services.create_party(name=f"Party {k}", short_name=k, by=SYSTEM) for k in "AB"}
     creds = ensure_users(parties, org)
     secrets = totp_secrets()
-    assert set(secrets) == {"admin", "coordinator"}
+    assert set(secrets) == {"admin", "coordinator", "medical"}  # the roles that need a second factor
     assert "coordinator totp: " + secrets["coordinator"] in (tmp_path / "demo-credentials.txt").read_text()
     device = TOTPDevice.objects.get(user__username="coordinator", confirmed=True)
     assert services.totp_secret(device) == secrets["coordinator"]

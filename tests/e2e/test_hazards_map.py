@@ -27,7 +27,7 @@ def test_mine_warning_and_suspend_from_it(browser, live_server, demo_world):
     banner = public.inner_text("[data-testid=hazard-banner]")
     assert "Castello Road corridor" in banner and "mine reported at 36.2440, 37.1850, unverified" in banner
     assert public.query_selector("[data-testid=suspend-from-hazard]") is None  # the public only reads
-    assert public.evaluate("() => window.safePassageMap.data.hazards.features.length") == 1
+    assert public.evaluate("() => window.safePassageMap.data.hazards.features.length") == 2  # and the demo day's
 
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.on("pageerror", lambda e: errors.append(str(e)))

@@ -180,8 +180,8 @@ def create_convoy(*, title: str, organisation, origin, destination, corridor: Co
                   planned_departure: datetime, planned_arrival: datetime, direction: str = CargoDirection.IN,
                   route: dict | None = None, destination_note: str = "", notes: str = "",
                   vehicles: list[dict] | None = None, manifest: list[dict] | None = None,
-                  destination_service_point=None, by) -> Convoy:
-    """Plan a convoy; its schedule must fit an agreed pause and the corridor's hours, direction and groups."""
+                  destination_service_point=None, by, at: datetime | None = None) -> Convoy:
+    """Plan a convoy (at: when it was planned, now by default); it must fit an agreed pause and the corridor."""
     if not title.strip():
         raise InvalidInput("title is required", field="title")
     if destination_service_point is not None and destination_service_point.place_id != destination.pk:
@@ -195,6 +195,7 @@ def create_convoy(*, title: str, organisation, origin, destination, corridor: Co
     lines = clean_manifest(manifest or [])
     cars = clean_vehicles(vehicles or [])
     pause = check_schedule(corridor=corridor, direction=direction, departure=departure, arrival=arrival)
+    planned_at = event_time(at, "at")
     convoy = Convoy.objects.create(
         reference=f"CV-{departure:%Y%m%d}-{uuid.uuid4().hex[:6].upper()}", title=title.strip(),
         organisation=organisation, origin=origin, destination=destination, destination_note=destination_note,
@@ -203,7 +204,7 @@ def create_convoy(*, title: str, organisation, origin, destination, corridor: Co
     _replace_manifest(convoy, lines)
     _replace_vehicles(convoy, cars)
     ConvoyStatusChange.objects.create(convoy=convoy, status=lifecycle.PLANNED, reason="planned",
-                                      changed_by=getattr(by, "user", by), at=now())
+                                      changed_by=getattr(by, "user", by), at=planned_at)
     record(actor=by, action="convoy.created", obj=convoy,
            after={**snapshot(convoy, CONVOY_FIELDS), "manifest": _manifest_state(convoy),
                   "vehicles": [{"plate": v["plate"], "vehicle_type": v["vehicle_type"]} for v in cars]})
@@ -305,7 +306,8 @@ def set_vehicles(*, convoy_id: int, expected_version: int, vehicles: list[dict],
 # ---------------------------------------------------------------- notify
 
 
-def _send_notification(convoy: Convoy, *, party_ids: list[int] | None, deadline: datetime, reason: str, by):
+def _send_notification(convoy: Convoy, *, party_ids: list[int] | None, deadline: datetime, reason: str, by,
+                       at: datetime | None = None):
     who, description = _movement_text(convoy)
     geometry = convoy.route or convoy.corridor.geometry
     title = f"{convoy.reference}: {convoy.title}"
@@ -315,30 +317,31 @@ def _send_notification(convoy: Convoy, *, party_ids: list[int] | None, deadline:
             raise InvalidInput("name every party that must be notified", field="party_ids")
         n = notices.notify(kind=Kind.CONVOY, convoy=convoy, title=title, geometry=geometry,
                            starts_at=convoy.planned_departure, ends_at=convoy.planned_arrival, deadline=deadline,
-                           party_ids=party_ids, who=who, description=description, by=by)
+                           party_ids=party_ids, who=who, description=description, by=by, at=at)
     else:
         n = notices.renotify(notification_id=current.pk, reason=reason, deadline=deadline, party_ids=party_ids,
                              changes={"title": title, "geometry": geometry, "starts_at": convoy.planned_departure,
                                       "ends_at": convoy.planned_arrival, "who": who, "description": description},
-                             by=by)
+                             by=by, at=at)
     record(actor=by, action="convoy.notified", obj=convoy,
            after={"notification": n.pk, "revision": n.revision, "deadline": n.deadline})
     if convoy.status == lifecycle.PLANNED:
-        _move(convoy, lifecycle.NOTIFIED, reason="parties notified", by=by, at=now())
+        _move(convoy, lifecycle.NOTIFIED, reason="parties notified", by=by, at=n.sent_at)
     elif convoy.status == lifecycle.CLEARED:
         _move(convoy, lifecycle.NOTIFIED, reason=f"re-notified ({reason}); acknowledgements needed again", by=by,
-              at=now())
+              at=n.sent_at)
     return n
 
 
 @transaction.atomic
 def notify_convoy(*, convoy_id: int, deadline: datetime, party_ids: list[int] | None = None,
-                  reason: str = "re-notified", by):
-    """Notify every required party of the convoy (or re-notify: older acknowledgements lapse)."""
+                  reason: str = "re-notified", by, at: datetime | None = None):
+    """Notify every required party of the convoy (at: when sent, now by default; older acknowledgements lapse)."""
+    sent_at = event_time(at, "at")
     convoy = _lock(convoy_id)
     _require_before_departure(convoy, "notification")
     return _send_notification(convoy, party_ids=party_ids, deadline=require_aware(deadline, "deadline"),
-                              reason=reason, by=by)
+                              reason=reason, by=by, at=sent_at)
 
 
 # ---------------------------------------------------------------- lifecycle

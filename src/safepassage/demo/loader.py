@@ -20,6 +20,7 @@ from safepassage.core.principal import Principal
 from safepassage.corridors import services as corridors
 from safepassage.corridors.models import Corridor
 from safepassage.demo.damage import load_damage
+from safepassage.demo.day import load_day
 from safepassage.incidents import services as incidents
 from safepassage.incidents.models import Claim
 from safepassage.pauses import services as pauses
@@ -37,6 +38,7 @@ DEMO_USERS = [
     ("monitor", Role.MONITOR, None),
     ("verifier", Role.VERIFIER, None),
     ("partner", Role.PARTNER, None),
+    ("medical", Role.MEDICAL_OFFICER, None),  # the only demo account that sees medical evacuation cases
     ("liaison_a", Role.PARTY_LIAISON, "A"),
     ("liaison_b", Role.PARTY_LIAISON, "B"),
 ]
@@ -199,7 +201,7 @@ def load_population_demo(log=print) -> None:
 
 
 def load_demo(log=print, damage_sample: int | None = None) -> dict[str, str]:
-    """Places, parties, accounts, control, corridors, pauses, claims and damage observations of the scenario.
+    """Places, parties, accounts, control, corridors, pauses, claims, the day of 20 October 2016 and damage.
 
     `damage_sample` keeps about that many points of each damage dataset (0: none; default: all), for tests.
 
@@ -208,6 +210,7 @@ def load_demo(log=print, damage_sample: int | None = None) -> dict[str, str]:
     load_places(log)
     parties = load_scenario(scenario(), log)
     load_agreements_demo(parties, SYSTEM, log)
+    load_day(parties, SYSTEM, log)
     load_damage(SYSTEM, log, sample=damage_sample)
     return {u: p for u, p in _read_credentials().items() if not u.endswith(TOTP_SUFFIX)}
 

@@ -64,6 +64,7 @@ def js_strings() -> dict[str, str]:
     return script_strings({
         **hazard_strings(),
         "open": _("open"), "suspended": _("suspended"), "closed": _("closed"),
+        "outside_hours": _("open, but outside its hours"),
         "out": _("out of the besieged area"), "in": _("into the besieged area"), "both": _("both directions"),
         "hours": _("Hours"), "status": _("Status"), "reason": _("Reason"), "since": _("since"),
         "direction": _("Direction"), "groups": _("Eligible groups"), "openUntil": _("open until"),

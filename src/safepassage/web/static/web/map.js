@@ -6,7 +6,8 @@
   const CFG = JSON.parse(document.getElementById("page-config").textContent);
   const RTL = document.documentElement.dir === "rtl";
   const lang = document.documentElement.lang;
-  const STATUS_COLOR = { open: "#1a9850", suspended: "#f28e2b", closed: "#d73027" };
+  const STATUS_COLOR = { open: "#1a9850", outside_hours: "#777777", suspended: "#f28e2b", closed: "#d73027" };
+  const DRAWN = ["open", "outside_hours", "suspended", "closed"];
   const SITE_COLOR = { religious: "#7b3294", commercial: "#e08214", civic: "#2166ac", educational: "#1b7837",
     residential: "#8c510a", hospital: "#b2182b" };
   // Service points: the fill shows arrivals against capacity, the ring the stock. The levels are the exit
@@ -74,6 +75,7 @@
     let html = '<h3 data-testid="corridor-title">' + esc(label(p)) + "</h3>" +
       "<dl><dt>" + T.status + '</dt><dd data-testid="corridor-status"><span class="badge ' + esc(p.status) + '">' + esc(T[p.status] || p.status) + "</span> " +
       T.since + " " + fmt(p.status_since) + "</dd>" +
+      (p.drawn_as === "outside_hours" ? ' <span class="badge outside_hours" data-testid="corridor-outside-hours">' + esc(T.outside_hours) + "</span>" : "") +
       "<dt>" + T.reason + "</dt><dd>" + esc(p.status_reason) + "</dd>" +
       "<dt>" + T.direction + "</dt><dd>" + esc(T[p.direction] || p.direction) + "</dd>" +
       "<dt>" + T.hours + "</dt><dd>" + esc(p.opens_at) + "–" + esc(p.closes_at) + " (" + esc(p.timezone) + ")</dd>" +
@@ -173,13 +175,13 @@
     }).addTo(groups.sites);
 
     L.geoJSON(data.corridors, {
-      style: (f) => ({ color: STATUS_COLOR[f.properties.status] || "#333", weight: pausedCorridors.has(f.properties.id) ? 7 : 5,
-        dashArray: f.properties.status === "open" ? null : "8 6", opacity: 0.9 }),
+      style: (f) => ({ color: STATUS_COLOR[f.properties.drawn_as] || "#333", weight: pausedCorridors.has(f.properties.id) ? 7 : 5,
+        dashArray: f.properties.drawn_as === "open" ? null : "8 6", opacity: 0.9 }),
       onEachFeature: (f, layer) => {
-        layer.options.className = "corridor corridor-" + f.properties.id;
-        layer.bindTooltip(esc(label(f.properties)) + " · " + esc(T[f.properties.status] || f.properties.status));
+        layer.options.className = "corridor corridor-" + f.properties.id + " corridor-" + f.properties.drawn_as;
+        layer.bindTooltip(esc(label(f.properties)) + " · " + esc(T[f.properties.drawn_as] || f.properties.drawn_as));
         layer.on("click", () => { showDetails(corridorHtml(f.properties)); bindStatusForm(); bindSuspendButtons(document.getElementById("details")); });
-        addArrows(groups.corridors, f, STATUS_COLOR[f.properties.status] || "#333");
+        addArrows(groups.corridors, f, STATUS_COLOR[f.properties.drawn_as] || "#333");
       },
     }).addTo(groups.corridors);
 
@@ -200,7 +202,7 @@
   function renderLegend(data) {
     let html = data.parties.map((p) => '<div><span class="swatch" data-bg="' + esc(p.color) + '"></span>' + esc(lang === "ar" && p.name_ar ? p.name_ar : p.name) + "</div>").join("");
     if (!data.control_visible) html += '<p class="hint">' + T.controlHidden + "</p>";
-    html += ["open", "suspended", "closed"].map((s) => '<div><span class="line" data-bg="' + STATUS_COLOR[s] + '"></span>' + T.corridor + " " + T[s] + "</div>").join("");
+    html += DRAWN.map((s) => '<div><span class="line" data-bg="' + STATUS_COLOR[s] + '"></span>' + T.corridor + " " + T[s] + "</div>").join("");
     if (groups.servicepoints) {
       html += '<div class="legend-title">' + T.servicePoints + "</div>" +
         ["meal_station", "first_aid", "reception_centre"].map((k) => '<div><span class="sp sp-legend sp-kind-' + k + '"></span>' + T[k] + "</div>").join("") +

@@ -340,11 +340,27 @@
     if (box.checked && box.dataset.layer === "servicepoints") loadServicePoints();
   }));
 
-  // Time travel
+  // Time travel: the moment shown is in the address (?at=, UTC), so a picture can be shared.
   const atInput = document.getElementById("at-input");
   function currentAt() { return atInput.value ? new Date(atInput.value + "Z").toISOString() : null; }
-  atInput.addEventListener("change", () => { load(currentAt()); loadServicePoints(); });
-  document.getElementById("at-now").addEventListener("click", () => { atInput.value = ""; load(null); loadServicePoints(); });
+  function atFromAddress() {
+    const raw = new URLSearchParams(location.search).get("at") || "";
+    const d = new Date(/(Z|[+-]\d\d:?\d\d)$/i.test(raw) ? raw : raw + "Z");  // no zone given: UTC, as the picker
+    return isNaN(d.getTime()) ? "" : d.toISOString().slice(0, 16);
+  }
+  function writeAddress(at) {
+    const rest = new URLSearchParams(location.search);
+    rest.delete("at");
+    const query = [at ? "at=" + at.slice(0, 16) + "Z" : "", rest.toString()].filter(Boolean).join("&");  // readable: no %3A
+    const path = location.pathname + (query ? "?" + query : "");
+    history.replaceState(history.state, "", path + location.hash);
+    const next = document.querySelector("#lang-form input[name=next]");  // switching language keeps the moment
+    if (next) next.value = path;
+  }
+  function showMoment() { const at = currentAt(); writeAddress(at); load(at); loadServicePoints(); }
+  atInput.value = atFromAddress();
+  atInput.addEventListener("change", showMoment);
+  document.getElementById("at-now").addEventListener("click", () => { atInput.value = ""; showMoment(); });
 
   // Drawing a corridor line
   let drawing = false, drawPts = [], drawLine = null, drawnGeometry = null;
@@ -474,6 +490,6 @@
 
   window.safePassageMap = { map, groups, load, loadPauses, loadServicePoints, get data() { return current; },
     get servicePoints() { return spExits; } };
-  load(null).catch((e) => { document.getElementById("open-now").textContent = e.message; });
+  load(currentAt()).catch((e) => { document.getElementById("open-now").textContent = e.message; });
   loadServicePoints();
 })();

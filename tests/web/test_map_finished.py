@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time
+from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from safepassage.corridors import services as corridor_services
+from safepassage.pauses.models import PauseStatus
+from safepassage.web.views import js_strings
 from tests.conftest import LINE, SYSTEM
 
 pytestmark = pytest.mark.django_db
+STATIC_CSS = Path(__file__).resolve().parents[2] / "src/safepassage/web/static/web/app.css"
 
 NOON = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # 12:00 in Damascus
 NIGHT = datetime(2026, 3, 2, 20, 0, tzinfo=UTC)  # 22:00 in Damascus
@@ -30,3 +36,25 @@ def test_an_open_corridor_outside_its_hours_is_not_drawn_open(actors):
                                           at=datetime(2026, 3, 1, 1, tzinfo=UTC))
     assert drawn(actors, NOON)["Day corridor"] == ("open", "open", True)
     assert drawn(actors, NIGHT)["Day corridor"] == ("open", "outside_hours", False)
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG relative luminance of #rgb or #rrggbb."""
+    h = hex_colour.lstrip("#")
+    h = "".join(c * 2 for c in h) if len(h) == 3 else h
+    lin = [(v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4) for v in (int(h[i:i + 2], 16) / 255 for i in (0, 2, 4))]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _badge_background(css: str, status: str) -> str:
+    """The background colour app.css gives `.badge.<status>`."""
+    return re.search(rf"\.badge\.{status}\b[^{{]*\{{\s*background:\s*(#[0-9a-fA-F]{{3,6}})", css).group(1)
+
+
+@pytest.mark.parametrize("status", [*PauseStatus.values, "open", "outside_hours", "suspended", "closed"])
+def test_status_labels_are_words_in_legible_badges(status):
+    with translation.override("ar"):
+        label = js_strings()[status]
+    assert label and label != status  # a word from the catalogue, not the code
+    white, background = 1.0, _luminance(_badge_background(STATIC_CSS.read_text(), status))
+    assert (white + 0.05) / (background + 0.05) >= 4.5  # WCAG AA for normal text

@@ -148,8 +148,8 @@
     MAP_LAYERS.forEach((k) => groups[k].clearLayers());
     const partyColor = {};
     data.parties.forEach((p) => { partyColor[p.id] = p.color; });
-    const pausedPlaces = new Set(), pausedCorridors = new Set();
-    data.pauses.forEach((p) => { p.place_ids.forEach((i) => pausedPlaces.add(i)); p.corridor_ids.forEach((i) => pausedCorridors.add(i)); });
+    const pausedCorridors = new Set();
+    data.pauses.forEach((p) => p.corridor_ids.forEach((i) => pausedCorridors.add(i)));
 
     L.geoJSON(data.areas, {
       style: (f) => ({ color: "#555", weight: 1, fillOpacity: 0.35,
@@ -161,8 +161,10 @@
     }).addTo(groups.areas);
 
     data.pauses.forEach((p) => {
-      L.geoJSON(data.areas, { filter: (f) => pausedPlaces.has(f.properties.id),
-        style: { color: "#2b83ba", weight: 3, dashArray: "6 4", fill: false } }).addTo(groups.pauses);
+      const pausePlaces = new Set(p.place_ids);
+      L.geoJSON(data.areas, { filter: (f) => pausePlaces.has(f.properties.id),
+        style: { color: "#2b83ba", weight: 3, dashArray: "6 4", fill: false },
+        onEachFeature: (f, layer) => layer.bindTooltip(pauseLabel(p)) }).addTo(groups.pauses);
     });
 
     L.geoJSON(data.sites, {
@@ -217,12 +219,18 @@
     legend.querySelectorAll("[data-border]").forEach((e) => { e.style.borderColor = e.dataset.border; });
   }
 
+  function pauseLabel(p) {
+    return T.pause + ": " + esc(lang === "ar" && p.title_ar ? p.title_ar : p.title) + " · " + statusBadge(p.status);
+  }
+  function statusBadge(status) { return '<span class="badge ' + esc(status) + '">' + esc(T[status] || status) + "</span>"; }
+
   function renderOpenNow(data) {
     const open = data.corridors.features.filter((f) => f.properties.open_now);
     let html = open.length ? "<ul>" + open.map((f) => "<li><strong>" + esc(label(f.properties)) + "</strong> — " + T.openUntil + " " + fmt(f.properties.open_until) +
       (f.properties.hazards || []).map((w) => '<br><span class="hazard-inline" data-testid="open-now-hazard">⚠ ' + esc(hazardText(w)) + "</span>").join("") + "</li>").join("") + "</ul>"
       : "<p>" + T.nothingOpen + "</p>";
-    html += data.pauses.map((p) => '<p class="pause">' + T.pause + ": <strong>" + esc(lang === "ar" && p.title_ar ? p.title_ar : p.title) + "</strong> — " + T.pauseUntil + " " + fmt(p.ends_at) + "</p>").join("");
+    html += data.pauses.map((p) => '<p class="pause">' + T.pause + ": <strong>" + esc(lang === "ar" && p.title_ar ? p.title_ar : p.title) + "</strong> " +
+      statusBadge(p.status) + " — " + T.pauseUntil + " " + fmt(p.ends_at) + "</p>").join("");
     document.getElementById("open-now").innerHTML = html;
   }
 
@@ -436,7 +444,7 @@
     if (!live.length) { box.innerHTML = "<p>" + T.noPauses + "</p>"; return; }
     box.innerHTML = live.map((p) => {
       let html = '<div class="pause-item" data-pause="' + p.id + '"><strong>' + esc(lang === "ar" && p.title_ar ? p.title_ar : p.title) + "</strong> · " +
-        '<span class="badge ' + esc(p.status) + '">' + esc(T[p.status] || p.status) + "</span><br>" + fmt(p.starts_at) + " → " + fmt(p.ends_at) +
+        statusBadge(p.status) + "<br>" + fmt(p.starts_at) + " → " + fmt(p.ends_at) +
         (p.status === "withdrawn" ? '<p class="withdrawal">' + T.withdrawnBy + " " + esc(p.withdrawn_by_party || "") + " · " + fmt(p.withdrawn_at) +
           (p.withdrawal_reason ? ": " + esc(p.withdrawal_reason) : "") + "</p>" : "") + "<ul>" +
         (p.responses || []).map((r) => '<li data-testid="response-' + r.party_id + '">' + esc(r.party) + ": " + esc(T[r.state] || r.state) + (r.by ? " (" + esc(r.by) + ")" : "") + "</li>").join("") + "</ul>";

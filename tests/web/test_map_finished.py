@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time
 from pathlib import Path
 
 import pytest
+from django.test import Client
 from django.utils import translation
 
 from safepassage.corridors import services as corridor_services
@@ -58,3 +59,14 @@ def test_status_labels_are_words_in_legible_badges(status):
     assert label and label != status  # a word from the catalogue, not the code
     white, background = 1.0, _luminance(_badge_background(STATIC_CSS.read_text(), status))
     assert (white + 0.05) / (background + 0.05) >= 4.5  # WCAG AA for normal text
+
+
+def test_the_pause_form_offers_areas_and_the_api_takes_them(actors, area, parties):
+    client = Client()
+    client.force_login(actors["coordinator"].principal.user)
+    assert 'name="place_ids"' in client.get("/").content.decode()
+    created = actors["coordinator"].post("/api/pauses", {
+        "title": "Pause over an area", "starts_at": "2026-03-02T06:00:00Z", "ends_at": "2026-03-02T14:00:00Z",
+        "place_ids": [area.pk], "party_ids": [parties["A"].pk]})
+    assert created.status_code == 201, created.content
+    assert created.json()["place_ids"] == [area.pk] and created.json()["corridor_ids"] == []

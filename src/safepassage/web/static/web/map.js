@@ -195,10 +195,18 @@
     renderHazards(data);
     renderLegend(data);
     renderOpenNow(data);
-    const sel = document.getElementById("pause-corridors");
-    if (sel) sel.innerHTML = data.corridors.features.map((f) => '<option value="' + f.properties.id + '">' + esc(label(f.properties)) + "</option>").join("");
+    fillChoices(document.getElementById("pause-corridors"), data.corridors.features);
+    fillChoices(document.getElementById("pause-areas"), data.areas.features);
     if (!fitted && groups.areas.getLayers().length) { map.fitBounds(groups.areas.getBounds()); fitted = true; }
     document.body.dataset.layersLoaded = "true";
+  }
+
+  /** The pause form's choices of corridors or areas, by name, keeping what was already selected. */
+  function fillChoices(sel, features) {
+    if (!sel) return;
+    const chosen = new Set(Array.from(sel.selectedOptions, (o) => o.value));
+    const items = features.map((f) => f.properties).sort((a, b) => label(a).localeCompare(label(b), lang));
+    sel.innerHTML = items.map((p) => '<option value="' + p.id + '"' + (chosen.has(String(p.id)) ? " selected" : "") + ">" + esc(label(p)) + "</option>").join("");
   }
 
   function renderLegend(data) {
@@ -428,9 +436,10 @@
       try {
         await api("POST", "/api/pauses", { title: fd.get("title"),
           starts_at: new Date(fd.get("starts_at") + "Z").toISOString(), ends_at: new Date(fd.get("ends_at") + "Z").toISOString(),
-          corridor_ids: fd.getAll("corridor_ids").map(Number), party_ids: fd.getAll("party_ids").map(Number) });
+          corridor_ids: fd.getAll("corridor_ids").map(Number), place_ids: fd.getAll("place_ids").map(Number),
+          party_ids: fd.getAll("party_ids").map(Number) });
         pauseForm.reset();
-        await load(currentAt());
+        await loadPauses(); await load(currentAt());
       } catch (e) { err.textContent = e.message; }
     });
   }

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, sign_in
 
 pytestmark = pytest.mark.e2e
 NIGHT = "2016-10-20T02:00"  # 05:00 in Aleppo: Castello Road is open (since 13 October) but outside 08:00-19:00
@@ -67,4 +67,62 @@ def test_the_moment_is_in_the_address_and_a_shared_link_opens_it(browser, live_s
     page.click("#at-now")
     loaded(page)
     assert page.url == f"{live_server.url}/"
+    assert not errors, errors
+
+
+def _luminance(rgb: str) -> float:
+    """WCAG relative luminance of a computed `rgb(r, g, b)` colour."""
+    values = [int(v) / 255 for v in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3]]
+    lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in values]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(fg: str, bg: str) -> float:
+    """WCAG contrast ratio of two computed colours."""
+    a, b = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def test_a_pause_proposed_elsewhere_appears_without_a_reload(browser, live_server, demo_world, settings):
+    from datetime import timedelta
+
+    from safepassage.core.timeutil import now
+
+    settings.SAFEPASSAGE_MAP_REFRESH_SECONDS = 2  # 30 s in service
+    watcher = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    errors = []
+    watcher.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(watcher, live_server.url, "liaison_a", demo_world["liaison_a"])
+    loaded(watcher)
+    watcher.evaluate("() => { window.sameDocument = true; }")
+
+    # The coordinator proposes a pause over an area, from the map's form in another session.
+    coordinator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(coordinator, live_server.url, "coordinator", demo_world["coordinator"])
+    loaded(coordinator)
+    start = now().replace(second=0, microsecond=0) + timedelta(hours=1)
+    form = coordinator.locator("#pause-form")
+    form.locator("input[name=title]").fill("Pause over Salah ad-Deen")
+    form.locator("input[name=starts_at]").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    form.locator("input[name=ends_at]").fill((start + timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M"))
+    form.locator("[data-testid=pause-areas]").select_option(label="Salah ad-Deen")
+    form.locator("select[name=party_ids]").select_option(label="Party A")
+    form.locator("button[type=submit]").click()
+    coordinator.wait_for_function("document.querySelector('#pause-list').textContent.includes('Pause over Salah')")
+    from safepassage.pauses.models import Pause
+
+    pause = Pause.objects.get(title="Pause over Salah ad-Deen")
+    assert [p.name for p in pause.places.all()] == ["Salah ad-Deen"] and not pause.corridors.exists()
+
+    # The liaison's map shows it within a refresh, in the same document, with a legible status word.
+    item = watcher.locator(f".pause-item[data-pause='{pause.pk}']")
+    item.wait_for(timeout=15000)
+    assert watcher.evaluate("() => window.sameDocument === true")
+    assert item.locator(".respond-form").count() == 1  # Party A is asked, and can answer from here
+    for badge in watcher.locator("#pause-list .badge").all():
+        colours = badge.evaluate("(e) => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
+        assert contrast(*colours) >= 4.5, (badge.inner_text(), colours)
+    assert item.locator(".badge").inner_text() == "proposed"
+    item.scroll_into_view_if_needed()
+    watcher.screenshot(path=str(ARTIFACTS / "map-pause-without-reload.png"))
     assert not errors, errors

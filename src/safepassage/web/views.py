@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -44,7 +45,8 @@ def map_page(request):
                         "canEditCorridors": principal.can(Perm.CORRIDORS_EDIT),
                         "canEditPauses": principal.can(Perm.PAUSES_EDIT), "canRespond": principal.can(Perm.PAUSES_RESPOND),
                         "partyId": principal.party_id, "isLiaison": principal.role == Role.PARTY_LIAISON,
-                        "canViewServicePoints": principal.can(Perm.SERVICEPOINTS_VIEW)},
+                        "canViewServicePoints": principal.can(Perm.SERVICEPOINTS_VIEW),
+                        "refreshSeconds": settings.SAFEPASSAGE_MAP_REFRESH_SECONDS},
     })
 
 

@@ -446,11 +446,16 @@
 
   // Pauses: each party's response, and the lifecycle, from the sidebar.
   const NEXT = { proposed: ["agreed"], agreed: ["active", "violated", "proposed"], active: ["ended", "violated"], ended: [], violated: [], withdrawn: [] };
+  let pausesShown = null;  // the list last drawn: redrawn only when it changed
   async function loadPauses() {
     const box = document.getElementById("pause-list");
     const data = await api("GET", "/api/pauses?limit=50");
+    const seen = JSON.stringify(data.items);
+    if (seen === pausesShown) return false;
+    pausesShown = seen;
+    document.body.dataset.pausesShown = data.items.map((p) => p.id + ":" + p.status).join(" ");
     const live = data.items.filter((p) => ["proposed", "agreed", "active", "withdrawn"].includes(p.status));
-    if (!live.length) { box.innerHTML = "<p>" + T.noPauses + "</p>"; return; }
+    if (!live.length) { box.innerHTML = "<p>" + T.noPauses + "</p>"; return true; }
     box.innerHTML = live.map((p) => {
       let html = '<div class="pause-item" data-pause="' + p.id + '"><strong>' + esc(lang === "ar" && p.title_ar ? p.title_ar : p.title) + "</strong> · " +
         statusBadge(p.status) + "<br>" + fmt(p.starts_at) + " → " + fmt(p.ends_at) +
@@ -502,8 +507,18 @@
         } catch (e) { errBox.textContent = e.message; }
       });
     });
+    return true;
   }
   loadPauses().catch((e) => { document.getElementById("pause-list").textContent = e.message; });
+
+  // A pause proposed, agreed or withdrawn elsewhere appears without a reload: one small request for the pause
+  // list every refreshSeconds, and the layers (some 400 kB) fetched again only when that list changed.
+  async function refreshPauses() {
+    const typing = document.activeElement;
+    if (document.hidden || (typing.tagName === "INPUT" && typing.value && typing.closest("#pause-list"))) return;  // not under a note being typed
+    try { if (await loadPauses()) await load(currentAt()); } catch (e) { /* offline for now: the next round tries again */ }
+  }
+  setInterval(refreshPauses, (CFG.refreshSeconds || 30) * 1000);
 
   window.safePassageMap = { map, groups, load, loadPauses, loadServicePoints, get data() { return current; },
     get servicePoints() { return spExits; } };

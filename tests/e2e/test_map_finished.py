@@ -95,6 +95,9 @@ def test_a_pause_proposed_elsewhere_appears_without_a_reload(browser, live_serve
     sign_in(watcher, live_server.url, "liaison_a", demo_world["liaison_a"])
     loaded(watcher)
     watcher.evaluate("() => { window.sameDocument = true; }")
+    # One name per party everywhere: the legend, the areas, the pause answers say "Party A".
+    legend = watcher.inner_text("[data-testid=legend]")
+    assert "Party A" in legend and "Government" not in legend
 
     # The coordinator proposes a pause over an area, from the map's form in another session.
     coordinator = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()

@@ -70,3 +70,13 @@ def test_the_pause_form_offers_areas_and_the_api_takes_them(actors, area, partie
         "place_ids": [area.pk], "party_ids": [parties["A"].pk]})
     assert created.status_code == 201, created.content
     assert created.json()["place_ids"] == [area.pk] and created.json()["corridor_ids"] == []
+
+
+def test_a_party_goes_by_its_short_name_in_letters(actors, parties):
+    from safepassage.deconfliction.letter import render_html
+    from safepassage.deconfliction.models import Notification
+    from tests.deconfliction.test_exports import evacuation
+
+    n = evacuation(actors["coordinator"], parties)
+    letter = render_html(Notification.objects.get(pk=n["id"]))
+    assert "Party A" in letter and "Party B" in letter and "full name" not in letter

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from safepassage.accounts.models import Party
+from safepassage.accounts.selectors import party_label
 from safepassage.core.permissions import Perm
 from safepassage.core.principal import Principal
 from safepassage.corridors import selectors as corridor_selectors
@@ -43,7 +44,7 @@ def map_layers(*, at: datetime, viewer: Principal) -> dict:
                 props.update(
                     control_status=obs.status if obs else "unknown",
                     party_id=obs.party_id if obs else None,
-                    party=obs.party.short_name if obs and obs.party else None,
+                    party=party_label(obs.party) if obs and obs.party else None,
                     control_source=obs.source if obs else None,
                     control_since=obs.observed_from.isoformat() if obs else None,
                 )

@@ -210,7 +210,7 @@
   }
 
   function renderLegend(data) {
-    let html = data.parties.map((p) => '<div><span class="swatch" data-bg="' + esc(p.color) + '"></span>' + esc(lang === "ar" && p.name_ar ? p.name_ar : p.name) + "</div>").join("");
+    let html = data.parties.map((p) => '<div><span class="swatch" data-bg="' + esc(p.color) + '"></span>' + esc(p.short_name) + "</div>").join("");  // one name for a party everywhere
     if (!data.control_visible) html += '<p class="hint">' + T.controlHidden + "</p>";
     html += DRAWN.map((s) => '<div><span class="line" data-bg="' + STATUS_COLOR[s] + '"></span>' + T.corridor + " " + T[s] + "</div>").join("");
     if (groups.servicepoints) {

@@ -230,6 +230,8 @@ SAFEPASSAGE_ROUTE_MAX_BODY["upload_evidence"] = SAFEPASSAGE_EVIDENCE_MAX_BYTES  
 # Hazards warn the corridors within this distance while in one of these statuses (issue 18 item 5).
 SAFEPASSAGE_HAZARDS_IN_FORCE = tuple(os.environ.get("SAFEPASSAGE_HAZARDS_IN_FORCE", "reported,confirmed").split(","))
 SAFEPASSAGE_HAZARD_BUFFER_M = float(os.environ.get("SAFEPASSAGE_HAZARD_BUFFER_M", "200"))
+# The map page checks the pauses this often, and redraws its layers when they changed (no reload).
+SAFEPASSAGE_MAP_REFRESH_SECONDS = int(os.environ.get("SAFEPASSAGE_MAP_REFRESH_SECONDS", "30"))
 
 # Road network for planning: an .osm.pbf, a GeoJSON of lines, or a cached network file.
 # Without it, plans run on the district graph built from the areas in the database.

@@ -33,6 +33,11 @@ def parties() -> QuerySet[Party]:
     return Party.objects.order_by("short_name", "id")
 
 
+def party_label(p: Party) -> str:
+    """The one name a party goes by on the map, the board, pauses and letters: its short name."""
+    return p.short_name
+
+
 def party_read(p: Party) -> dict:
     return {"id": p.pk, "name": p.name, "short_name": p.short_name, "name_ar": p.name_ar, "color": p.color}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
+from safepassage.accounts.selectors import party_label
 from safepassage.core.timeutil import operation_zone
 from safepassage.deconfliction.models import Kind, Notification
 
@@ -59,7 +60,7 @@ def context(n: Notification) -> dict:
 
     return {
         "n": n, "kind_en": KIND_EN[n.kind], "kind_ar": KIND_AR[n.kind],
-        "parties": [{"en": a.party.name, "ar": a.party.name_ar or a.party.name} for a in acks],
+        "parties": [party_label(a.party) for a in acks],
         "starts": local(n.starts_at), "ends": local(n.ends_at), "sent": local(n.sent_at),
         "deadline": local(n.deadline), "first_last": first_last, "svg": _svg_route(n.geometry),
         "site": n.site, "tz": zone.key,

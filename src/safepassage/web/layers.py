@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from safepassage.accounts.models import Party
+from safepassage.accounts.selectors import party_label
 from safepassage.core.permissions import Perm
 from safepassage.core.principal import Principal
 from safepassage.corridors import selectors as corridor_selectors
@@ -23,6 +24,11 @@ def _fc(features: list[dict]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+def _drawn_as(status: str, open_now: bool) -> str:
+    """How the map draws a corridor: an open one outside its daily hours is not drawn as open."""
+    return "outside_hours" if status == "open" and not open_now else status
+
+
 def map_layers(*, at: datetime, viewer: Principal) -> dict:
     show_control = viewer.can(Perm.CONTROL_VIEW)
     # Populated places are the agreements registry's communities, not sites to mark on the map.
@@ -38,7 +44,7 @@ def map_layers(*, at: datetime, viewer: Principal) -> dict:
                 props.update(
                     control_status=obs.status if obs else "unknown",
                     party_id=obs.party_id if obs else None,
-                    party=obs.party.short_name if obs and obs.party else None,
+                    party=party_label(obs.party) if obs and obs.party else None,
                     control_source=obs.source if obs else None,
                     control_since=obs.observed_from.isoformat() if obs else None,
                 )
@@ -56,12 +62,14 @@ def map_layers(*, at: datetime, viewer: Principal) -> dict:
         if change is None:
             continue  # did not exist yet at that time
         until = corridor_selectors.open_until(c, at) if change.status == "open" else None
+        open_now = corridor_selectors.is_open_at(c, at, change.status)
         corridor_features.append(_feature(c.geometry, {
             "id": c.pk, "name": c.name, "name_ar": c.name_ar, "direction": c.direction,
             "eligible_groups": c.eligible_groups, "status": change.status, "status_reason": change.reason,
+            "drawn_as": _drawn_as(change.status, open_now),
             "status_since": change.at.isoformat(), "opens_at": c.opens_at.strftime("%H:%M"),
             "closes_at": c.closes_at.strftime("%H:%M"), "timezone": c.timezone,
-            "open_now": corridor_selectors.is_open_at(c, at, change.status),
+            "open_now": open_now,
             "open_until": until.isoformat() if until else None,
             "hazards": [{**w, "since": w["since"].isoformat()} for w in warnings.get(c.pk, [])],
         }))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -44,7 +45,8 @@ def map_page(request):
                         "canEditCorridors": principal.can(Perm.CORRIDORS_EDIT),
                         "canEditPauses": principal.can(Perm.PAUSES_EDIT), "canRespond": principal.can(Perm.PAUSES_RESPOND),
                         "partyId": principal.party_id, "isLiaison": principal.role == Role.PARTY_LIAISON,
-                        "canViewServicePoints": principal.can(Perm.SERVICEPOINTS_VIEW)},
+                        "canViewServicePoints": principal.can(Perm.SERVICEPOINTS_VIEW),
+                        "refreshSeconds": settings.SAFEPASSAGE_MAP_REFRESH_SECONDS},
     })
 
 
@@ -64,6 +66,7 @@ def js_strings() -> dict[str, str]:
     return script_strings({
         **hazard_strings(),
         "open": _("open"), "suspended": _("suspended"), "closed": _("closed"),
+        "outside_hours": _("open, but outside its hours"),
         "out": _("out of the besieged area"), "in": _("into the besieged area"), "both": _("both directions"),
         "hours": _("Hours"), "status": _("Status"), "reason": _("Reason"), "since": _("since"),
         "direction": _("Direction"), "groups": _("Eligible groups"), "openUntil": _("open until"),

@@ -6,7 +6,8 @@
   const CFG = JSON.parse(document.getElementById("page-config").textContent);
   const RTL = document.documentElement.dir === "rtl";
   const lang = document.documentElement.lang;
-  const STATUS_COLOR = { open: "#1a9850", suspended: "#f28e2b", closed: "#d73027" };
+  const STATUS_COLOR = { open: "#1a9850", outside_hours: "#777777", suspended: "#f28e2b", closed: "#d73027" };
+  const DRAWN = ["open", "outside_hours", "suspended", "closed"];
   const SITE_COLOR = { religious: "#7b3294", commercial: "#e08214", civic: "#2166ac", educational: "#1b7837",
     residential: "#8c510a", hospital: "#b2182b" };
   // Service points: the fill shows arrivals against capacity, the ring the stock. The levels are the exit
@@ -74,6 +75,7 @@
     let html = '<h3 data-testid="corridor-title">' + esc(label(p)) + "</h3>" +
       "<dl><dt>" + T.status + '</dt><dd data-testid="corridor-status"><span class="badge ' + esc(p.status) + '">' + esc(T[p.status] || p.status) + "</span> " +
       T.since + " " + fmt(p.status_since) + "</dd>" +
+      (p.drawn_as === "outside_hours" ? ' <span class="badge outside_hours" data-testid="corridor-outside-hours">' + esc(T.outside_hours) + "</span>" : "") +
       "<dt>" + T.reason + "</dt><dd>" + esc(p.status_reason) + "</dd>" +
       "<dt>" + T.direction + "</dt><dd>" + esc(T[p.direction] || p.direction) + "</dd>" +
       "<dt>" + T.hours + "</dt><dd>" + esc(p.opens_at) + "–" + esc(p.closes_at) + " (" + esc(p.timezone) + ")</dd>" +
@@ -146,8 +148,8 @@
     MAP_LAYERS.forEach((k) => groups[k].clearLayers());
     const partyColor = {};
     data.parties.forEach((p) => { partyColor[p.id] = p.color; });
-    const pausedPlaces = new Set(), pausedCorridors = new Set();
-    data.pauses.forEach((p) => { p.place_ids.forEach((i) => pausedPlaces.add(i)); p.corridor_ids.forEach((i) => pausedCorridors.add(i)); });
+    const pausedCorridors = new Set();
+    data.pauses.forEach((p) => p.corridor_ids.forEach((i) => pausedCorridors.add(i)));
 
     L.geoJSON(data.areas, {
       style: (f) => ({ color: "#555", weight: 1, fillOpacity: 0.35,
@@ -159,8 +161,10 @@
     }).addTo(groups.areas);
 
     data.pauses.forEach((p) => {
-      L.geoJSON(data.areas, { filter: (f) => pausedPlaces.has(f.properties.id),
-        style: { color: "#2b83ba", weight: 3, dashArray: "6 4", fill: false } }).addTo(groups.pauses);
+      const pausePlaces = new Set(p.place_ids);
+      L.geoJSON(data.areas, { filter: (f) => pausePlaces.has(f.properties.id),
+        style: { color: "#2b83ba", weight: 3, dashArray: "6 4", fill: false },
+        onEachFeature: (f, layer) => layer.bindTooltip(pauseLabel(p)) }).addTo(groups.pauses);
     });
 
     L.geoJSON(data.sites, {
@@ -173,13 +177,13 @@
     }).addTo(groups.sites);
 
     L.geoJSON(data.corridors, {
-      style: (f) => ({ color: STATUS_COLOR[f.properties.status] || "#333", weight: pausedCorridors.has(f.properties.id) ? 7 : 5,
-        dashArray: f.properties.status === "open" ? null : "8 6", opacity: 0.9 }),
+      style: (f) => ({ color: STATUS_COLOR[f.properties.drawn_as] || "#333", weight: pausedCorridors.has(f.properties.id) ? 7 : 5,
+        dashArray: f.properties.drawn_as === "open" ? null : "8 6", opacity: 0.9 }),
       onEachFeature: (f, layer) => {
-        layer.options.className = "corridor corridor-" + f.properties.id;
-        layer.bindTooltip(esc(label(f.properties)) + " · " + esc(T[f.properties.status] || f.properties.status));
+        layer.options.className = "corridor corridor-" + f.properties.id + " corridor-" + f.properties.drawn_as;
+        layer.bindTooltip(esc(label(f.properties)) + " · " + esc(T[f.properties.drawn_as] || f.properties.drawn_as));
         layer.on("click", () => { showDetails(corridorHtml(f.properties)); bindStatusForm(); bindSuspendButtons(document.getElementById("details")); });
-        addArrows(groups.corridors, f, STATUS_COLOR[f.properties.status] || "#333");
+        addArrows(groups.corridors, f, STATUS_COLOR[f.properties.drawn_as] || "#333");
       },
     }).addTo(groups.corridors);
 
@@ -191,16 +195,24 @@
     renderHazards(data);
     renderLegend(data);
     renderOpenNow(data);
-    const sel = document.getElementById("pause-corridors");
-    if (sel) sel.innerHTML = data.corridors.features.map((f) => '<option value="' + f.properties.id + '">' + esc(label(f.properties)) + "</option>").join("");
+    fillChoices(document.getElementById("pause-corridors"), data.corridors.features);
+    fillChoices(document.getElementById("pause-areas"), data.areas.features);
     if (!fitted && groups.areas.getLayers().length) { map.fitBounds(groups.areas.getBounds()); fitted = true; }
     document.body.dataset.layersLoaded = "true";
   }
 
+  /** The pause form's choices of corridors or areas, by name, keeping what was already selected. */
+  function fillChoices(sel, features) {
+    if (!sel) return;
+    const chosen = new Set(Array.from(sel.selectedOptions, (o) => o.value));
+    const items = features.map((f) => f.properties).sort((a, b) => label(a).localeCompare(label(b), lang));
+    sel.innerHTML = items.map((p) => '<option value="' + p.id + '"' + (chosen.has(String(p.id)) ? " selected" : "") + ">" + esc(label(p)) + "</option>").join("");
+  }
+
   function renderLegend(data) {
-    let html = data.parties.map((p) => '<div><span class="swatch" data-bg="' + esc(p.color) + '"></span>' + esc(lang === "ar" && p.name_ar ? p.name_ar : p.name) + "</div>").join("");
+    let html = data.parties.map((p) => '<div><span class="swatch" data-bg="' + esc(p.color) + '"></span>' + esc(p.short_name) + "</div>").join("");  // one name for a party everywhere
     if (!data.control_visible) html += '<p class="hint">' + T.controlHidden + "</p>";
-    html += ["open", "suspended", "closed"].map((s) => '<div><span class="line" data-bg="' + STATUS_COLOR[s] + '"></span>' + T.corridor + " " + T[s] + "</div>").join("");
+    html += DRAWN.map((s) => '<div><span class="line" data-bg="' + STATUS_COLOR[s] + '"></span>' + T.corridor + " " + T[s] + "</div>").join("");
     if (groups.servicepoints) {
       html += '<div class="legend-title">' + T.servicePoints + "</div>" +
         ["meal_station", "first_aid", "reception_centre"].map((k) => '<div><span class="sp sp-legend sp-kind-' + k + '"></span>' + T[k] + "</div>").join("") +
@@ -215,12 +227,18 @@
     legend.querySelectorAll("[data-border]").forEach((e) => { e.style.borderColor = e.dataset.border; });
   }
 
+  function pauseLabel(p) {
+    return T.pause + ": " + esc(lang === "ar" && p.title_ar ? p.title_ar : p.title) + " · " + statusBadge(p.status);
+  }
+  function statusBadge(status) { return '<span class="badge ' + esc(status) + '">' + esc(T[status] || status) + "</span>"; }
+
   function renderOpenNow(data) {
     const open = data.corridors.features.filter((f) => f.properties.open_now);
     let html = open.length ? "<ul>" + open.map((f) => "<li><strong>" + esc(label(f.properties)) + "</strong> — " + T.openUntil + " " + fmt(f.properties.open_until) +
       (f.properties.hazards || []).map((w) => '<br><span class="hazard-inline" data-testid="open-now-hazard">⚠ ' + esc(hazardText(w)) + "</span>").join("") + "</li>").join("") + "</ul>"
       : "<p>" + T.nothingOpen + "</p>";
-    html += data.pauses.map((p) => '<p class="pause">' + T.pause + ": <strong>" + esc(lang === "ar" && p.title_ar ? p.title_ar : p.title) + "</strong> — " + T.pauseUntil + " " + fmt(p.ends_at) + "</p>").join("");
+    html += data.pauses.map((p) => '<p class="pause">' + T.pause + ": <strong>" + esc(lang === "ar" && p.title_ar ? p.title_ar : p.title) + "</strong> " +
+      statusBadge(p.status) + " — " + T.pauseUntil + " " + fmt(p.ends_at) + "</p>").join("");
     document.getElementById("open-now").innerHTML = html;
   }
 
@@ -338,11 +356,27 @@
     if (box.checked && box.dataset.layer === "servicepoints") loadServicePoints();
   }));
 
-  // Time travel
+  // Time travel: the moment shown is in the address (?at=, UTC), so a picture can be shared.
   const atInput = document.getElementById("at-input");
   function currentAt() { return atInput.value ? new Date(atInput.value + "Z").toISOString() : null; }
-  atInput.addEventListener("change", () => { load(currentAt()); loadServicePoints(); });
-  document.getElementById("at-now").addEventListener("click", () => { atInput.value = ""; load(null); loadServicePoints(); });
+  function atFromAddress() {
+    const raw = new URLSearchParams(location.search).get("at") || "";
+    const d = new Date(/(Z|[+-]\d\d:?\d\d)$/i.test(raw) ? raw : raw + "Z");  // no zone given: UTC, as the picker
+    return isNaN(d.getTime()) ? "" : d.toISOString().slice(0, 16);
+  }
+  function writeAddress(at) {
+    const rest = new URLSearchParams(location.search);
+    rest.delete("at");
+    const query = [at ? "at=" + at.slice(0, 16) + "Z" : "", rest.toString()].filter(Boolean).join("&");  // readable: no %3A
+    const path = location.pathname + (query ? "?" + query : "");
+    history.replaceState(history.state, "", path + location.hash);
+    const next = document.querySelector("#lang-form input[name=next]");  // switching language keeps the moment
+    if (next) next.value = path;
+  }
+  function showMoment() { const at = currentAt(); writeAddress(at); load(at); loadServicePoints(); }
+  atInput.value = atFromAddress();
+  atInput.addEventListener("change", showMoment);
+  document.getElementById("at-now").addEventListener("click", () => { atInput.value = ""; showMoment(); });
 
   // Drawing a corridor line
   let drawing = false, drawPts = [], drawLine = null, drawnGeometry = null;
@@ -402,23 +436,29 @@
       try {
         await api("POST", "/api/pauses", { title: fd.get("title"),
           starts_at: new Date(fd.get("starts_at") + "Z").toISOString(), ends_at: new Date(fd.get("ends_at") + "Z").toISOString(),
-          corridor_ids: fd.getAll("corridor_ids").map(Number), party_ids: fd.getAll("party_ids").map(Number) });
+          corridor_ids: fd.getAll("corridor_ids").map(Number), place_ids: fd.getAll("place_ids").map(Number),
+          party_ids: fd.getAll("party_ids").map(Number) });
         pauseForm.reset();
-        await load(currentAt());
+        await loadPauses(); await load(currentAt());
       } catch (e) { err.textContent = e.message; }
     });
   }
 
   // Pauses: each party's response, and the lifecycle, from the sidebar.
   const NEXT = { proposed: ["agreed"], agreed: ["active", "violated", "proposed"], active: ["ended", "violated"], ended: [], violated: [], withdrawn: [] };
+  let pausesShown = null;  // the list last drawn: redrawn only when it changed
   async function loadPauses() {
     const box = document.getElementById("pause-list");
     const data = await api("GET", "/api/pauses?limit=50");
+    const seen = JSON.stringify(data.items);
+    if (seen === pausesShown) return false;
+    pausesShown = seen;
+    document.body.dataset.pausesShown = data.items.map((p) => p.id + ":" + p.status).join(" ");
     const live = data.items.filter((p) => ["proposed", "agreed", "active", "withdrawn"].includes(p.status));
-    if (!live.length) { box.innerHTML = "<p>" + T.noPauses + "</p>"; return; }
+    if (!live.length) { box.innerHTML = "<p>" + T.noPauses + "</p>"; return true; }
     box.innerHTML = live.map((p) => {
       let html = '<div class="pause-item" data-pause="' + p.id + '"><strong>' + esc(lang === "ar" && p.title_ar ? p.title_ar : p.title) + "</strong> · " +
-        '<span class="badge ' + esc(p.status) + '">' + esc(T[p.status] || p.status) + "</span><br>" + fmt(p.starts_at) + " → " + fmt(p.ends_at) +
+        statusBadge(p.status) + "<br>" + fmt(p.starts_at) + " → " + fmt(p.ends_at) +
         (p.status === "withdrawn" ? '<p class="withdrawal">' + T.withdrawnBy + " " + esc(p.withdrawn_by_party || "") + " · " + fmt(p.withdrawn_at) +
           (p.withdrawal_reason ? ": " + esc(p.withdrawal_reason) : "") + "</p>" : "") + "<ul>" +
         (p.responses || []).map((r) => '<li data-testid="response-' + r.party_id + '">' + esc(r.party) + ": " + esc(T[r.state] || r.state) + (r.by ? " (" + esc(r.by) + ")" : "") + "</li>").join("") + "</ul>";
@@ -467,11 +507,21 @@
         } catch (e) { errBox.textContent = e.message; }
       });
     });
+    return true;
   }
   loadPauses().catch((e) => { document.getElementById("pause-list").textContent = e.message; });
 
+  // A pause proposed, agreed or withdrawn elsewhere appears without a reload: one small request for the pause
+  // list every refreshSeconds, and the layers (some 400 kB) fetched again only when that list changed.
+  async function refreshPauses() {
+    const typing = document.activeElement;
+    if (document.hidden || (typing.tagName === "INPUT" && typing.value && typing.closest("#pause-list"))) return;  // not under a note being typed
+    try { if (await loadPauses()) await load(currentAt()); } catch (e) { /* offline for now: the next round tries again */ }
+  }
+  setInterval(refreshPauses, (CFG.refreshSeconds || 30) * 1000);
+
   window.safePassageMap = { map, groups, load, loadPauses, loadServicePoints, get data() { return current; },
     get servicePoints() { return spExits; } };
-  load(null).catch((e) => { document.getElementById("open-now").textContent = e.message; });
+  load(currentAt()).catch((e) => { document.getElementById("open-now").textContent = e.message; });
   loadServicePoints();
 })();

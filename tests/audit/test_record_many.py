@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def _entries(n, start=0):
     return [{"actor": SYSTEM, "action": "corridor.created", "object_type": "corridors.corridor",
-             "object_id": start + i, "after": {"name": f"c{start + i}", "n": i}} for i in range(n)]
+             "object_id": start + i, "after": {"name": f"c{start + i}", "version": i}} for i in range(n)]
 
 
 def test_record_many_appends_a_linked_chain():
@@ -45,7 +45,7 @@ def test_chain_across_mixed_record_and_record_many_calls():
         record(actor=SYSTEM, action="corridor.created", object_type="x", object_id=0)
         record_many(_entries(3, start=1))
     with transaction.atomic():
-        record(actor=SYSTEM, action="corridor.updated", object_type="x", object_id=4, before={"a": 1}, after={"a": 2})
+        record(actor=SYSTEM, action="corridor.updated", object_type="x", object_id=4, before={"version": 1}, after={"version": 2})
     with transaction.atomic():
         record_many(_entries(2, start=5))
         record(actor=SYSTEM, action="corridor.created", object_type="x", object_id=7)

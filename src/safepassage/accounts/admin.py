@@ -11,15 +11,18 @@ from django_otp.plugins.otp_totp import admin as _totp_admin  # noqa: F401 - reg
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from safepassage.accounts.models import ApiToken, Organisation, Party, User
-from safepassage.accounts.services import revoke_token, unlock_logins
+from safepassage.accounts.services import (
+    ORGANISATION_FIELDS,
+    PARTY_FIELDS,
+    USER_FIELDS,
+    revoke_token,
+    unlock_logins,
+)
 from safepassage.audit.services import record
 from safepassage.core.admin import ReadOnlyAdmin
 from safepassage.core.errors import DomainError
 from safepassage.core.models import snapshot
 from safepassage.core.principal import principal_for_user
-
-USER_FIELDS = ["username", "role", "organisation", "party", "is_active", "is_staff", "is_superuser", "email",
-               "first_name", "last_name"]
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -59,13 +62,13 @@ class SafePassageUserAdmin(AuditedAdmin, UserAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(AuditedAdmin):
-    audit_fields = ["name", "acronym"]
+    audit_fields = ORGANISATION_FIELDS
     action_code = "organisation"
 
 
 @admin.register(Party)
 class PartyAdmin(AuditedAdmin):
-    audit_fields = ["name", "short_name", "name_ar", "color", "description"]
+    audit_fields = PARTY_FIELDS
     action_code = "party"
 
 

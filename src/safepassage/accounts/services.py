@@ -22,6 +22,11 @@ from safepassage.core.permissions import Role
 from safepassage.core.retention import retention_days
 from safepassage.core.timeutil import now
 
+USER_FIELDS = ["username", "role", "organisation", "party", "is_active", "is_staff", "is_superuser", "email",
+               "first_name", "last_name"]
+ORGANISATION_FIELDS = ["name", "acronym"]
+PARTY_FIELDS = ["name", "short_name", "name_ar", "color", "description"]
+
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -24,6 +24,10 @@ class UnknownAction(ValueError):
     pass
 
 
+class AuditMetadataError(ValueError):
+    """An entry's before or after holds a key its action code does not declare."""
+
+
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
@@ -39,6 +43,28 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal | UUID):
         return str(value)
     return value
+
+
+def _check_side(action: str, side: str, value: Any, allowed: frozenset[str] | None) -> None:
+    """Refuse one side (before or after) of an entry that its code's declaration does not allow."""
+    if value is None:
+        return
+    if not isinstance(value, Mapping):
+        raise AuditMetadataError(f"audit action {action!r}: {side} must be a mapping, not {type(value).__name__}")
+    undeclared = sorted(str(key) for key in value if str(key) not in (allowed or ()))
+    if undeclared:
+        raise AuditMetadataError(f"audit action {action!r} does not declare the {side} key(s) "
+                                 f"{', '.join(map(repr, undeclared))} (audit.actions.register)")
+
+
+def _check_metadata(action: str, before: Any, after: Any) -> None:
+    """Refuse metadata holding a key that the action code's declaration (audit.actions.SCHEMAS) does not name."""
+    code = str(action)
+    meta = actions.SCHEMAS.get(code)
+    if meta is None:
+        raise AuditMetadataError(f"audit action {code!r} has no declared metadata (audit.actions.register)")
+    _check_side(code, "before", before, meta.before)
+    _check_side(code, "after", after, meta.after)
 
 
 def _digest(*, seq: int, at: str, actor_label: str, action: str, object_type: str, object_id: str,
@@ -60,6 +86,7 @@ def _fields(*, actor: Any = None, action: str, obj: Any = None, object_type: str
     """The hashed fields of one entry, except seq, at and prev_hash (set under the lock)."""
     if action not in actions.ACTIONS:
         raise UnknownAction(f"unknown audit action code {action!r}")
+    _check_metadata(action, before, after)
     user = getattr(actor, "user", actor)  # a Principal or a User
     if user is None or not getattr(user, "pk", None):
         user, label = None, "system"
@@ -88,7 +115,7 @@ def record_many(entries: Iterable[Mapping[str, Any]], *, head: AuditHead | None 
     `record` would, so a mix of both calls forms one chain that `verify_chain` checks. `head`: the tip
     the caller locked in this transaction with `lock_chain`, if it did.
     """
-    prepared = [_fields(**entry) for entry in entries]  # refuse unknown actions before taking the lock
+    prepared = [_fields(**entry) for entry in entries]  # refuse unknown actions and keys before taking the lock
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run inside the transaction of the change it records")
     if not prepared:

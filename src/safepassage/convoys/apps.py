@@ -1,25 +1,33 @@
 from django.apps import AppConfig
 
+from safepassage.audit.actions import Meta, register
+
 
 class ConvoysConfig(AppConfig):
     name = "safepassage.convoys"
     label = "convoys"
 
     def ready(self) -> None:
-        from safepassage.audit import actions
+        register(audit_actions())
 
-        actions.register(
-            "convoy.created",
-            "convoy.updated",
-            "convoy.manifest_set",
-            "convoy.vehicles_set",
-            "convoy.notified",
-            "convoy.status_changed",
-            "convoy.inspected",
-            "convoy.seals_checked",
-            "convoy.position_recorded",
-            "convoy.delivered",
-            "convoy.incident_recorded",
-            "convoy.driver_names_purged",
-            "convoy.movement_overridden",
-        )
+
+def audit_actions() -> dict[str, Meta]:
+    """The convoys' audit codes and the metadata each records."""
+    from safepassage.convoys.services import CONVOY_FIELDS
+
+    return {
+        "convoy.created": Meta(after=[*CONVOY_FIELDS, "manifest", "vehicles"]),
+        "convoy.updated": Meta(before=CONVOY_FIELDS, after=CONVOY_FIELDS),
+        "convoy.manifest_set": Meta(before=["manifest", "manifest_version"], after=["manifest", "manifest_version"]),
+        "convoy.vehicles_set": Meta(before=["vehicles"], after=["vehicles"]),
+        "convoy.notified": Meta(after=["notification", "revision", "deadline"]),
+        "convoy.status_changed": Meta(before=["status", "version"], after=["status", "reason", "at", "version"]),
+        "convoy.inspected": Meta(after=["inspection", "result", "no_weapons_attested", "seals", "discrepancies", "at",
+                                        "manifest_version"]),
+        "convoy.seals_checked": Meta(after=["seals", "unexpected", "alert", "at"]),
+        "convoy.position_recorded": Meta(after=["lon", "lat", "at", "checkpoint", "note"]),
+        "convoy.delivered": Meta(after=["receipt", "received_by", "received_at", "discrepancies"]),
+        "convoy.incident_recorded": Meta(after=["incident", "kind", "at", "lon", "lat", "description"]),
+        "convoy.driver_names_purged": Meta(after=["retention_days", "cutoff", "references"]),
+        "convoy.movement_overridden": Meta(after=["override", "event", "at", "problems", "reason"]),
+    }

@@ -1,18 +1,28 @@
 from django.apps import AppConfig
 
+from safepassage.audit.actions import Meta, register
+
 
 class CrossingsConfig(AppConfig):
     name = "safepassage.crossings"
     label = "crossings"
 
     def ready(self) -> None:
-        from safepassage.audit import actions
+        register(audit_actions())
 
-        actions.register(
-            "crossing_count.submitted",
-            "crossing_count.reviewed",
-            "medevac.created",
-            "medevac.updated",
-            "medevac.status_changed",
-            "medevac.identifying_purged",
-        )
+
+def audit_actions() -> dict[str, Meta]:
+    """The crossings' audit codes and the metadata each records."""
+    from safepassage.crossings.services import AUDIT_FIELDS, MEDEVAC_FIELDS
+
+    case = [*MEDEVAC_FIELDS, "identifying"]  # services._medevac_audit
+    review = ["review_status", "review_note"]
+    return {
+        "crossing_count.submitted": Meta(after=AUDIT_FIELDS),
+        "crossing_count.reviewed": Meta(before=review, after=review),
+        "medevac.created": Meta(after=case),
+        "medevac.updated": Meta(before=case, after=case),
+        "medevac.status_changed": Meta(before=["status", "status_at", "version"],
+                                       after=["status", "status_at", "version"]),
+        "medevac.identifying_purged": Meta(after=["retention_days", "cutoff", "case_numbers"]),
+    }

@@ -26,6 +26,10 @@ DEADLINE_CLOCK = Principal(user=None, role=Role.ADMIN, via="deadline")
 SITE_TYPES = {"Point", "Polygon", "MultiPolygon"}
 
 
+NOTIFICATION_STATE = ["kind", "series", "revision", "convoy", "site", "title", "who", "geometry", "starts_at",
+                      "ends_at", "sent_at", "deadline", "state", "parties", "version"]  # the keys of `_state`
+
+
 def _state(n: Notification) -> dict:
     return {
         "kind": n.kind, "series": str(n.series), "revision": n.revision, "convoy": n.convoy_id, "site": n.site_id,

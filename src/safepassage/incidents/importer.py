@@ -95,6 +95,9 @@ class Mapping:
         return cls(columns, values)
 
 
+REPORT_KEYS = ("features", "created", "updated", "unchanged", "invalid", "by_area", "outside_areas")
+
+
 @dataclass
 class ImportReport:
     features: int = 0
@@ -110,8 +113,7 @@ class ImportReport:
     def as_json(self) -> dict:
         """The report's public shape (the CLI's `--json`)."""
         out = asdict(self)
-        return {k: out[k] for k in ("features", "created", "updated", "unchanged", "invalid", "by_area",
-                                    "outside_areas")}
+        return {k: out[k] for k in REPORT_KEYS}
 
 
 def read_features(path: str | Path) -> list[dict]:

@@ -154,6 +154,11 @@ def _set_links(incident: Incident, *, place_ids=None, corridor_ids=None, convoy_
             manager.set(_linked(model, ids, name))
 
 
+INCIDENT_SNAPSHOT = ["title", "categories", "geometry", "time_earliest", "time_latest", "time_precision",
+                     "people_affected", "protected", "location_precision_m", "public_precision_m", "place_ids",
+                     "corridor_ids", "convoy_ids", "pause_ids"]  # the keys of `_snapshot`
+
+
 def _snapshot(i: Incident) -> dict:
     return {"title": i.title, "categories": i.categories, "geometry": i.geometry,
             "time_earliest": i.time_earliest, "time_latest": i.time_latest, "time_precision": i.time_precision,

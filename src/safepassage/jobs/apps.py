@@ -1,11 +1,14 @@
 from django.apps import AppConfig
 
+from safepassage.audit.actions import Meta, register
+
 
 class JobsConfig(AppConfig):
     name = "safepassage.jobs"
     label = "jobs"
 
     def ready(self) -> None:
-        from safepassage.audit import actions
-
-        actions.register("job.queued", "job.finished")
+        register({
+            "job.queued": Meta(after=["kind"]),
+            "job.finished": Meta(after=["kind", "status", "error"]),
+        })

@@ -36,6 +36,10 @@ TRANSITIONS: dict[str, set[str]] = {
 ANSWERABLE = [PauseStatus.PROPOSED, PauseStatus.AGREED, PauseStatus.ACTIVE]
 
 
+PAUSE_STATE = ["title", "starts_at", "ends_at", "status", "places", "corridors", "parties", "version", "revision",
+               "previous"]  # the keys of `_pause_state`
+
+
 def _pause_state(pause: Pause) -> dict:
     return {
         "title": pause.title, "starts_at": pause.starts_at, "ends_at": pause.ends_at, "status": pause.status,

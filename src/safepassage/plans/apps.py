@@ -1,11 +1,11 @@
 from django.apps import AppConfig
 
+from safepassage.audit.actions import Meta, register
+
 
 class PlansConfig(AppConfig):
     name = "safepassage.plans"
     label = "plans"
 
     def ready(self) -> None:
-        from safepassage.audit import actions
-
-        actions.register("plan.run_recorded")
+        register({"plan.run_recorded": Meta(after=["kind", "status", "network", "hazards_version"])})

@@ -1,11 +1,11 @@
 from django.apps import AppConfig
 
+from safepassage.audit.actions import Meta, register
+
 
 class ReportsConfig(AppConfig):
     name = "safepassage.reports"
     label = "reports"
 
     def ready(self) -> None:
-        from safepassage.audit import actions
-
-        actions.register("bulletin.published")
+        register({"bulletin.published": Meta(after=["day", "tz", "built_at", "sha256"])})

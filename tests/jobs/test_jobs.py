@@ -200,3 +200,14 @@ def test_jobs_run_runs_here_and_reports_a_failure(monkeypatch, capsys):
     assert main(["jobs", "run", "driver_names_purge"]) == 1
     job = Job.objects.get(kind="driver_names_purge")
     assert job.status == "failed" and "whole number of days" in capsys.readouterr().out
+
+
+def test_what_people_ask_for_runs_before_the_schedules_work(settings, overdue_notification):
+    settings.SAFEPASSAGE_SCHEDULES = {
+        "deadline_sweep": {"task": "safepassage.deconfliction.tasks.record_no_answers", "every_minutes": 5}}
+    from safepassage.deconfliction import tasks
+
+    [scheduled] = schedules.enqueue_due(_at("2026-12-06 00:12"))
+    asked = jobs.enqueue(kind="deadline_sweep", task=tasks.record_no_answers)
+    assert default_task_backend.get_result(scheduled.task_id).task.priority == schedules.HOUSEKEEPING_PRIORITY
+    assert default_task_backend.get_result(asked.task_id).task.priority == 0

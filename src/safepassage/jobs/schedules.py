@@ -65,8 +65,16 @@ def enqueue_due(at: datetime | None = None) -> list[Job]:
             if not _claim(name, due):
                 continue
             job = services.create(kind=name)
-        created.append(services.submit(job, import_string(entry["task"]), **entry.get("kwargs", {})))
+        created.append(services.submit(job, _housekeeping(import_string(entry["task"])), **entry.get("kwargs", {})))
     return created
+
+
+HOUSEKEEPING_PRIORITY = -10  # what people asked for (a plan, an import) runs before the schedules' work
+
+
+def _housekeeping(task):
+    """The task at the schedules' lower priority, where the backend orders by priority (the database one)."""
+    return task.using(priority=HOUSEKEEPING_PRIORITY) if task.get_backend().supports_priority else task
 
 
 def run_now(name: str, *, enqueue: bool = False, **kwargs) -> Job:

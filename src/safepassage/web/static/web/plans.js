@@ -21,12 +21,14 @@
   }
   // Roles that may view runs but not start them get no route controls.
   const on = (id, event, fn) => { const el = document.getElementById(id); if (el) el.addEventListener(event, fn); };
-  on("pick-from", "click", () => { picking = "from"; err.textContent = T.planPick; });
-  on("pick-to", "click", () => { picking = "to"; err.textContent = T.planPick; });
+  // While a point is picked, markers and shapes let the click through to the map (class "picking").
+  const pick = (which) => { picking = which; err.textContent = T.planPick; map.getContainer().classList.toggle("picking", !!which); };
+  on("pick-from", "click", () => pick("from"));
+  on("pick-to", "click", () => pick("to"));
   map.on("click", (ev) => {
     if (!picking) return;
     if (picking === "from") from = ev.latlng; else to = ev.latlng;
-    picking = null; err.textContent = ""; pointsText();
+    pick(null); err.textContent = ""; pointsText();
   });
   on("plan-hazards", "change", async (ev) => {
     const f = ev.target.files[0];

@@ -30,7 +30,8 @@ def test_departure_outside_the_pause_is_refused_with_the_reason(actors, coordina
     assert "outside the agreement" in body["detail"] and "override_reason" in body["detail"]
     problems = {e["field"]: e["reason"] for e in body["errors"]}
     assert f"is outside pause #{scene.pause.pk} 'Pause for the convoy'" in problems["pause"]
-    assert "outside corridor 'Cargo corridor' hours 06:00-18:00" in problems["corridor"] or "corridor" not in problems
+    # the corridor's hours apply too when the test runs outside 06:00-18:00 (it runs at the wall clock's time)
+    assert "corridor" not in problems or "outside corridor 'Cargo corridor' hours 06:00-18:00" in problems["corridor"]
     # a field officer cannot override; nothing is stored
     r = move(actors["field_officer"], c, "departed", override_reason="the parties agreed by phone")
     assert r.status_code == 403 and "only a coordinator" in r.json()["detail"]

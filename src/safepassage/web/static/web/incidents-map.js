@@ -14,8 +14,11 @@
 
   // Clustering needs a highest zoom; the map has no tile layer to give one.
   if (M.map.getMaxZoom() === Infinity) M.map.setMaxZoom(19);
+  // Markers are added in chunks, the map staying responsive; "loaded" is said once the last chunk is in.
+  const loaded = () => { document.body.dataset.incidentsLoaded = "true"; };
   const cluster = L.markerClusterGroup({ chunkedLoading: true, chunkInterval: 100, showCoverageOnHover: false,
-    maxClusterRadius: 50, spiderfyOnMaxZoom: true, removeOutsideVisibleBounds: true });
+    maxClusterRadius: 50, spiderfyOnMaxZoom: true, removeOutsideVisibleBounds: true,
+    chunkProgress: (done, total) => { if (done === total) loaded(); } });
   const shapes = L.featureGroup();  // lines and areas, not clustered
   const group = L.layerGroup([cluster, shapes]);
   M.groups.incidents = group;
@@ -73,6 +76,7 @@
     });
     cluster.clearLayers();
     cluster.addLayers(markers);
+    if (!markers.length || !M.map.hasLayer(cluster)) loaded();  // no chunks to wait for
     countEl.textContent = data.count.toLocaleString(document.documentElement.lang) + " " + countEl.dataset.shown;
   }
 
@@ -84,7 +88,6 @@
     return api("GET", "/api/map/incidents?" + params()).then((data) => {
       if (mine !== seq) return;  // a newer filter won
       render(data);
-      document.body.dataset.incidentsLoaded = "true";
     }, (err) => {
       if (mine !== seq) return;
       errorEl.textContent = err.message;

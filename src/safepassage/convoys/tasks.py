@@ -3,11 +3,8 @@
 from django_tasks import task
 
 from safepassage.convoys import services
-from safepassage.core.permissions import Role
-from safepassage.core.principal import Principal
+from safepassage.core.retention import RETENTION
 from safepassage.jobs import services as jobs
-
-RETENTION = Principal(user=None, role=Role.ADMIN, via="retention")
 
 
 @task()

@@ -3,6 +3,11 @@
 import os
 
 from safepassage.core.errors import InvalidInput
+from safepassage.core.permissions import Role
+from safepassage.core.principal import Principal
+
+# Who the audit chain names for the scheduled purges.
+RETENTION = Principal(user=None, role=Role.ADMIN, via="retention")
 
 
 def retention_days(variable: str, default: int) -> int:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.fernet import Fernet
@@ -18,6 +18,7 @@ from safepassage.core.permissions import Perm, Role, role_has
 
 pytestmark = pytest.mark.django_db
 NAME = "Hamid Secretname 4242"
+NOON = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=1)
 DETAILS = "passport N0-31337-77, uncle in Bustan al-Qasr"
 SECRETS = (NAME, "N0-31337-77", "Secretname")
 NON_MEDICAL = [r.value for r in Role if r != Role.PUBLIC and not role_has(r.value, Perm.MEDICAL_IDENTIFYING_VIEW)]
@@ -30,8 +31,11 @@ def world(actors, monkeypatch, checkpoint, area, open_corridor):
     case = doctor.post("/api/medevac/cases", {"client_uuid": str(uuid.uuid4()), "age_band": "18-59", "sex": "male",
                                              "triage": "urgent", "condition_summary": "burns",
                                              "full_name": NAME, "identifying_details": DETAILS,
-                                             "corridor_id": open_corridor.pk}).json()
-    doctor.post(f"/api/medevac/cases/{case['id']}/status", {"status": "moved", "note": f"escorted by {NAME}"})
+                                             "corridor_id": open_corridor.pk, "at": NOON.isoformat()}).json()
+    # within the corridor's hours (08:00-17:00 UTC): a move outside them is refused
+    moved = doctor.post(f"/api/medevac/cases/{case['id']}/status", {
+        "status": "moved", "note": f"escorted by {NAME}", "at": (NOON + timedelta(minutes=30)).isoformat()})
+    assert moved.status_code == 200, moved.content
     r = actors["coordinator"].post("/api/servicepoints", {
         "name": "Reception Jibrin", "kind": "reception_centre", "place_id": area.pk, "corridor_id": open_corridor.pk,
         "capacity_per_hour": 50, "capacity_per_day": 600, "opens_at": "06:00", "closes_at": "22:00"})

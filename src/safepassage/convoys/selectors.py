@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
 
@@ -23,6 +22,7 @@ from safepassage.core.permissions import Perm, Role
 from safepassage.core.timeutil import now, operation_zone
 from safepassage.corridors import selectors as corridor_selectors
 from safepassage.corridors.models import Corridor, CorridorStatus, Direction, Group
+from safepassage.corridors.selectors import fmt_time
 from safepassage.deconfliction import selectors as notice_selectors
 from safepassage.deconfliction.models import Acknowledgement, Notification, NotificationState
 from safepassage.pauses.models import Pause, PauseStatus
@@ -259,13 +259,6 @@ def board_details(items: list[dict], perms: dict[str, bool], at: datetime, *, st
                                       if inspection else [])
 
 
-def _fmt(dt: datetime, tz: str) -> str:
-    return dt.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
-
-
-fmt_time = _fmt
-
-
 def movement_problems(convoy: Convoy, at: datetime) -> list[FieldError]:
     """Why a movement at `at` falls outside the convoy's agreed pause or its corridor's status and hours."""
     problems: list[FieldError] = []
@@ -277,16 +270,9 @@ def movement_problems(convoy: Convoy, at: datetime) -> list[FieldError]:
         if pause.status not in IN_FORCE:
             problems.append(FieldError("pause", f"pause #{pause.pk} '{pause.title}' is {pause.status}"))
         elif not pause.starts_at <= at <= pause.ends_at:
-            problems.append(FieldError("pause", f"{_fmt(at, tz)} is outside pause #{pause.pk} '{pause.title}' "
-                                                f"({_fmt(pause.starts_at, tz)} to {_fmt(pause.ends_at, tz)})"))
-    change = corridor_selectors.statuses_at(at, [corridor.pk]).get(corridor.pk)
-    status = change.status if change else "not yet open"
-    if status != CorridorStatus.OPEN:
-        why = f" ({change.reason})" if change and change.reason else ""
-        problems.append(FieldError("corridor", f"corridor '{corridor.name}' was {status} at {_fmt(at, tz)}{why}"))
-    elif not corridor_selectors.within_hours(corridor, at):
-        problems.append(FieldError("corridor", f"{_fmt(at, tz)} is outside corridor '{corridor.name}' hours "
-                                               f"{corridor.opens_at:%H:%M}-{corridor.closes_at:%H:%M} {tz}"))
+            problems.append(FieldError("pause", f"{fmt_time(at, tz)} is outside pause #{pause.pk} '{pause.title}' "
+                                                f"({fmt_time(pause.starts_at, tz)} to {fmt_time(pause.ends_at, tz)})"))
+    problems += corridor_selectors.movement_problems(corridor, at)
     return problems
 
 
@@ -312,13 +298,13 @@ def schedule_problems(*, corridor: Corridor, direction: str, departure: datetime
                                                   f"{label} the besieged area needs '{direction}' or 'both'"))
     hours = f"{corridor.opens_at:%H:%M}-{corridor.closes_at:%H:%M} {tz}"
     if not corridor_selectors.within_hours(corridor, departure):
-        problems.append(FieldError("planned_departure", f"departure at {_fmt(departure, tz)} is outside corridor "
+        problems.append(FieldError("planned_departure", f"departure at {fmt_time(departure, tz)} is outside corridor "
                                                         f"'{corridor.name}' hours {hours}"))
     else:
         until = corridor_selectors.open_until(corridor, departure)
         if until is not None and arrival > until:
-            problems.append(FieldError("planned_arrival", f"arrival at {_fmt(arrival, tz)} is after corridor "
-                                                          f"'{corridor.name}' closes at {_fmt(until, tz)} "
+            problems.append(FieldError("planned_arrival", f"arrival at {fmt_time(arrival, tz)} is after corridor "
+                                                          f"'{corridor.name}' closes at {fmt_time(until, tz)} "
                                                           f"(hours {hours})"))
     known = getattr(corridor, "pause_list", None)  # prefetched by `with_related`
     if known is None:
@@ -330,7 +316,7 @@ def schedule_problems(*, corridor: Corridor, direction: str, departure: datetime
     fitting = [p for p in candidates if p.status in IN_FORCE and p.starts_at <= departure and p.ends_at >= arrival]
     if fitting:
         return fitting[0], problems
-    window = f"{_fmt(departure, tz)} to {_fmt(arrival, tz)}"
+    window = f"{fmt_time(departure, tz)} to {fmt_time(arrival, tz)}"
     if not candidates:
         problems.append(FieldError("planned_departure", f"no humanitarian pause on corridor '{corridor.name}' "
                                                         f"covers {window}"))
@@ -339,11 +325,11 @@ def schedule_problems(*, corridor: Corridor, direction: str, departure: datetime
         if p.status not in IN_FORCE:
             why.append(f"is {p.status}, not agreed or active")
         if p.starts_at > departure:
-            why.append(f"starts after the planned departure ({_fmt(p.starts_at, tz)})")
+            why.append(f"starts after the planned departure ({fmt_time(p.starts_at, tz)})")
         if p.ends_at < arrival:
-            why.append(f"ends before the planned arrival ({_fmt(p.ends_at, tz)})")
+            why.append(f"ends before the planned arrival ({fmt_time(p.ends_at, tz)})")
         problems.append(FieldError("planned_departure", f"pause #{p.pk} '{p.title}' "
-                                                        f"({_fmt(p.starts_at, tz)} to {_fmt(p.ends_at, tz)}) "
+                                                        f"({fmt_time(p.starts_at, tz)} to {fmt_time(p.ends_at, tz)}) "
                                                         + " and ".join(why)))
     return None, problems
 

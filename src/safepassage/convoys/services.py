@@ -45,7 +45,7 @@ from safepassage.core.models import snapshot
 from safepassage.core.numbers import NumberFormat
 from safepassage.core.permissions import Perm
 from safepassage.core.retention import retention_days
-from safepassage.core.timeutil import now, require_aware
+from safepassage.core.timeutil import event_time, now, require_aware
 from safepassage.corridors.models import Checkpoint, Corridor
 from safepassage.deconfliction import selectors as notice_selectors
 from safepassage.deconfliction import services as notices
@@ -72,17 +72,6 @@ def check_schedule(*, corridor: Corridor, direction: str, departure: datetime, a
 
 
 # ---------------------------------------------------------------- movement against the agreement
-
-FUTURE_TOLERANCE = timedelta(minutes=1)  # a device clock a little ahead
-
-
-def event_time(at: datetime | None, field: str) -> datetime:
-    """When the event happened: now by default, never in the future."""
-    at = require_aware(at, field) if at is not None else now()
-    if at > now() + FUTURE_TOLERANCE:
-        raise InvalidInput("the time the event happened cannot be in the future", field=field)
-    return at
-
 
 def _check_movement(convoy: Convoy, event: str, at: datetime, *, override_reason: str | None, by) -> None:
     """Refuse a movement outside the agreement unless a coordinator overrides it with a written reason."""

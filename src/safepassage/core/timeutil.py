@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -41,6 +41,17 @@ def require_aware(value: datetime, field: str) -> datetime:
     if not EARLIEST <= value < LATEST:
         raise InvalidInput(_OUT_OF_RANGE, field=field)
     return value
+
+
+FUTURE_TOLERANCE = timedelta(minutes=1)  # a device clock a little ahead
+
+
+def event_time(at: datetime | None, field: str) -> datetime:
+    """When the event happened: now by default, never in the future."""
+    at = require_aware(at, field) if at is not None else now()
+    if at > now() + FUTURE_TOLERANCE:
+        raise InvalidInput("the time the event happened cannot be in the future", field=field)
+    return at
 
 
 _OUT_OF_RANGE = f"date is out of the supported range (years {EARLIEST.year} to {LATEST.year - 1})"

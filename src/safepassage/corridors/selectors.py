@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
+from safepassage.core.errors import FieldError
 from safepassage.core.models import get_or_refuse
 from safepassage.core.timeutil import now
 from safepassage.corridors.models import Checkpoint, Corridor, CorridorStatus, CorridorStatusChange
@@ -62,6 +63,24 @@ def open_until(corridor: Corridor, at: datetime) -> datetime | None:
     if close <= local:
         close += timedelta(days=1)
     return close.astimezone(at.tzinfo)
+
+
+def fmt_time(dt: datetime, tz: str) -> str:
+    return dt.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def movement_problems(corridor: Corridor, at: datetime) -> list[FieldError]:
+    """Why a movement through the corridor at `at` falls outside its status or its hours (empty when it fits)."""
+    tz = corridor.timezone
+    change = statuses_at(at, [corridor.pk]).get(corridor.pk)
+    status = change.status if change else "not yet open"
+    if status != CorridorStatus.OPEN:
+        why = f" ({change.reason})" if change and change.reason else ""
+        return [FieldError("corridor", f"corridor '{corridor.name}' was {status} at {fmt_time(at, tz)}{why}")]
+    if not within_hours(corridor, at):
+        return [FieldError("corridor", f"{fmt_time(at, tz)} is outside corridor '{corridor.name}' hours "
+                                       f"{corridor.opens_at:%H:%M}-{corridor.closes_at:%H:%M} {tz}")]
+    return []
 
 
 def is_open_at(corridor: Corridor, at: datetime, status: str | None = None) -> bool:

@@ -301,12 +301,17 @@ def get_case(request, case_id: DbId = Path(...)):
     return selectors.case_read(selectors.case_or_404(case_id), medical=selectors.may_read_medical(request.auth))
 
 
-@op(router.post, "/medevac/cases/{case_id}/status", perm=Perm.MEDEVAC_EDIT, response=MedevacRead)
+@op(router.post, "/medevac/cases/{case_id}/status", perm=Perm.MEDEVAC_CASES_VIEW, response=MedevacRead)
 def set_case_status(request, body: MedevacStatusSet, case_id: DbId = Path(...)):
-    """Move a case: waiting → moved → handed_over or died_en_route."""
+    """Move a case: waiting → moved → handed_over or died_en_route (medical role).
+
+    Leaving and arriving are checked against the case's corridor status and hours at the time given; outside
+    them the move is refused with the reason, unless a coordinator records it with `override_reason`.
+    """
     get_object_or_404(MedevacCase, pk=case_id)
     services.set_medevac_status(case_id=case_id, status=body.status, at=body.at, note=body.note,
-                                expected_version=body.version, by=request.auth)
+                                expected_version=body.version, override_reason=body.override_reason,
+                                by=request.auth)
     return selectors.case_read(selectors.case_or_404(case_id), medical=selectors.may_read_medical(request.auth))
 
 

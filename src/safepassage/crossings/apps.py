@@ -23,6 +23,7 @@ def audit_actions() -> dict[str, Meta]:
         "medevac.created": Meta(after=case),
         "medevac.updated": Meta(before=case, after=case),
         "medevac.status_changed": Meta(before=["status", "status_at", "version"],
-                                       after=["status", "status_at", "version"]),
+                                       after=["status", "status_at", "version", "outside_agreement",
+                                              "override_reason"]),
         "medevac.identifying_purged": Meta(after=["retention_days", "cutoff", "case_numbers"]),
     }

@@ -176,6 +176,9 @@ class MedevacEvent(models.Model):
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
+    # A movement outside the corridor's status or hours, recorded by a coordinator with a written reason.
+    outside_agreement = models.JSONField(default=list, blank=True)
+    override_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["case_id", "at", "id"]

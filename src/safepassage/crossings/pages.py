@@ -68,6 +68,7 @@ def _case_context(principal, case_id: int) -> dict:
     return {
         "case": data, "corridor": case.corridor.name if case.corridor_id else "",
         "can_edit": principal.can(Perm.MEDEVAC_EDIT), "medical": medical,
+        "can_override": principal.can(Perm.CONVOYS_OVERRIDE),
         "can_identify": principal.can(Perm.MEDICAL_IDENTIFYING_VIEW) and case.has_identifying,
         "next_statuses": [(s, labels[s]) for s in sorted(services.MEDEVAC_NEXT[case.status])],
         "i18n_strings": script_strings({"name": _("Name"), "details": _("Identifying details"),
@@ -83,15 +84,17 @@ def medevac_case_page(request, principal, case_id: int):
 
 
 @require_POST
-@page_requires(Perm.MEDEVAC_EDIT)
+@page_requires(Perm.MEDEVAC_CASES_VIEW)
 def medevac_status(request, principal, case_id: int):
-    """Move a case to its next status at the time the change happened."""
+    """Move a case to its next status at the time the change happened (a coordinator: only as an override)."""
     selectors.case_or_404(case_id)
     try:
         version = int(request.POST.get("version", "")) if request.POST.get("version") else None
         services.set_medevac_status(case_id=case_id, status=request.POST.get("status", ""),
                                     at=event_time(request.POST.get("at")), note=request.POST.get("note", ""),
-                                    expected_version=version, by=principal)
+                                    expected_version=version,
+                                    override_reason=request.POST.get("override_reason", "").strip() or None,
+                                    by=principal)
     except (DomainError, ValueError) as exc:
         context = _case_context(principal, case_id)
         context["error"] = getattr(exc, "reason", _("The version must be a number."))

@@ -161,6 +161,9 @@ class MedevacEventRead(Schema):
     status: str
     at: DateTime
     note: str | None = Field(None, description="medical role only")
+    outside_agreement: list[str] = Field([], description="why this movement fell outside the corridor's status "
+                                                         "or hours (recorded by a coordinator's override)")
+    override_reason: str = Field("", description="the coordinator's written reason for the override")
 
 
 class MedevacRead(Schema):
@@ -190,8 +193,10 @@ class MedevacFilters(Schema):
 
 class MedevacStatusSet(Schema):
     status: MedevacStatusT
-    at: DateTime | None = None
+    at: DateTime | None = Field(None, description="when it happened (default now; never in the future)")
     note: Text = Field("", max_length=2000)
+    override_reason: Text | None = Field(None, max_length=2000, description=(
+        "a coordinator's written reason for recording a movement outside the corridor's status or hours"))
     version: int | None = Field(None, ge=1)
 
 

@@ -185,7 +185,8 @@ def case_read(c: MedevacCase, *, medical: bool, duplicate: bool = False) -> dict
         "corridor_id": c.corridor_id, "receiving_facility_id": c.receiving_facility_id, "status": c.status,
         "status_at": c.status_at, "has_identifying": c.has_identifying,
         "identifying_purged_at": c.identifying_purged_at, "version": c.version,
-        "timeline": [{"status": e.status, "at": e.at, "note": e.note if medical else None}
+        "timeline": [{"status": e.status, "at": e.at, "note": e.note if medical else None,
+                      "outside_agreement": e.outside_agreement, "override_reason": e.override_reason}
                      for e in c.events.all()],
         "duplicate": duplicate,
     }

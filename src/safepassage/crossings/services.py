@@ -16,11 +16,19 @@ from django.db.models.functions import RowNumber
 from safepassage.audit.services import lock_chain, record, record_many
 from safepassage.core.api import MAX_ID
 from safepassage.core.db import sqlite_write_turn
-from safepassage.core.errors import DomainError, InvalidInput, NotFound, StateConflict, VersionConflict
+from safepassage.core.errors import (
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    StateConflict,
+    VersionConflict,
+)
 from safepassage.core.models import get_or_refuse, snapshot
 from safepassage.core.permissions import Perm
 from safepassage.core.retention import retention_days
-from safepassage.core.timeutil import now, require_aware
+from safepassage.core.timeutil import event_time, now, require_aware
+from safepassage.corridors import selectors as corridor_selectors
 from safepassage.corridors.models import Checkpoint, Corridor, CorridorStatus, CorridorStatusChange
 from safepassage.corridors.selectors import within_hours
 from safepassage.crossings.crypto import decrypt, encrypt
@@ -550,10 +558,48 @@ def create_medevac_case(*, client_uuid: Any, age_band: str, sex: str, triage: st
     return CaseSubmitted(case, duplicate=False)
 
 
+# Leaving through the corridor and arriving at the facility are movements checked against the corridor.
+MEDEVAC_MOVEMENTS = {MedevacStatus.MOVED, MedevacStatus.HANDED_OVER}
+
+
+def _medevac_movement_problems(case: MedevacCase, status: str, at: datetime, *, override_reason: str | None,
+                               by) -> list[str]:
+    """Refuse a case's movement outside its corridor's status or hours unless a coordinator overrides it.
+
+    Only a coordinator's override reaches a case without the medical role; it is refused when nothing needs one.
+    """
+    reason = (override_reason or "").strip()
+    if override_reason is not None and not reason:
+        raise InvalidInput("write the reason for recording this movement outside the agreement",
+                           field="override_reason")
+    problems = (corridor_selectors.movement_problems(case.corridor, at)
+                if case.corridor is not None and status in MEDEVAC_MOVEMENTS else [])
+    can = getattr(by, "can", None)  # internal callers (the demo) pass a user: their edge checked nothing to skip
+    if not problems:
+        if can is not None and not can(Perm.MEDEVAC_EDIT):
+            raise PermissionDenied("the medical role records a case's movements; a coordinator records one only "
+                                   "when it falls outside the agreement", field="status")
+        return []
+    if not reason:
+        raise StateConflict(f"{status} at {corridor_selectors.fmt_time(at, case.corridor.timezone)} is outside "
+                            "the agreement: " + "; ".join(p.reason for p in problems)
+                            + ". A coordinator can record it with a written reason (override_reason).",
+                            errors=problems)
+    if can is None or not can(Perm.CONVOYS_OVERRIDE):
+        raise PermissionDenied("only a coordinator may record a movement outside the agreement",
+                               field="override_reason")
+    return [p.reason for p in problems]
+
+
 @transaction.atomic
 def set_medevac_status(*, case_id: int, status: str, at: datetime | None = None, note: str = "",
-                       expected_version: int | None = None, by) -> MedevacCase:
-    """Move a case along waiting → moved → handed over / died en route."""
+                       expected_version: int | None = None, override_reason: str | None = None,
+                       by) -> MedevacCase:
+    """Move a case along waiting → moved → handed over / died en route, at the time it happened."""
+    can = getattr(by, "can", None)
+    if can is not None and not can(Perm.MEDEVAC_EDIT) and not (override_reason and can(Perm.CONVOYS_OVERRIDE)):
+        raise PermissionDenied("the medical role records a case's changes; a coordinator only a movement outside "
+                               "the agreement, with a written reason (override_reason)", field="status")
     _choice(status, MedevacStatus, "status")
     case = MedevacCase.objects.select_for_update().filter(pk=case_id).first()
     if case is None:
@@ -564,20 +610,24 @@ def set_medevac_status(*, case_id: int, status: str, at: datetime | None = None,
     if status not in MEDEVAC_NEXT[case.status]:
         allowed = ", ".join(sorted(MEDEVAC_NEXT[case.status])) or "nothing (the case is closed)"
         raise StateConflict(f"a case that is {case.status} can move to {allowed}", field="status")
-    at = require_aware(at, "at") if at is not None else now()
+    at = event_time(at, "at")
     if at < case.status_at:
         raise InvalidInput(f"the change cannot predate the current status ({case.status_at.isoformat()})",
                            field="at")
     if "\x00" in (note or ""):
         raise InvalidInput("text must not contain NUL characters", field="note")
+    outside = _medevac_movement_problems(case, status, at, override_reason=override_reason, by=by)
     before = {"status": case.status, "status_at": case.status_at, "version": case.version}
     user = getattr(by, "user", by)
     case.status, case.status_at, case.version = status, at, case.version + 1
     case.save(update_fields=["status", "status_at", "version"])
     MedevacEvent.objects.create(case=case, status=status, at=at, note=(note or "").strip(),
-                                recorded_by=user if getattr(user, "pk", None) else None)
-    record(actor=by, action="medevac.status_changed", obj=case, before=before,
-           after={"status": status, "status_at": at, "version": case.version})
+                                recorded_by=user if getattr(user, "pk", None) else None, outside_agreement=outside,
+                                override_reason=(override_reason or "").strip() if outside else "")
+    after = {"status": status, "status_at": at, "version": case.version}
+    if outside:
+        after |= {"outside_agreement": outside, "override_reason": override_reason.strip()}
+    record(actor=by, action="medevac.status_changed", obj=case, before=before, after=after)
     return case
 
 

@@ -88,7 +88,11 @@ def test_the_incident_behind_the_warning_shows_once_verified_and_published(actor
     incident = _mine(actors)
     from safepassage.incidents.models import Incident
 
-    Incident.objects.filter(pk=incident["id"]).update(verification="verified", published=True)
+    Incident.objects.filter(pk=incident["id"]).update(verification="verified")
+    [w] = actors["public"].get(f"/api/corridors/{open_corridor.pk}").json()["hazards"]
+    # the report is verified: the warning says so, the incident stays hidden until published
+    assert w["verification"] == "verified" and ", verified, since " in w["text"] and w["incident_ids"] == []
+    Incident.objects.filter(pk=incident["id"]).update(published=True)
     [w] = actors["public"].get(f"/api/corridors/{open_corridor.pk}").json()["hazards"]
     assert w["incident_ids"] == [incident["id"]]
 

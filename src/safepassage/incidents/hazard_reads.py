@@ -76,9 +76,14 @@ def location_of(h: Hazard) -> dict:
 
 
 def warning(h: Hazard) -> dict:
-    """The public warning of a hazard; the incidents behind it only once verified and published."""
+    """The public warning of a hazard; the incidents behind it only once verified and published.
+
+    "Verified" when the hazard is confirmed or a verifier has verified a report it comes from.
+    """
     loc = location_of(h)
-    verified = h.status == HazardStatus.CONFIRMED or h.classification == HazardClassification.CONFIRMED
+    incidents = list(h.incidents.all())
+    verified = (h.status == HazardStatus.CONFIRMED or h.classification == HazardClassification.CONFIRMED
+                or any(i.verification == Verification.VERIFIED for i in incidents))
     wording = "verified" if verified else "unverified"
     since = h.status_since.date().isoformat()
     return {
@@ -86,8 +91,7 @@ def warning(h: Hazard) -> dict:
         "verification": wording, "since": h.status_since, "location": loc,
         "text": f"{PUBLIC_NOUN[h.kind]} {h.status.replace('_', ' ')} at {loc['lat']:.4f}, {loc['lon']:.4f}, "
                 f"{wording}, since {since}",
-        "incident_ids": sorted(i.pk for i in h.incidents.all()
-                               if i.verification == Verification.VERIFIED and i.published),
+        "incident_ids": sorted(i.pk for i in incidents if i.verification == Verification.VERIFIED and i.published),
     }
 
 

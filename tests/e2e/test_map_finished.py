@@ -129,3 +129,26 @@ def test_a_pause_proposed_elsewhere_appears_without_a_reload(browser, live_serve
     item.scroll_into_view_if_needed()
     watcher.screenshot(path=str(ARTIFACTS / "map-pause-without-reload.png"))
     assert not errors, errors
+
+
+def test_a_corridor_suspended_elsewhere_is_redrawn_without_a_reload(browser, live_server, demo_world, settings):
+    from safepassage.corridors import services
+    from safepassage.corridors.models import Corridor
+    from tests.conftest import SYSTEM
+
+    settings.SAFEPASSAGE_MAP_REFRESH_SECONDS = 2  # 30 s in service
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(live_server.url + "/")
+    data = loaded(page)
+    page.evaluate("() => { window.sameDocument = true; }")
+    opened = next(f["properties"] for f in data["corridors"]["features"] if f["properties"]["status"] == "open")
+    page.wait_for_timeout(2500)  # one refresh round: the map has taken its first look at the corridor list
+    services.set_corridor_status(corridor_id=opened["id"], status="suspended", reason="shelling reported",
+                                 by=SYSTEM)
+    assert Corridor.objects.get(pk=opened["id"]).status == "suspended"
+    page.wait_for_function("""(id) => window.safePassageMap.data.corridors.features
+        .some(f => f.properties.id === id && f.properties.status === 'suspended')""", arg=opened["id"], timeout=15000)
+    assert page.evaluate("() => window.sameDocument === true")
+    assert not errors, errors

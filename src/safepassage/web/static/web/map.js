@@ -511,13 +511,27 @@
   }
   loadPauses().catch((e) => { document.getElementById("pause-list").textContent = e.message; });
 
-  // A pause proposed, agreed or withdrawn elsewhere appears without a reload: one small request for the pause
-  // list every refreshSeconds, and the layers (some 400 kB) fetched again only when that list changed.
+  // A pause proposed, agreed or withdrawn elsewhere, or a corridor's status or warnings changed elsewhere, appear
+  // without a reload: two small requests every refreshSeconds, and the layers (some 400 kB) fetched again only
+  // when one of them changed.
+  let corridorStamp = null;
+  async function corridorsChanged() {
+    if (currentAt()) return false;  // a past moment does not change
+    const list = await api("GET", "/api/corridors?limit=1000");
+    const stamp = JSON.stringify(list.items.map((c) => [c.id, c.version, c.status, (c.hazards || []).map((h) => h.hazard_id + h.status + h.verification)]));
+    const changed = corridorStamp !== null && stamp !== corridorStamp;
+    corridorStamp = stamp;
+    return changed;
+  }
   async function refreshPauses() {
     const typing = document.activeElement;
     if (document.hidden || (typing.tagName === "INPUT" && typing.value && typing.closest("#pause-list"))) return;  // not under a note being typed
-    try { if (await loadPauses()) await load(currentAt()); } catch (e) { /* offline for now: the next round tries again */ }
+    try {
+      const pausesChanged = await loadPauses();
+      if (await corridorsChanged() || pausesChanged) await load(currentAt());
+    } catch (e) { /* offline for now: the next round tries again */ }
   }
+  corridorsChanged().catch(() => {});
   setInterval(refreshPauses, (CFG.refreshSeconds || 30) * 1000);
 
   window.safePassageMap = { map, groups, load, loadPauses, loadServicePoints, get data() { return current; },

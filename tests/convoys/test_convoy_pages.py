@@ -93,7 +93,13 @@ def test_positions_page_records_a_report_at_the_time_it_happened(actors, scene, 
     assert r.status_code == 400 and "future" in r.content.decode()
     r = field.post(url, {"lat": "north", "lon": "37.15"})
     assert r.status_code == 400 and "decimal degrees" in r.content.decode()
+    r = field.post(url, {"lat": "36,21", "lon": "37.15"})  # a comma is not read as a decimal mark
+    assert r.status_code == 400 and "decimal degrees" in r.content.decode()
     assert PositionUpdate.objects.filter(convoy_id=convoy["id"]).count() == 1
+    r = field.post(url, {"lat": "٣٦٫٢٢", "lon": "۳۷٫۱۶"})  # Arabic-Indic digits with the Arabic decimal mark
+    assert r.status_code == 302, r.content.decode().partition("form-error")[2][:300]
+    assert PositionUpdate.objects.filter(convoy_id=convoy["id"]).order_by("-id").values_list("lat", "lon")[0] == (
+        36.22, 37.16)
 
 
 def test_positions_are_refused_before_departure_and_to_roles_without_tracking(actors, convoy):

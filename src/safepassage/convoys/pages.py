@@ -8,15 +8,16 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from safepassage.convoys import lifecycle, selectors, services
 from safepassage.core.errors import DomainError, InvalidInput
-from safepassage.core.numbers import NumberFormat, ascii_digits
+from safepassage.core.numbers import NumberFormat, parse_number
 from safepassage.core.permissions import Perm
 from safepassage.corridors import selectors as corridor_selectors
 from safepassage.web.pages import event_time, page_requires, script_strings
 
 
 def _coordinate(text: str | None, field: str) -> float:
+    """Decimal degrees as typed, Arabic-Indic digits and the Arabic decimal mark (٣٦٫٢١) included."""
     try:
-        return float(ascii_digits(text or "").strip())
+        return float(parse_number(text or "", NumberFormat.DOT))
     except ValueError as exc:
         raise InvalidInput(_("give decimal degrees, such as 36.2021"), field=field) from exc
 

@@ -445,6 +445,11 @@
   }
 
   // Pauses: each party's response, and the lifecycle, from the sidebar.
+  const ANSWER_ORDER = { refused: 0, pending: 1, accepted: 2 };
+  /** Each party's answer with its reason, refusals first: what the coordinator must act on. */
+  function responsesFirst(responses) {
+    return (responses || []).slice().sort((a, b) => (ANSWER_ORDER[a.state] ?? 1) - (ANSWER_ORDER[b.state] ?? 1));
+  }
   const NEXT = { proposed: ["agreed"], agreed: ["active", "violated", "proposed"], active: ["ended", "violated"], ended: [], violated: [], withdrawn: [] };
   let pausesShown = null;  // the list last drawn: redrawn only when it changed
   async function loadPauses() {
@@ -461,7 +466,8 @@
         statusBadge(p.status) + "<br>" + fmt(p.starts_at) + " → " + fmt(p.ends_at) +
         (p.status === "withdrawn" ? '<p class="withdrawal">' + T.withdrawnBy + " " + esc(p.withdrawn_by_party || "") + " · " + fmt(p.withdrawn_at) +
           (p.withdrawal_reason ? ": " + esc(p.withdrawal_reason) : "") + "</p>" : "") + "<ul>" +
-        (p.responses || []).map((r) => '<li data-testid="response-' + r.party_id + '">' + esc(r.party) + ": " + esc(T[r.state] || r.state) + (r.by ? " (" + esc(r.by) + ")" : "") + "</li>").join("") + "</ul>";
+        responsesFirst(p.responses).map((r) => '<li class="response ' + esc(r.state) + '" data-testid="response-' + r.party_id + '">' + esc(r.party) + ": <strong>" + esc(T[r.state] || r.state) + "</strong>" +
+          (r.by ? " (" + esc(r.by) + ")" : "") + (r.note ? ' — <span class="response-note" data-testid="response-note">' + esc(r.note) + "</span>" : "") + "</li>").join("") + "</ul>";
       const mine = (p.responses || []).find((r) => r.party_id === CFG.partyId);
       const canAnswer = CFG.canRespond && (CFG.isLiaison ? !!mine : true) && ["proposed", "agreed"].includes(p.status);
       if (canAnswer) {

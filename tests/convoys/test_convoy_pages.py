@@ -110,3 +110,23 @@ def test_positions_are_refused_before_departure_and_to_roles_without_tracking(ac
     assert r.status_code == 400 and PositionUpdate.objects.count() == 0
     assert page_client(actors, "partner").get(url).status_code == 403
     assert page_client(actors, "partner").post(url, {"lat": "36.21", "lon": "37.15"}).status_code == 403
+
+
+def test_a_position_outside_the_pause_is_refused_unless_a_coordinator_gives_a_reason(actors, convoy):
+    from safepassage.convoys.models import MovementOverride
+
+    Convoy.objects.filter(pk=convoy["id"]).update(status="departed")  # left early: the pause is days ahead
+    url = f"/convoys/{convoy['id']}/positions/"
+    field = page_client(actors, "field_officer")
+    assert 'data-testid="override-reason"' not in field.get(url).content.decode()
+    r = field.post(url, {"lat": "36.21", "lon": "37.15"})
+    assert r.status_code == 400 and "is outside pause #" in r.content.decode()
+    r = field.post(url, {"lat": "36.21", "lon": "37.15", "override_reason": "agreed by radio"})
+    assert r.status_code == 400 and "only a coordinator" in r.content.decode()
+    coordinator = page_client(actors, "coordinator")
+    assert 'data-testid="override-reason"' in coordinator.get(url).content.decode()
+    r = coordinator.post(url, {"lat": "36.21", "lon": "37.15", "override_reason": "agreed by radio"})
+    assert r.status_code == 302, r.content.decode().partition("form-error")[2][:300]
+    override = MovementOverride.objects.get(convoy_id=convoy["id"])
+    assert override.event == "position" and override.reason == "agreed by radio"
+    assert PositionUpdate.objects.filter(convoy_id=convoy["id"]).count() == 1

@@ -144,6 +144,13 @@ class Person:
         with self.page.expect_navigation():
             button.click()
 
+    def menu_opens(self) -> None:
+        """Every entry of this person's menu opens a page for them: none answers 403 (or any error)."""
+        links = self.page.eval_on_selector_all("header nav a", "els => els.map(e => e.getAttribute('href'))")
+        for href in links:
+            response = self.page.goto(self.base + href)
+            assert response is not None and response.status < 400, (href, response and response.status)
+
     def shot(self, name: str) -> None:
         Person.shots += 1
         self.page.screenshot(path=str(ARTIFACTS / f"whole-day-{Person.shots:02d}-{name}.png"), full_page=True)
@@ -162,6 +169,7 @@ class Person:
 def _pause_item(person, title: str = PAUSE):
     item = person.page.locator(".pause-item", has_text=title)
     item.wait_for()
+    item.scroll_into_view_if_needed()  # in the screenshots too
     return item
 
 
@@ -197,7 +205,11 @@ def _the_pause(browser, base, day, coord: Person) -> dict:
     _propose_the_pause(coord, day, parties)
     pw = day["passwords"]
     liaison_b = Person(browser, base, "liaison_b", pw["liaison_b"])
+    liaison_b.menu_opens()
     liaison_b.map()
+    scope = _pause_item(liaison_b).locator("[data-testid=pause-scope]")  # what the party is asked to accept
+    liaison_b.page.wait_for_function("el => el.textContent.includes('Corridors:')", arg=scope.element_handle())
+    assert day["corridor"].name in scope.inner_text() and day["area"].name in scope.inner_text()
     _answer_pause(liaison_b, "refused", REFUSAL)
     liaison_b.shot("pause-refused-by-party-b")
 
@@ -381,6 +393,7 @@ def _count_offline(browser, base, day) -> Person:
     from safepassage.crossings.models import CrossingCount
 
     counter = Person(browser, base, "counter", day["passwords"]["counter"], **PHONE)
+    counter.menu_opens()
     page = counter.page
     page.click("[data-testid=menu-count-form]")
     page.wait_for_selector("html[data-offline-ready]")  # the service worker has the form in its cache
@@ -417,6 +430,7 @@ def _medical_evacuation(browser, base, day) -> None:
     from safepassage.crossings.models import MedevacCase
 
     medic = Person(browser, base, "medical", day["passwords"]["medical"])
+    medic.menu_opens()
     page = medic.page
     page.click("[data-testid=menu-medevac]")
     page.click("[data-testid=medevac-new-link]")
@@ -458,6 +472,7 @@ def _plans_from_the_map(browser, base, day) -> None:
     shown = page.evaluate("document.body.dataset.planShown")
     _pause_item(planner).locator("[data-testid=evac-plan]").click()
     page.wait_for_function("s => document.body.dataset.planShown !== s", arg=shown, timeout=PLAN_WAIT_MS)
+    page.locator("[data-testid=evac-summary]").scroll_into_view_if_needed()
     summary = page.inner_text("[data-testid=evac-summary]")
     assert "/" in summary
     assert day["corridor"].name in page.inner_text("[data-testid=evac-by-corridor]")
@@ -493,6 +508,8 @@ def _again_in_arabic(coord: Person, counter: Person, liaison_a: Person, ref: str
     liaison_a.arabic()
     liaison_a.page.wait_for_function("document.body.dataset.layersLoaded === 'true'")
     assert "الهدن" in liaison_a.page.inner_text("#sidebar")
+    scope = _pause_item(liaison_a).locator("[data-testid=pause-scope]")
+    liaison_a.page.wait_for_function("el => el.textContent.startsWith('يشمل')", arg=scope.element_handle())
     badge = _pause_item(liaison_a).locator(".badge")
     assert badge.inner_text() == "متفق عليها"  # agreed
     liaison_a.shot("pause-list-ar")

@@ -195,6 +195,7 @@
     renderHazards(data);
     renderLegend(data);
     renderOpenNow(data);
+    fillScopes();
     fillChoices(document.getElementById("pause-corridors"), data.corridors.features);
     fillChoices(document.getElementById("pause-areas"), data.areas.features);
     if (!fitted && groups.areas.getLayers().length) { map.fitBounds(groups.areas.getBounds()); fitted = true; }
@@ -444,6 +445,21 @@
     });
   }
 
+  /** What each pause in the list covers, by name: the names come with the layers, which may arrive after the list. */
+  function fillScopes() {
+    if (!current) return;
+    const names = (features, ids) => {
+      const byId = new Map(features.map((f) => [String(f.properties.id), label(f.properties)]));
+      return (ids ? ids.split(",") : []).map((i) => byId.get(i)).filter(Boolean);
+    };
+    document.querySelectorAll("#pause-list .pause-scope").forEach((el) => {
+      const corridors = names(current.corridors.features, el.dataset.corridors);
+      const areas = names(current.areas.features, el.dataset.areas);
+      el.textContent = T.scopeCovers + ": " + [corridors.length ? T.scopeCorridors + ": " + corridors.join(", ") : "",
+        areas.length ? T.scopeAreas + ": " + areas.join(", ") : ""].filter(Boolean).join(" · ");
+    });
+  }
+
   // Pauses: each party's response, and the lifecycle, from the sidebar.
   const ANSWER_ORDER = { refused: 0, pending: 1, accepted: 2 };
   /** Each party's answer with its reason, refusals first: what the coordinator must act on. */
@@ -464,6 +480,7 @@
     box.innerHTML = live.map((p) => {
       let html = '<div class="pause-item" data-pause="' + p.id + '"><strong>' + esc(lang === "ar" && p.title_ar ? p.title_ar : p.title) + "</strong> · " +
         statusBadge(p.status) + "<br>" + fmt(p.starts_at) + " → " + fmt(p.ends_at) +
+        '<p class="pause-scope" data-testid="pause-scope" data-corridors="' + p.corridor_ids.join(",") + '" data-areas="' + p.place_ids.join(",") + '"></p>' +
         (p.status === "withdrawn" ? '<p class="withdrawal">' + T.withdrawnBy + " " + esc(p.withdrawn_by_party || "") + " · " + fmt(p.withdrawn_at) +
           (p.withdrawal_reason ? ": " + esc(p.withdrawal_reason) : "") + "</p>" : "") + "<ul>" +
         responsesFirst(p.responses).map((r) => '<li class="response ' + esc(r.state) + '" data-testid="response-' + r.party_id + '">' + esc(r.party) + ": <strong>" + esc(T[r.state] || r.state) + "</strong>" +
@@ -484,6 +501,7 @@
       }
       return html + '<p class="error" role="alert"></p></div>';
     }).join("");
+    fillScopes();
     box.querySelectorAll(".pause-item").forEach((item) => {
       const id = item.dataset.pause, errBox = item.querySelector(".error");
       const rf = item.querySelector(".respond-form");

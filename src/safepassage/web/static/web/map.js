@@ -496,7 +496,7 @@
         html += '<form class="pause-status-form">' + T.moveTo + ' <select name="status">' + NEXT[p.status].map((s) => '<option value="' + s + '">' + esc(T[s] || s) + "</option>").join("") +
           '</select> <input name="reason" placeholder="' + T.reason + '"> <button type="submit">' + T.save + "</button></form>";
       }
-      if (CFG.canRunPlans && window.safePassagePlans) {
+      if (CFG.canRunPlans) {  // plans.js comes with the page; it may load after this list is first drawn
         html += '<button type="button" class="evac-plan" data-testid="evac-plan">' + T.evacPlan + "</button>";
       }
       return html + '<p class="error" role="alert"></p></div>';

@@ -1,14 +1,15 @@
 """A whole operations day driven through the pages only (issue 17), each person in their own browser context.
 
 A pause is proposed on the map, refused by one liaison with a reason the coordinator sees, accepted by both and
-agreed; the planner runs a route and the pause's evacuation plan from the map; a convoy is planned on the board, its manifest uploaded and previewed, the parties notified, the
-notification acknowledged from what they are asked to guarantee, the convoy inspected and cleared. The next
-morning its departure before the pause is refused and recorded with the coordinator's reason (red on the board);
-positions, arrival, seals and delivery follow inside the pause. A field officer counts crossings on a phone with
-the network cut; the medical officer moves an evacuation through its timeline. Then part of it again in Arabic. No request to /api comes from the test:
-only clicks and typing (the pages call the API from their scripts). Set-up (corridor, checkpoint, accounts) is made
-through the services, as in the other browser tests; the only other thing the test does is move the server's clock
-to the next morning (`server_clock`), since an operation day cannot pass in a few minutes.
+agreed; the planner runs a route and the pause's evacuation plan from the map; a convoy is planned on the board,
+its manifest uploaded and previewed, the parties notified, the notification acknowledged from what they are asked
+to guarantee, the convoy inspected and cleared. The next morning its departure before the pause is refused and
+recorded with the coordinator's reason (red on the board); positions, arrival, seals and delivery follow inside
+the pause. A field officer counts crossings on a phone with the network cut; the medical officer moves an
+evacuation through its timeline. Then part of it again in Arabic. No request to /api comes from the test: only
+clicks and typing (the pages call the API from their scripts). Set-up (corridor, checkpoint, accounts) is made
+through the services, as in the other browser tests; the only other thing the test does is move the server's
+clock to the next morning (`server_clock`), since an operation day cannot pass in a few minutes.
 Screenshots: test-artifacts/whole-day-NN-*.png.
 """
 

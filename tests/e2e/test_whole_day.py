@@ -523,6 +523,7 @@ def test_a_whole_day_through_the_pages(browser, live_server, day, server_clock, 
     Person.shots = 0
     base, pw = live_server.url, day["passwords"]
     coord = Person(browser, base, "coordinator", pw["coordinator"])
+    coord.menu_opens()
     liaisons = _the_pause(browser, base, day, coord)
     _plans_from_the_map(browser, base, day)  # the planner's route and the pause's evacuation plan, the day before
     ref = _plan_the_convoy(coord, day, tmp_path)

@@ -93,7 +93,13 @@ def test_positions_page_records_a_report_at_the_time_it_happened(actors, scene, 
     assert r.status_code == 400 and "future" in r.content.decode()
     r = field.post(url, {"lat": "north", "lon": "37.15"})
     assert r.status_code == 400 and "decimal degrees" in r.content.decode()
+    r = field.post(url, {"lat": "36,21", "lon": "37.15"})  # a comma is not read as a decimal mark
+    assert r.status_code == 400 and "decimal degrees" in r.content.decode()
     assert PositionUpdate.objects.filter(convoy_id=convoy["id"]).count() == 1
+    r = field.post(url, {"lat": "٣٦٫٢٢", "lon": "۳۷٫۱۶"})  # Arabic-Indic digits with the Arabic decimal mark
+    assert r.status_code == 302, r.content.decode().partition("form-error")[2][:300]
+    assert PositionUpdate.objects.filter(convoy_id=convoy["id"]).order_by("-id").values_list("lat", "lon")[0] == (
+        36.22, 37.16)
 
 
 def test_positions_are_refused_before_departure_and_to_roles_without_tracking(actors, convoy):
@@ -104,3 +110,23 @@ def test_positions_are_refused_before_departure_and_to_roles_without_tracking(ac
     assert r.status_code == 400 and PositionUpdate.objects.count() == 0
     assert page_client(actors, "partner").get(url).status_code == 403
     assert page_client(actors, "partner").post(url, {"lat": "36.21", "lon": "37.15"}).status_code == 403
+
+
+def test_a_position_outside_the_pause_is_refused_unless_a_coordinator_gives_a_reason(actors, convoy):
+    from safepassage.convoys.models import MovementOverride
+
+    Convoy.objects.filter(pk=convoy["id"]).update(status="departed")  # left early: the pause is days ahead
+    url = f"/convoys/{convoy['id']}/positions/"
+    field = page_client(actors, "field_officer")
+    assert 'data-testid="override-reason"' not in field.get(url).content.decode()
+    r = field.post(url, {"lat": "36.21", "lon": "37.15"})
+    assert r.status_code == 400 and "is outside pause #" in r.content.decode()
+    r = field.post(url, {"lat": "36.21", "lon": "37.15", "override_reason": "agreed by radio"})
+    assert r.status_code == 400 and "only a coordinator" in r.content.decode()
+    coordinator = page_client(actors, "coordinator")
+    assert 'data-testid="override-reason"' in coordinator.get(url).content.decode()
+    r = coordinator.post(url, {"lat": "36.21", "lon": "37.15", "override_reason": "agreed by radio"})
+    assert r.status_code == 302, r.content.decode().partition("form-error")[2][:300]
+    override = MovementOverride.objects.get(convoy_id=convoy["id"])
+    assert override.event == "position" and override.reason == "agreed by radio"
+    assert PositionUpdate.objects.filter(convoy_id=convoy["id"]).count() == 1

@@ -273,3 +273,24 @@ def test_convoy_list_takes_the_same_queries_whatever_its_length(actors, coordina
     notify(coordinator, scene, convoy)
     two = _list_queries(coordinator, scene, 2)
     assert two == _list_queries(coordinator, scene, 10)
+
+
+def test_inspection_and_seal_check_take_the_time_they_happened_never_a_future_one(actors, coordinator, scene, convoy):
+    from datetime import UTC, datetime, timedelta
+
+    from safepassage.convoys.models import Inspection
+
+    future = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    r = inspect(actors, convoy, scene, at=future)
+    assert r.status_code == 422 and "future" in fields(r)["at"]
+    earlier = datetime.now(UTC) - timedelta(minutes=30)
+    r = inspect(actors, convoy, scene, at=earlier.isoformat())
+    assert r.status_code == 201, r.content
+    assert Inspection.objects.get(convoy_id=convoy["id"]).at == earlier
+    c = ready(actors, coordinator, scene, convoy)
+    the_day_has_come(scene)
+    field = actors["field_officer"]
+    assert status(field, c, "departed").status_code == 200 and status(field, c, "arrived").status_code == 200
+    r = field.post(f"/api/convoys/{c['id']}/seal-check", {"found": [{"number": "S-100", "intact": True}],
+                                                           "at": future})
+    assert r.status_code == 422 and "future" in fields(r)["at"]

@@ -388,7 +388,7 @@ def record_inspection(*, convoy_id: int, result: str, no_weapons_attested: bool,
                       seals: list[str], at: datetime | None = None, checkpoint_id: int | None = None,
                       place=None, remarks: str = "", discrepancies: list[dict] | None = None, by) -> Inspection:
     """Record the checklist; only a clearing inspection with the no-weapons attestation lets a convoy move."""
-    at = require_aware(at, "at") if at is not None else now()
+    at = event_time(at, "at")
     if result not in InspectionResult.values:
         raise InvalidInput(f"result must be one of {', '.join(InspectionResult.values)}", field="result")
     convoy = _lock(convoy_id)
@@ -459,7 +459,7 @@ def record_inspection(*, convoy_id: int, result: str, no_weapons_attested: bool,
 @transaction.atomic
 def check_seals(*, convoy_id: int, found: list[dict], by, at: datetime | None = None) -> dict:
     """Re-check the seals on arrival; a broken, missing or changed seal raises the convoy's seal alert."""
-    at = require_aware(at, "at") if at is not None else now()
+    at = event_time(at, "at")
     convoy = _lock(convoy_id)
     if convoy.status != lifecycle.ARRIVED:
         raise StateConflict(f"seals are checked on arrival; the convoy is {convoy.status}", field="status")

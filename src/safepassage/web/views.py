@@ -94,6 +94,7 @@ def js_strings() -> dict[str, str]:
         "refused": _("refused"), "proposed": _("proposed"), "agreed": _("agreed"), "active": _("active"),
         "ended": _("ended"), "violated": _("violated"), "noPauses": _("No pauses."),
         "withdrawn": _("withdrawn"), "withdrawnBy": _("Withdrawn by"),
+        "scopeCovers": _("Covers"), "scopeCorridors": _("Corridors"), "scopeAreas": _("Areas"),
         "responseNote": _("note (required to refuse, or when recording for a party)"), "moveTo": _("Move to"),
         "servicePoints": _("Service points"), "meal_station": _("meal station"),
         "first_aid": _("first-aid point"), "reception_centre": _("reception centre"),

@@ -81,13 +81,14 @@
         discrepancies: rows(form, "discrepancies"), remarks: val(form, "remarks"),
         place_id: where[0] === "place" ? Number(where[1]) : null,
         checkpoint_id: where[0] === "checkpoint" ? Number(where[1]) : null,
+        at: utc(val(form, "at")),
       }];
     },
     seals(form) {
       const found = Array.from(form.querySelectorAll("input[name=intact]")).filter((el) => el.checked)
         .map((el) => ({ number: el.value, intact: true }));
       list(val(form, "other")).forEach((n) => found.push({ number: n, intact: true }));
-      return ["POST", "/api/convoys/" + form.dataset.convoy + "/seal-check", { found }];
+      return ["POST", "/api/convoys/" + form.dataset.convoy + "/seal-check", { found, at: utc(val(form, "at")) }];
     },
     deliver(form) {
       const lines = Array.from(form.querySelectorAll("tr.receipt-line")).map((tr) => ({

@@ -195,6 +195,7 @@
     renderHazards(data);
     renderLegend(data);
     renderOpenNow(data);
+    fillScopes();
     fillChoices(document.getElementById("pause-corridors"), data.corridors.features);
     fillChoices(document.getElementById("pause-areas"), data.areas.features);
     if (!fitted && groups.areas.getLayers().length) { map.fitBounds(groups.areas.getBounds()); fitted = true; }
@@ -444,7 +445,27 @@
     });
   }
 
+  /** What each pause in the list covers, by name: the names come with the layers, which may arrive after the list. */
+  function fillScopes() {
+    if (!current) return;
+    const names = (features, ids) => {
+      const byId = new Map(features.map((f) => [String(f.properties.id), label(f.properties)]));
+      return (ids ? ids.split(",") : []).map((i) => byId.get(i)).filter(Boolean);
+    };
+    document.querySelectorAll("#pause-list .pause-scope").forEach((el) => {
+      const corridors = names(current.corridors.features, el.dataset.corridors);
+      const areas = names(current.areas.features, el.dataset.areas);
+      el.textContent = T.scopeCovers + ": " + [corridors.length ? T.scopeCorridors + ": " + corridors.join(", ") : "",
+        areas.length ? T.scopeAreas + ": " + areas.join(", ") : ""].filter(Boolean).join(" · ");
+    });
+  }
+
   // Pauses: each party's response, and the lifecycle, from the sidebar.
+  const ANSWER_ORDER = { refused: 0, pending: 1, accepted: 2 };
+  /** Each party's answer with its reason, refusals first: what the coordinator must act on. */
+  function responsesFirst(responses) {
+    return (responses || []).slice().sort((a, b) => (ANSWER_ORDER[a.state] ?? 1) - (ANSWER_ORDER[b.state] ?? 1));
+  }
   const NEXT = { proposed: ["agreed"], agreed: ["active", "violated", "proposed"], active: ["ended", "violated"], ended: [], violated: [], withdrawn: [] };
   let pausesShown = null;  // the list last drawn: redrawn only when it changed
   async function loadPauses() {
@@ -459,9 +480,11 @@
     box.innerHTML = live.map((p) => {
       let html = '<div class="pause-item" data-pause="' + p.id + '"><strong>' + esc(lang === "ar" && p.title_ar ? p.title_ar : p.title) + "</strong> · " +
         statusBadge(p.status) + "<br>" + fmt(p.starts_at) + " → " + fmt(p.ends_at) +
+        '<p class="pause-scope" data-testid="pause-scope" data-corridors="' + p.corridor_ids.join(",") + '" data-areas="' + p.place_ids.join(",") + '"></p>' +
         (p.status === "withdrawn" ? '<p class="withdrawal">' + T.withdrawnBy + " " + esc(p.withdrawn_by_party || "") + " · " + fmt(p.withdrawn_at) +
           (p.withdrawal_reason ? ": " + esc(p.withdrawal_reason) : "") + "</p>" : "") + "<ul>" +
-        (p.responses || []).map((r) => '<li data-testid="response-' + r.party_id + '">' + esc(r.party) + ": " + esc(T[r.state] || r.state) + (r.by ? " (" + esc(r.by) + ")" : "") + "</li>").join("") + "</ul>";
+        responsesFirst(p.responses).map((r) => '<li class="response ' + esc(r.state) + '" data-testid="response-' + r.party_id + '">' + esc(r.party) + ": <strong>" + esc(T[r.state] || r.state) + "</strong>" +
+          (r.by ? " (" + esc(r.by) + ")" : "") + (r.note ? ' — <span class="response-note" data-testid="response-note">' + esc(r.note) + "</span>" : "") + "</li>").join("") + "</ul>";
       const mine = (p.responses || []).find((r) => r.party_id === CFG.partyId);
       const canAnswer = CFG.canRespond && (CFG.isLiaison ? !!mine : true) && ["proposed", "agreed"].includes(p.status);
       if (canAnswer) {
@@ -473,11 +496,12 @@
         html += '<form class="pause-status-form">' + T.moveTo + ' <select name="status">' + NEXT[p.status].map((s) => '<option value="' + s + '">' + esc(T[s] || s) + "</option>").join("") +
           '</select> <input name="reason" placeholder="' + T.reason + '"> <button type="submit">' + T.save + "</button></form>";
       }
-      if (CFG.canRunPlans && window.safePassagePlans) {
+      if (CFG.canRunPlans) {  // plans.js comes with the page; it may load after this list is first drawn
         html += '<button type="button" class="evac-plan" data-testid="evac-plan">' + T.evacPlan + "</button>";
       }
       return html + '<p class="error" role="alert"></p></div>';
     }).join("");
+    fillScopes();
     box.querySelectorAll(".pause-item").forEach((item) => {
       const id = item.dataset.pause, errBox = item.querySelector(".error");
       const rf = item.querySelector(".respond-form");

@@ -177,15 +177,19 @@ def _record_context(form=None, error: str = "", error_field: str = "", convoy=No
                                             "bytes": _("bytes")})}
 
 
+def _convoy(principal, text: str | None):
+    """The convoy the form was opened for (the board's link), if the principal may see it; else None."""
+    try:
+        return convoy_selectors.visible(principal, int(text)) if (text or "").isdigit() else None
+    except NotFound:
+        return None
+
+
 @page_requires(Perm.INCIDENTS_EDIT)
 def record_page(request, principal):
     """Record an incident on a phone: what, when, where, who was affected, the first source and a photo."""
     post = request.POST
-    try:
-        convoy_id = request.GET.get("convoy") if request.method != "POST" else post.get("convoy_id")
-        convoy = convoy_selectors.visible(principal, int(convoy_id)) if (convoy_id or "").isdigit() else None
-    except NotFound:
-        convoy = None
+    convoy = _convoy(principal, post.get("convoy_id") if request.method == "POST" else request.GET.get("convoy"))
     if request.method != "POST":
         return render(request, "incidents/record.html", _record_context(convoy=convoy))
     try:

@@ -212,6 +212,9 @@ def test_a_refused_form_keeps_its_identifier_and_a_stranger_cannot_reuse_it(acto
     key = data["client_uuid"]
     assert refused.status_code == 400 and f'value="{key}"' in refused.content.decode()
     assert monitor.post("/incidents/new/", data).status_code == 302
+    lost = monitor.post("/incidents/new/", {**data, "client_uuid": "not-a-uuid"}).content.decode()
+    assert 'data-field="client_uuid"' in lost
+    assert uuid.UUID(re.search(r'name="client_uuid" value="([^"]*)"', lost).group(1))  # a new form's, valid
     other = User.objects.create(username="u_monitor2", role="monitor")
     taken = _client(other.username).post("/incidents/new/", data)
     assert taken.status_code == 400 and 'data-field="client_uuid"' in taken.content.decode()

@@ -164,9 +164,17 @@ def _record(post, files, principal):
     return incident
 
 
+def _form_identifier(form) -> str:
+    """The refused form's own identifier (nothing was stored under it), or a new one for a new form."""
+    try:
+        return str(_client_uuid(form)) if form else str(uuid.uuid4())
+    except InvalidInput:
+        return str(uuid.uuid4())
+
+
 def _record_context(form=None, error: str = "", error_field: str = "", convoy=None) -> dict:
     labels = dict(Category.choices)
-    return {"client_uuid": (form or {}).get("client_uuid") or str(uuid.uuid4()), "convoy": convoy,
+    return {"client_uuid": _form_identifier(form), "convoy": convoy,
             "categories": [(v, labels[v]) for v in Category.values], "precisions": precision_labels(),
             "groups": [(g, label, (form or {}).get(f"people_{g}", "")) for g, label in group_labels().items()], "source_kinds": source_kind_labels(),
             "connections": connection_labels(), "reliabilities": reliability_labels(), "credibilities": range(1, 7),

@@ -194,7 +194,7 @@ def test_the_migration_turns_existing_claims_into_sources_keeping_their_history(
     claim = OldClaim.objects.create(summary="Corridor shelled", source_name="Agency W", published_on=date(2016, 10, 3),
                                     verification="rejected", verification_note="no trace on imagery",
                                     recorded_by_id=user.pk, recorded_at=datetime(2016, 10, 4, tzinfo=UTC))
-    call_command("migrate", "incidents", verbosity=0)
+    call_command("migrate", verbosity=0)  # every app: convoys 0004 went back with incidents 0001
     from safepassage.incidents.models import Claim, Incident, Source
     source = Source.objects.get(claim_id=claim.pk)
     assert source.kind == "party_statement" and source.recorded_by_id == user.pk

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import uuid
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -30,7 +32,8 @@ def form(**over) -> dict:
             "people_children": "0", "people_civilians": "3", "source_kind": "monitor",
             "source_name": "monitor team 1", "source_connection": "witness",
             "source_statement": "We saw the device.", "source_reliability": "B", "source_credibility": "2",
-            "source_identity": "Omar H., street 12", "why": "taken by the monitor on site"}
+            "source_identity": "Omar H., street 12", "why": "taken by the monitor on site",
+            "client_uuid": str(uuid.uuid4())}  # as the page renders one with each new form
     return {**data, **over}
 
 
@@ -65,6 +68,8 @@ def test_monitor_records_incident_with_source_and_photo(actors):
     ({"source_kind": "rumour"}, "source_kind", "Kind of source"),
     ({"source_credibility": "0"}, "source_credibility", "Credibility"),
     ({"lon": "200"}, "geometry", "Location"),
+    ({"client_uuid": "not-a-uuid"}, "client_uuid", "Form"),
+    ({"client_uuid": ""}, "client_uuid", "Form"),
 ])
 def test_bad_input_names_the_field_and_stores_nothing(actors, over, field, label):
     r = _client("u_monitor").post("/incidents/new/", form(**over))
@@ -179,3 +184,38 @@ def test_record_and_review_pages_are_translated(recorded, settings):
     v = _client("u_verifier")
     v.cookies[settings.LANGUAGE_COOKIE_NAME] = "ar"
     assert "أخذ للمراجعة" in v.get("/incidents/queue/").content.decode()
+
+
+def test_the_same_form_posted_twice_stores_one_incident(actors):
+    """Without JavaScript: the identifier rendered with the form makes the second post answer with the first."""
+    monitor = _client("u_monitor")
+    page = monitor.get("/incidents/new/").content.decode()
+    rendered = re.search(r'name="client_uuid" value="([0-9a-f-]{36})"', page).group(1)
+    assert rendered != re.search(r'name="client_uuid" value="([0-9a-f-]{36})"',
+                                 monitor.get("/incidents/new/").content.decode()).group(1)
+    data = form(client_uuid=rendered)
+    first = monitor.post("/incidents/new/", {**data, "file": SimpleUploadedFile("road.png", PHOTO, "image/png")})
+    second = monitor.post("/incidents/new/", {**data, "file": SimpleUploadedFile("road.png", PHOTO, "image/png")})
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"]
+    [incident] = Incident.objects.all()
+    assert incident.sources.count() == 1 and incident.evidence_links.count() == 1
+    assert Hazard.objects.filter(incidents=incident).count() == 1
+    third = monitor.post("/incidents/new/", form())  # a new form is a new incident
+    assert third.status_code == 302 and Incident.objects.count() == 2
+
+
+def test_a_refused_form_keeps_its_identifier_and_a_stranger_cannot_reuse_it(actors):
+    monitor = _client("u_monitor")
+    data = form()
+    refused = monitor.post("/incidents/new/", {**data, "title": ""})
+    key = data["client_uuid"]
+    assert refused.status_code == 400 and f'value="{key}"' in refused.content.decode()
+    assert monitor.post("/incidents/new/", data).status_code == 302
+    lost = monitor.post("/incidents/new/", {**data, "client_uuid": "not-a-uuid"}).content.decode()
+    assert 'data-field="client_uuid"' in lost
+    assert uuid.UUID(re.search(r'name="client_uuid" value="([^"]*)"', lost).group(1))  # a new form's, valid
+    other = User.objects.create(username="u_monitor2", role="monitor")
+    taken = _client(other.username).post("/incidents/new/", data)
+    assert taken.status_code == 400 and 'data-field="client_uuid"' in taken.content.decode()
+    assert Incident.objects.count() == 1

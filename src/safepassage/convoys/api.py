@@ -209,7 +209,7 @@ def deliver(request, body: DeliveryCreate, convoy_id: DbId = Path(...)):
 
 @op(router.post, "/convoys/{convoy_id}/incidents", perm=Perm.CONVOYS_TRACK, response={201: ConvoyDetail})
 def add_incident(request, body: ConvoyIncidentCreate, convoy_id: DbId = Path(...)):
-    """An attack or obstruction on the way, linked to the convoy."""
+    """An attack or obstruction on the way: an unverified incident linked to the convoy and its corridor."""
     selectors.visible(request.auth, convoy_id)
     services.record_incident(convoy_id=convoy_id, kind=body.kind, description=body.description, at=body.at,
                              lon=body.lon, lat=body.lat, by=request.auth)

@@ -28,6 +28,8 @@ def audit_actions() -> dict[str, Meta]:
         "convoy.position_recorded": Meta(after=["lon", "lat", "at", "checkpoint", "note"]),
         "convoy.delivered": Meta(after=["receipt", "received_by", "received_at", "discrepancies"]),
         "convoy.incident_recorded": Meta(after=["incident", "kind", "at", "lon", "lat", "description"]),
+        # a ConvoyIncident row copied into the incidents app (migration 0004): its old and new ids
+        "convoy.incident_moved": Meta(after=["convoy_incident", "incident"]),
         "convoy.driver_names_purged": Meta(after=["retention_days", "cutoff", "references"]),
         "convoy.movement_overridden": Meta(after=["override", "event", "at", "problems", "reason"]),
     }

@@ -1,4 +1,7 @@
-"""Aid convoys: vehicles, manifest, inspections and seals, movement, delivery receipt, incidents."""
+"""Aid convoys: vehicles, manifest, inspections and seals, movement, delivery receipt.
+
+Incidents on the way are incidents of the incidents app, linked to the convoy (`convoy.recorded_incidents`).
+"""
 
 from django.conf import settings
 from django.db import models
@@ -224,28 +227,3 @@ class ReceiptLine(models.Model):
     class Meta:
         ordering = ["receipt_id", "manifest_line__line_no"]
         constraints = [models.UniqueConstraint(fields=["receipt", "manifest_line"], name="receipt_unique_line")]
-
-
-class IncidentKind(models.TextChoices):
-    """From the humanitarian access framework; attribution is never asserted here."""
-
-    VIOLENCE = "violence_against_personnel_assets", "violence against personnel, facilities and assets"
-    HOSTILITIES = "hostilities", "ongoing hostilities affecting the convoy"
-    OBSTRUCTION = "restriction_of_movement", "obstruction or restriction of movement"
-    INTERFERENCE = "interference_in_implementation", "interference in implementation"
-    MINES = "mines_ied_uxo", "landmines, IED or UXO"
-    PHYSICAL = "physical_constraints", "physical constraints"
-
-
-class ConvoyIncident(models.Model):
-    convoy = models.ForeignKey(Convoy, on_delete=models.CASCADE, related_name="incidents")
-    at = models.DateTimeField()
-    kind = models.CharField(max_length=40, choices=IncidentKind.choices)
-    description = models.TextField()
-    lon = models.FloatField(null=True, blank=True)
-    lat = models.FloatField(null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
-    recorded_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["convoy_id", "at", "id"]

@@ -284,12 +284,16 @@ class ReceiptRead(Schema):
 
 
 class ConvoyIncidentRead(Schema):
-    id: int
-    kind: str
-    at: DateTime
+    id: int = Field(..., description="the incident's id in the incidents app (/api/incidents/{id})")
+    kind: str = Field(..., description="the convoy route's kind, else the incident's first category")
+    categories: list[str]
+    title: str
+    at: DateTime = Field(..., description="when it happened (the earliest time known), else when it was recorded")
     description: str
     lon: float | None
     lat: float | None
+    verification: str
+    published: bool
 
 
 class ConvoyRead(Schema):

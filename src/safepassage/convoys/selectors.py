@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from safepassage.accounts.models import Organisation
 from safepassage.convoys import lifecycle
@@ -25,6 +25,8 @@ from safepassage.corridors.models import Corridor, CorridorStatus, Direction, Gr
 from safepassage.corridors.selectors import fmt_time
 from safepassage.deconfliction import selectors as notice_selectors
 from safepassage.deconfliction.models import Acknowledgement, Notification, NotificationState
+from safepassage.incidents.models import Incident, Verification, convoy_kind
+from safepassage.incidents.selectors import visible_incidents
 from safepassage.pauses.models import Pause, PauseStatus
 from safepassage.places.models import Place, PlaceKind
 
@@ -185,14 +187,28 @@ def convoy_read(c: Convoy, principal, *, detail: bool = False,
         out["overrides"] = overrides(c)
         out["positions"] = [{"at": p.at, "lon": p.lon, "lat": p.lat, "checkpoint_id": p.checkpoint_id,
                              "note": p.note} for p in c.positions.all()]
-        out["incidents"] = [{"id": x.pk, "kind": x.kind, "at": x.at, "description": x.description, "lon": x.lon,
-                             "lat": x.lat} for x in c.incidents.all()]
+        out["incidents"] = [incident_brief(i) for i in convoy_incidents(principal, [c.pk])]
         receipt = receipt_read(c)
         out["receipt"] = None if receipt is None else {
             "received_at": receipt["received_at"], "received_by": receipt["received_by"],
             "remarks": receipt["remarks"], "lines": receipt["lines"],
             "has_discrepancies": bool(receipt["discrepancies"])}
     return out
+
+
+def convoy_incidents(principal, convoy_ids: list[int]) -> QuerySet[Incident]:
+    """The incidents linked to these convoys that the principal may see, in the order they happened."""
+    return (visible_incidents(principal).filter(convoys__in=convoy_ids).distinct()
+            .prefetch_related("convoys").order_by(F("time_earliest").asc(nulls_last=True), "recorded_at", "id"))
+
+
+def incident_brief(i: Incident) -> dict:
+    """An incident as a convoy's page lists it: the route's kind, the event's time, a point if it has one."""
+    point = i.geometry if i.geometry and i.geometry.get("type") == "Point" else None
+    return {"id": i.pk, "kind": convoy_kind(i.categories), "categories": i.categories, "title": i.title,
+            "at": i.time_earliest or i.time_latest or i.recorded_at, "description": i.description,
+            "lon": point["coordinates"][0] if point else None, "lat": point["coordinates"][1] if point else None,
+            "verification": i.verification, "published": i.published}
 
 
 def receipt_read(convoy: Convoy) -> dict | None:
@@ -228,11 +244,18 @@ def board_map(items: list[dict]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def board_details(items: list[dict], perms: dict[str, bool], at: datetime, *, status_by_form: set[str]) -> None:
+def board_details(items: list[dict], perms: dict[str, bool], at: datetime, *, status_by_form: set[str],
+                  principal=None) -> None:
     """Add to each board item what its forms need, and only what the principal may see."""
     convoys_by_id = {c.pk: c for c in Convoy.objects.filter(pk__in=[i["id"] for i in items])
                      .select_related("corridor", "pause", "origin").prefetch_related("manifest", "pause__parties")}
     staff = not perms["liaison"]
+    by_convoy: dict[int, list[dict]] = {}
+    if staff and principal is not None:
+        for i in convoy_incidents(principal, list(convoys_by_id)):
+            for convoy in i.convoys.all():
+                by_convoy.setdefault(convoy.pk, []).append(
+                    {**incident_brief(i), "verification_label": Verification(i.verification).label})
     for item in items:
         c = convoys_by_id[item["id"]]
         status = c.status
@@ -243,6 +266,7 @@ def board_details(items: list[dict], perms: dict[str, bool], at: datetime, *, st
         if not staff:
             continue
         item["manifest"] = list(c.manifest.all())
+        item["incidents"] = by_convoy.get(c.pk, [])
         item["receipt"] = receipt_read(c) if status == lifecycle.DELIVERED else None
         item["next_statuses"] = [s for s in lifecycle.allowed_next(status) if s not in status_by_form]
         item["reason_needed"] = sorted(lifecycle.NEEDS_REASON & set(item["next_statuses"]))

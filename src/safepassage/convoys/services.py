@@ -16,11 +16,9 @@ from safepassage.convoys import lifecycle, selectors
 from safepassage.convoys.models import (
     CargoDirection,
     Convoy,
-    ConvoyIncident,
     ConvoyStatusChange,
     DeliveryReceipt,
     Discrepancy,
-    IncidentKind,
     Inspection,
     InspectionResult,
     ManifestLine,
@@ -50,6 +48,8 @@ from safepassage.corridors.models import Checkpoint, Corridor
 from safepassage.deconfliction import selectors as notice_selectors
 from safepassage.deconfliction import services as notices
 from safepassage.deconfliction.models import Kind
+from safepassage.incidents import services as incidents
+from safepassage.incidents.models import CONVOY_KIND_CATEGORIES, Incident, TimePrecision
 from safepassage.pauses.models import Pause
 
 CONVOY_FIELDS = ["reference", "title", "organisation", "origin", "destination", "destination_service_point",
@@ -577,11 +577,15 @@ def record_delivery(*, convoy_id: int, received_by: str, lines: list[dict], rema
 
 @transaction.atomic
 def record_incident(*, convoy_id: int, kind: str, description: str, at: datetime, lon: float | None = None,
-                    lat: float | None = None, by) -> ConvoyIncident:
-    """An attack or obstruction on the way, linked to the convoy; attribution is not asserted here."""
+                    lat: float | None = None, by) -> Incident:
+    """An attack or obstruction on the way: an unverified Incident linked to the convoy and its corridor.
+
+    Attribution is not asserted here; the incidents app verifies it like any other incident.
+    """
     at = require_aware(at, "at")
-    if kind not in IncidentKind.values:
-        raise InvalidInput(f"kind must be one of {', '.join(IncidentKind.values)}", field="kind")
+    category = CONVOY_KIND_CATEGORIES.get(kind)
+    if category is None:
+        raise InvalidInput(f"kind must be one of {', '.join(CONVOY_KIND_CATEGORIES)}", field="kind")
     if not description.strip():
         raise InvalidInput("describe what happened", field="description")
     if (lon is None) != (lat is None):
@@ -589,9 +593,11 @@ def record_incident(*, convoy_id: int, kind: str, description: str, at: datetime
     if lon is not None:
         validate_geometry({"type": "Point", "coordinates": [lon, lat]}, field="lon", allowed={"Point"})
     convoy = _lock(convoy_id)
-    incident = ConvoyIncident.objects.create(convoy=convoy, at=at, kind=kind, description=description.strip(),
-                                             lon=lon, lat=lat, recorded_by=getattr(by, "user", by),
-                                             recorded_at=now())
+    incident = incidents.record_incident(
+        title=f"{convoy.reference}: {category.label}"[:200], description=description.strip(),
+        categories=[category.value], geometry=None if lon is None else {"type": "Point", "coordinates": [lon, lat]},
+        time_earliest=at, time_latest=at, time_precision=TimePrecision.MINUTE, convoy_ids=[convoy.pk],
+        corridor_ids=[convoy.corridor_id], by=by)
     record(actor=by, action="convoy.incident_recorded", obj=convoy,
            after={"incident": incident.pk, "kind": kind, "at": at, "lon": lon, "lat": lat,
                   "description": incident.description})

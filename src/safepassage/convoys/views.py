@@ -62,9 +62,10 @@ def board_page(request, principal):
         "inspect": principal.can(Perm.CONVOYS_INSPECT) and not liaison,
         "respond": principal.can(Perm.NOTIFICATIONS_RESPOND) and liaison,
         "override": principal.can(Perm.CONVOYS_OVERRIDE) and not liaison,
+        "record_incident": principal.can(Perm.INCIDENTS_EDIT) and not liaison,
     }
     items = selectors.board(principal, at=at)
-    selectors.board_details(items, perms, at, status_by_form=STATUS_BY_FORM)
+    selectors.board_details(items, perms, at, status_by_form=STATUS_BY_FORM, principal=principal)
     context = {
         "at": at, "today": [i for i in items if i["today"]], "upcoming": [i for i in items if not i["today"]],
         "map": selectors.board_map(items), "liaison": liaison, "perms": perms, "i18n_strings": js_strings(),

@@ -70,6 +70,22 @@ class Category(models.TextChoices):
 
 GRAVE_VIOLATIONS = frozenset(c for c in Category.values if c.startswith("grave_"))
 
+# The kinds the convoy route names (its vocabulary before one Incident model) and the category each is.
+CONVOY_KIND_CATEGORIES = {
+    "violence_against_personnel_assets": Category.VIOLENCE_AGAINST_PERSONNEL,
+    "hostilities": Category.HOSTILITIES,
+    "restriction_of_movement": Category.RESTRICTION_OF_MOVEMENT,
+    "interference_in_implementation": Category.INTERFERENCE,
+    "mines_ied_uxo": Category.MINES_IED_UXO,
+    "physical_constraints": Category.PHYSICAL_CONSTRAINTS,
+}
+
+
+def convoy_kind(categories: list[str]) -> str:
+    """The convoy route's kind of an incident: the first category it maps from, else the first category."""
+    kinds = {category: kind for kind, category in CONVOY_KIND_CATEGORIES.items()}
+    return next((kinds[c] for c in categories if c in kinds), categories[0] if categories else Category.OTHER.value)
+
 
 class TimePrecision(models.TextChoices):
     MINUTE = "minute", "minute"
@@ -124,6 +140,8 @@ class Incident(models.Model):
     import_source = models.CharField(max_length=200, blank=True, help_text="the dataset it was imported from")
     import_key = models.CharField(max_length=100, blank=True,
                                   help_text="the feature's id in its dataset, or a hash of its content")
+    client_uuid = models.UUIDField(null=True, blank=True, unique=True,
+                                   help_text="the form that recorded it: the same form posted again stores nothing")
 
     class Meta:
         ordering = ["-recorded_at", "-id"]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from safepassage.convoys import selectors as convoy_selectors
 from safepassage.core.errors import DomainError, InvalidInput, NotFound, StateConflict
 from safepassage.core.numbers import parse_number, parse_whole_number
 from safepassage.core.permissions import Perm
@@ -58,7 +60,8 @@ def field_labels() -> dict[str, str]:
             "source_credibility": _("Credibility"), "file": _("Photo or file"), "why": _("Received from, and why"),
             **{f"people_affected.{g}": label for g, label in group_labels().items()},
             "status": _("Decision"), "note": _("Note"), "evidence_ids": _("Evidence"), "source_ids": _("Sources"),
-            "takeover": _("Take over"), "incident_id": _("Incident")}
+            "takeover": _("Take over"), "incident_id": _("Incident"), "client_uuid": _("Form"),
+            "convoy_id": _("Convoy")}
 
 
 def error_text(exc: DomainError) -> tuple[str, str]:
@@ -127,10 +130,32 @@ def _add_source(incident_id: int, post, principal) -> None:
         raise InvalidInput(exc.reason, field=f"source_{field}") from exc
 
 
+def _client_uuid(post) -> uuid.UUID:
+    try:
+        return uuid.UUID(post.get("client_uuid", ""))
+    except ValueError as exc:
+        raise InvalidInput(_("the form has lost its identifier: open a new form"), field="client_uuid") from exc
+
+
+def _convoy_links(principal, text: str | None) -> dict:
+    """The convoy the incident happened to (and its corridor), when the form was opened from the convoy board."""
+    if not (text or "").strip():
+        return {}
+    if not text.strip().isdigit():
+        raise InvalidInput(_("choose the convoy from the board"), field="convoy_id")
+    convoy = convoy_selectors.visible(principal, int(text))
+    return {"convoy_ids": [convoy.pk], "corridor_ids": [convoy.corridor_id]}
+
+
 @transaction.atomic
 def _record(post, files, principal):
-    """Store the incident, its first source and the file whole, or nothing."""
-    incident = services.record_incident(**_incident_fields(post), by=principal)
+    """Store the incident, its first source and the file whole, or nothing; a form posted again stores nothing."""
+    key = _client_uuid(post)
+    done = services.submitted_incident(client_uuid=key, by=principal)
+    if done is not None:
+        return done
+    incident = services.record_incident(**_incident_fields(post), **_convoy_links(principal, post.get("convoy_id")),
+                                        client_uuid=key, by=principal)
     _add_source(incident.pk, post, principal)
     upload = files.get("file")
     if upload is not None:
@@ -139,9 +164,18 @@ def _record(post, files, principal):
     return incident
 
 
-def _record_context(form=None, error: str = "", error_field: str = "") -> dict:
+def _form_identifier(form) -> str:
+    """The refused form's own identifier (nothing was stored under it), or a new one for a new form."""
+    try:
+        return str(_client_uuid(form)) if form else str(uuid.uuid4())
+    except InvalidInput:
+        return str(uuid.uuid4())
+
+
+def _record_context(form=None, error: str = "", error_field: str = "", convoy=None) -> dict:
     labels = dict(Category.choices)
-    return {"categories": [(v, labels[v]) for v in Category.values], "precisions": precision_labels(),
+    return {"client_uuid": _form_identifier(form), "convoy": convoy,
+            "categories": [(v, labels[v]) for v in Category.values], "precisions": precision_labels(),
             "groups": [(g, label, (form or {}).get(f"people_{g}", "")) for g, label in group_labels().items()], "source_kinds": source_kind_labels(),
             "connections": connection_labels(), "reliabilities": reliability_labels(), "credibilities": range(1, 7),
             "form": form or {}, "chosen": form.getlist("categories") if form else [], "error": error,
@@ -151,16 +185,31 @@ def _record_context(form=None, error: str = "", error_field: str = "") -> dict:
                                             "bytes": _("bytes")})}
 
 
+def _convoy(principal, text: str | None):
+    """The convoy the form was opened for (the board's link), if the principal may see it; else None."""
+    try:
+        return convoy_selectors.visible(principal, int(text)) if (text or "").isdigit() else None
+    except NotFound:
+        return None
+
+
 @page_requires(Perm.INCIDENTS_EDIT)
 def record_page(request, principal):
     """Record an incident on a phone: what, when, where, who was affected, the first source and a photo."""
+    post = request.POST
+    convoy = _convoy(principal, post.get("convoy_id") if request.method == "POST" else request.GET.get("convoy"))
     if request.method != "POST":
-        return render(request, "incidents/record.html", _record_context())
+        return render(request, "incidents/record.html", _record_context(convoy=convoy))
     try:
-        incident = _record(request.POST, request.FILES, principal)
+        try:
+            incident = _record(post, request.FILES, principal)
+        except IntegrityError:  # the same form posted twice at once: the other post stored it
+            incident = services.submitted_incident(client_uuid=_client_uuid(post), by=principal)
+            if incident is None:
+                raise
     except DomainError as exc:
         field, text = error_text(exc)
-        return render(request, "incidents/record.html", _record_context(request.POST, text, field), status=400)
+        return render(request, "incidents/record.html", _record_context(post, text, field, convoy), status=400)
     return redirect(f"/incidents/{incident.pk}/?recorded=1")
 
 

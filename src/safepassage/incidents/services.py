@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.files.storage import default_storage
@@ -176,8 +177,11 @@ def record_incident(*, title: str, categories: list[str], description: str = "",
                     public_precision_m: int = 1000, time_earliest: datetime | None = None,
                     time_latest: datetime | None = None, time_precision: str = TimePrecision.UNKNOWN,
                     people_affected: dict | None = None, place_ids=(), corridor_ids=(), convoy_ids=(),
-                    pause_ids=(), by) -> Incident:
-    """Record what happened, where and when as far as known; it starts unverified and unpublished."""
+                    pause_ids=(), client_uuid: uuid.UUID | None = None, by) -> Incident:
+    """Record what happened, where and when as far as known; it starts unverified and unpublished.
+
+    `client_uuid` names the filled form: a second incident with it is refused (the database's unique key).
+    """
     fields = _check_incident_fields(title=title, categories=categories, geometry=geometry,
                                     time_earliest=time_earliest, time_latest=time_latest,
                                     time_precision=time_precision, people_affected=people_affected or {},
@@ -185,11 +189,19 @@ def record_incident(*, title: str, categories: list[str], description: str = "",
                                     public_precision_m=public_precision_m)
     incident = Incident.objects.create(**fields, description=description, protected=protected,
                                        verification=Verification.UNVERIFIED, published=False,
-                                       recorded_by=_user(by), recorded_at=now())
+                                       client_uuid=client_uuid, recorded_by=_user(by), recorded_at=now())
     _set_links(incident, place_ids=place_ids, corridor_ids=corridor_ids, convoy_ids=convoy_ids,
                pause_ids=pause_ids)
     record(actor=by, action="incident.created", obj=incident, after=_snapshot(incident))
     hazards.sync_from_incident(incident, by=by)
+    return incident
+
+
+def submitted_incident(*, client_uuid: uuid.UUID, by) -> Incident | None:
+    """The incident a form with this identifier already recorded, if this person posted it; else None."""
+    incident = Incident.objects.filter(client_uuid=client_uuid).first()
+    if incident is not None and incident.recorded_by_id != getattr(_user(by), "pk", None):
+        raise StateConflict("this form was already submitted by someone else; open a new form", field="client_uuid")
     return incident
 
 

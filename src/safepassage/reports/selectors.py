@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from safepassage.agreements.models import Agreement, AgreementStatus, AgreementStatusChange, Community
 from safepassage.agreements.selectors import claims_beside
 from safepassage.audit.models import AuditEntry
-from safepassage.convoys.models import ConvoyIncident, ConvoyStatusChange, Discrepancy, ManifestLine
+from safepassage.convoys.models import ConvoyStatusChange, Discrepancy, ManifestLine
 from safepassage.core.errors import InvalidInput, NotFound, PermissionDenied
 from safepassage.core.permissions import Perm
 from safepassage.core.principal import PUBLIC
@@ -31,7 +31,7 @@ from safepassage.crossings.models import (
     MedevacStatus,
     ReviewStatus,
 )
-from safepassage.incidents.models import Claim, Incident, Verification
+from safepassage.incidents.models import Claim, Incident, Verification, convoy_kind
 from safepassage.incidents.selectors import visible_incidents
 from safepassage.pauses.models import Pause, PauseStatus
 from safepassage.servicepoints.models import PeopleServed, ServicePoint, StockEntry
@@ -152,6 +152,12 @@ def _incidents(ctx: Ctx) -> QuerySet[Incident]:
     when = Coalesce("time_earliest", "recorded_at")
     return (visible_incidents(principal).annotate(when=when)
             .filter(when__gte=ctx.start, when__lt=ctx.end, recorded_at__lte=ctx.as_of))
+
+
+def _convoy_incidents(ctx: Ctx) -> QuerySet[Incident]:
+    """Incidents linked to a convoy that began in the day (recorded on the way: the time is the event's)."""
+    on_convoy = Incident.convoys.through.objects.filter(incident=OuterRef("pk"))
+    return _incidents(ctx).filter(Exists(on_convoy)).prefetch_related("convoys")
 
 
 class _Staff:
@@ -330,10 +336,9 @@ def convoys_section(ctx: Ctx) -> Section:
                                 item=lambda d: {"convoy_id": d.inspection.convoy_id, "item": d.item,
                                                 "expected": d.expected, "found": d.found}))
         s.figures.append(Figure("convoys.incidents", s.key, _("Incidents recorded on convoys"),
-                                ConvoyIncident.objects.filter(at__gte=ctx.start, at__lt=ctx.end,
-                                                              recorded_at__lte=ctx.as_of),
-                                fields=("convoy_id", "kind", "at"),
-                                item=lambda i: {"convoy_id": i.convoy_id, "kind": i.kind, "at": i.at.isoformat()}))
+                                _convoy_incidents(ctx), fields=("convoy_ids", "kind", "at"),
+                                item=lambda i: {"convoy_ids": sorted(c.pk for c in i.convoys.all()),
+                                                "kind": convoy_kind(i.categories), "at": i.when.isoformat()}))
     return s
 
 

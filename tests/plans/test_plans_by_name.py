@@ -157,3 +157,30 @@ def test_every_plan_kind_goes_through_the_background_worker(coordinator, world):
     for run in PlanRun.objects.all():
         read = coordinator.get(f"/api/plans/{run.pk}").json()
         assert read["status"] == "ok" and read["progress"]["done"] == read["progress"]["total"] == 3
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("en", ["Evacuation plan", "{covered} of {total} people covered", "SAFEPASSAGE_ROAD_NETWORK"]),
+    ("ar", ["خطة الإجلاء", "تمت تغطية {covered} من أصل {total} شخص", "SAFEPASSAGE_ROAD_NETWORK"]),
+    ("fr", ["Plan d’évacuation", "{covered} personnes couvertes sur {total}", "SAFEPASSAGE_ROAD_NETWORK"]),
+    ("ru", ["План эвакуации", "охвачено {covered} из {total} чел.", "SAFEPASSAGE_ROAD_NETWORK"]),
+])
+def test_the_plan_forms_and_their_words_are_in_the_page_language(actors, settings, lang, words):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(actors["coordinator"].principal.user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = lang
+    page = client.get("/").content.decode()
+    assert 'data-testid="evac-form"' in page and 'data-testid="siting-form"' in page
+    for w in words:
+        assert w in page, (lang, w)
+
+
+def test_a_viewer_who_may_not_run_plans_gets_no_forms(actors):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(actors["partner"].principal.user)
+    page = client.get("/").content.decode()
+    assert 'data-testid="plan-panel"' in page and 'data-testid="evac-form"' not in page

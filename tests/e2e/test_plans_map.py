@@ -162,6 +162,18 @@ def test_evacuation_plan_from_the_form_names_places_and_totals(browser, live_ser
     assert "Hazards in force used by the plan" in page.inner_text("[data-testid=plan-legend]")
     page.screenshot(path=str(ARTIFACTS / "plan-evacuation-form.png"))
 
+    from safepassage.pauses.models import Pause  # the same question for a pause, from the panel
+
+    pause = Pause.objects.filter(status__in=["proposed", "agreed", "active"], places__population_figures__isnull=False,
+                                 corridors__checkpoints__capacity_per_minute__gt=0).distinct().first()
+    page.select_option("#evac-pause", str(pause.pk))
+    page.click("[data-testid=evac-pause-run]")
+    page.wait_for_selector("[data-testid=evac-pause-title]", timeout=60000)
+    pause_run = PlanRun.objects.filter(kind="evacuation").order_by("-id").first()
+    assert pause_run.inputs["pause_id"] == pause.pk and pause.title in page.inner_text("[data-testid=plan-result]")
+    assert f"of {pause_run.result['total_people']:,} people" in page.inner_text("[data-testid=plan-total]")
+    page.screenshot(path=str(ARTIFACTS / "plan-evacuation-pause.png"))
+
 
 def test_siting_plan_from_the_form_names_sites_and_totals(browser, live_server, demo_world, worker):
     from shapely.geometry import shape
@@ -201,3 +213,25 @@ def test_plan_form_refuses_a_bad_number_naming_the_field(browser, live_server, d
     page.fill("[data-testid=evac-window]", "60")
     page.click("[data-testid=evac-run]")
     page.wait_for_function("document.getElementById('plan-error').textContent.includes('Choose at least one')")
+
+
+def test_siting_plan_in_arabic_reads_in_arabic(browser, live_server, demo_world, worker):
+    from safepassage.plans.models import PlanRun
+
+    areas, figures, points = _areas_with_figures(2)
+    page = _plan_page(browser, live_server, demo_world)
+    page.select_option("[data-testid=lang-select]", "ar")
+    page.wait_for_load_state("load")
+    page.wait_for_function("document.body.dataset.planOptionsLoaded === 'true'")
+    assert "خطة تحديد المواقع" in page.inner_text("[data-testid=plan-panel]")
+    assert "SAFEPASSAGE_ROAD_NETWORK" in page.inner_text("[data-testid=plan-network-note]")
+    page.select_option("#siting-candidates", [str(a.pk) for a in areas])
+    page.select_option("#siting-areas", [str(a.pk) for a in areas])
+    page.fill("[data-testid=siting-k]", "١")  # Arabic-Indic digits
+    page.click("[data-testid=siting-run]")
+    page.wait_for_selector("[data-testid=siting-summary]", timeout=60000)
+    run = PlanRun.objects.get(kind="siting")
+    covered, total = page.evaluate(f"[new Intl.NumberFormat('ar').format({round(run.result['covered'])}), "
+                                   f"new Intl.NumberFormat('ar').format({sum(figures.values())})]")
+    assert page.inner_text("[data-testid=plan-total]") == f"تمت تغطية {covered} من أصل {total} شخص"
+    page.screenshot(path=str(ARTIFACTS / "plan-siting-ar.png"))

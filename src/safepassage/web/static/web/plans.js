@@ -109,6 +109,8 @@
     keep(document.getElementById("siting-candidates"),
       '<optgroup label="' + esc(T.sites) + '">' + sites.map((s) => '<option value="' + s.id + '">' + esc(name(s)) + (s.site_type ? " (" + esc(s.site_type) + ")" : "") + "</option>").join("") + "</optgroup>" +
       '<optgroup label="' + esc(T.areas) + '">' + areas.map((a) => '<option value="' + a.id + '">' + esc(name(a)) + "</option>").join("") + "</optgroup>");
+    const pauses = (await api("GET", "/api/pauses?limit=50")).items.filter((p) => ["proposed", "agreed", "active"].includes(p.status));
+    keep(document.getElementById("evac-pause"), pauses.map((p) => '<option value="' + p.id + '">' + esc(lang === "ar" && p.title_ar ? p.title_ar : p.title) + " (" + esc(T[p.status] || p.status) + ")</option>").join(""));
     networkNote(opts.network === "district");
     document.body.dataset.planOptionsLoaded = "true";
   }
@@ -167,6 +169,19 @@
     if (cf) cf.hidden = false;
   }
 
+  // The population figures a plan used, grouped by source and date (one line per source, not per area).
+  function figuresHtml(population) {
+    if (!population || !population.length) return "";
+    const bySource = new Map();
+    population.forEach((o) => {
+      // The source is stored text in its own language and the date an ISO date: isolated, never reordered.
+      const key = "<bdi>" + esc(o.source) + '</bdi> · <span dir="ltr">' + esc(o.as_of) + "</span>" + (o.illustrative ? " · " + T.illustrative : "");
+      if (!bySource.has(key)) bySource.set(key, []);
+      bySource.get(key).push("<bdi>" + esc(name(o)) + "</bdi> " + n(o.people));
+    });
+    return '<details class="hint" data-testid="plan-figures"' + (population.length <= 6 ? " open" : "") + "><summary>" + T.figures + " (" + n(population.length) + ")</summary>" +
+      Array.from(bySource, ([source, items]) => "<p><strong>" + source + "</strong>: " + items.join("; ") + "</p>").join("") + "</details>";
+  }
   function groupText(g) {
     const fromNames = (g.from || []).map(name).join(", ") || "—";
     const toNames = (g.to || []).map((c) => (lang === "ar" && c.corridor_ar ? c.corridor_ar : c.corridor) + " (" + (lang === "ar" && c.checkpoint_ar ? c.checkpoint_ar : c.checkpoint) + ")").join(", ") || "—";
@@ -179,11 +194,12 @@
     const total = r.total_people != null ? r.total_people : inputs.origins.reduce((s, o) => s + o[2], 0);
     const slider = document.getElementById("evac-minute");
     slider.max = inputs.window_min; slider.value = 0; slider.hidden = false;
-    out.innerHTML = '<p data-testid="evac-summary"><strong data-testid="plan-total">' + esc(fill(T.evacOf, { evacuated: n(r.evacuated), total: n(total) })) + "</strong><br>" +
+    out.innerHTML = (inputs.pause ? '<p data-testid="evac-pause-title">' + T.pause + ": <strong>" + esc(inputs.pause.title) + "</strong></p>" : "") +
+      '<p data-testid="evac-summary"><strong data-testid="plan-total">' + esc(fill(T.evacOf, { evacuated: n(r.evacuated), total: n(total) })) + "</strong><br>" +
       T.planUpperBound + " " + n(r.upper_bound) + (r.evacuated === r.upper_bound ? " (" + T.planOptimal + ")" : "") +
       (r.gap != null ? " · " + T.planGap + " " + n(100 * r.gap, 1) + "%" : "") + "</p>" +
       (r.by_corridor ? "<h4>" + T.byCorridor + '</h4><ul data-testid="evac-by-corridor">' + r.by_corridor.map((c) => "<li>" + esc(lang === "ar" && c.corridor_ar ? c.corridor_ar : c.corridor) + ": " + n(c.people) + " " + T.people + "</li>").join("") + "</ul>" : "") +
-      (inputs.population ? '<p class="hint" data-testid="evac-figures">' + T.figures + ": " + inputs.population.map((o) => esc(name(o)) + " " + n(o.people) + " (" + esc(o.source) + ", " + esc(o.as_of) + (o.illustrative ? ", " + T.illustrative : "") + ")").join("; ") + "</p>" : "");
+      figuresHtml(inputs.population);
     evacHazardLegend = hazardLegend(run, true);
     showMinute(0);
     fit();
@@ -212,7 +228,7 @@
     out.innerHTML = '<p data-testid="siting-summary"><strong data-testid="plan-total">' + esc(fill(T.coveredOf, { covered: n(r.covered), total: n(total) })) + "</strong>" +
       (r.optimal ? " (" + T.planOptimal + ")" : "") + "<br>" + T.planSites + ': <span data-testid="siting-sites">' +
       r.features.map((f) => esc(name(f.properties) || f.properties.id)).join(", ") + "</span></p>" +
-      (run.inputs.population ? '<p class="hint">' + T.figures + ": " + run.inputs.population.map((o) => esc(name(o)) + " " + n(o.people) + " (" + esc(o.source) + ", " + esc(o.as_of) + (o.illustrative ? ", " + T.illustrative : "") + ")").join("; ") + "</p>" : "");
+      figuresHtml(run.inputs.population);
   }
 
   // Plans are computed by the background worker: show its progress until the run has a result or a reason.
@@ -281,6 +297,11 @@
       return api("POST", "/api/plans/siting/places", body);
     });
   });
+  on("evac-pause-run", "click", () => start(async () => {
+    const id = document.getElementById("evac-pause").value;
+    if (!id) throw new Error(T.needChoice);
+    return api("POST", "/api/pauses/" + encodeURIComponent(id) + "/evacuation-plan");
+  }));
   on("plan-show-btn", "click", () => start(() => api("GET", "/api/plans/" + encodeURIComponent(SP.digits(document.getElementById("plan-run-id").value)))));
   const cf = document.getElementById("corridor-from-plan");
   if (cf) cf.addEventListener("submit", async (ev) => {

@@ -118,8 +118,10 @@
 
   // ---- drawing a run: its hazards, its routes, flows or sites, a legend line for each, totals in words
 
-  function hazardLabel(id, labels) {
-    const l = (labels || {})[id] || {};
+  // A hazard by kind and area (runs stored before hazards were labelled: by the kind the run gives).
+  function hazardLabel(id, labels, given) {
+    const found = (labels || {})[id];
+    const l = found && typeof found === "object" ? found : { kind: given };
     const kind = l.blocked && l.kind === "other" ? T.hzBlocked : T["hz_" + l.kind] || T[PLANNING_KIND[l.kind]] || T.hzOther;
     const where = name(l.area) ? fill(T.hazardIn, { kind, area: name(l.area) }) : kind;
     return l.name ? l.name + " (" + where + ")" : where;
@@ -131,7 +133,7 @@
     fc.features.forEach((f, i) => {
       const props = f.properties || {};
       const id = String(props.id != null ? props.id : f.id != null ? f.id : i);
-      const tip = "⚠ " + esc(hazardLabel(id, run.inputs.hazard_labels));
+      const tip = "⚠ " + esc(hazardLabel(id, run.inputs.hazard_labels, props.kind));
       const g = f.geometry;
       const shape = g.type === "Point"
         ? L.circle([g.coordinates[1], g.coordinates[0]], Object.assign({ radius: Math.max(Number(props.radius_m) || 0, 40) }, HAZARD_STYLE))
@@ -162,7 +164,7 @@
     fit();
     drawLegend([{ color: ROUTE_COLORS[0], text: T.legendRoutes }].concat(hazardLegend(run, true)));
     out.innerHTML = routes.map((r, i) => {
-      const exp = r.exposure.length ? r.exposure.map((e) => esc(hazardLabel(String(e.hazard_id), run.inputs.hazard_labels)) + ": " + n(e.metres) + " m, " + n(e.minutes, 1) + " min").join("; ") : T.planNoExposure;
+      const exp = r.exposure.length ? r.exposure.map((e) => esc(hazardLabel(String(e.hazard_id), run.inputs.hazard_labels, e.kind)) + ": " + n(e.metres) + " m, " + n(e.minutes, 1) + " min").join("; ") : T.planNoExposure;
       return '<div class="plan-route" data-testid="plan-route"><strong>' + T.planRoute + " " + n(i + 1) + "</strong>: " + n(r.length_m / 1000, 2) + " km, " + n(r.duration_s / 60) + " min<br>" + T.planExposure + ": " + exp + "</div>";
     }).join("");
     const cf = document.getElementById("corridor-from-plan");
@@ -179,8 +181,10 @@
       if (!bySource.has(key)) bySource.set(key, []);
       bySource.get(key).push("<bdi>" + esc(name(o)) + "</bdi> " + n(o.people));
     });
-    return '<details class="hint" data-testid="plan-figures"' + (population.length <= 6 ? " open" : "") + "><summary>" + T.figures + " (" + n(population.length) + ")</summary>" +
-      Array.from(bySource, ([source, items]) => "<p><strong>" + source + "</strong>: " + items.join("; ") + "</p>").join("") + "</details>";
+    // The sources stay in sight; the figure of each area opens on demand when there are many.
+    return '<details class="hint" data-testid="plan-figures"' + (population.length <= 6 ? " open" : "") + "><summary>" + T.figures + " (" + n(population.length) + "): " +
+      Array.from(bySource.keys()).join("; ") + "</summary>" +
+      Array.from(bySource, ([source, items]) => "<p>" + (bySource.size > 1 ? "<strong>" + source + "</strong>: " : "") + items.join("; ") + "</p>").join("") + "</details>";
   }
   function groupText(g) {
     const fromNames = (g.from || []).map(name).join(", ") || "—";
@@ -191,7 +195,7 @@
     layer.clearLayers();
     const r = run.result, inputs = run.inputs;
     evacGroups = r.schedule;
-    const total = r.total_people != null ? r.total_people : inputs.origins.reduce((s, o) => s + o[2], 0);
+    const total = r.total_people != null ? r.total_people : (inputs.origins || []).reduce((s, o) => s + Number(o[2]), 0);
     const slider = document.getElementById("evac-minute");
     slider.max = inputs.window_min; slider.value = 0; slider.hidden = false;
     out.innerHTML = (inputs.pause ? '<p data-testid="evac-pause-title">' + T.pause + ": <strong>" + esc(inputs.pause.title) + "</strong></p>" : "") +
@@ -224,8 +228,9 @@
     }).addTo(layer);
     fit();
     drawLegend([{ color: "#fee08b", area: true, text: T.legendSites }].concat(hazardLegend(run, false)));
-    const total = r.total_demand != null ? r.total_demand : run.inputs.demand.reduce((s, d) => s + d[2], 0);
-    out.innerHTML = '<p data-testid="siting-summary"><strong data-testid="plan-total">' + esc(fill(T.coveredOf, { covered: n(r.covered), total: n(total) })) + "</strong>" +
+    const total = r.total_demand != null ? r.total_demand : (run.inputs.demand || []).reduce((s, d) => s + Number(d[2]), 0);
+    const totals = total ? fill(T.coveredOf, { covered: n(r.covered), total: n(total) }) : T.planCovered + " " + n(r.covered);
+    out.innerHTML = '<p data-testid="siting-summary"><strong data-testid="plan-total">' + esc(totals) + "</strong>" +
       (r.optimal ? " (" + T.planOptimal + ")" : "") + "<br>" + T.planSites + ': <span data-testid="siting-sites">' +
       r.features.map((f) => esc(name(f.properties) || f.properties.id)).join(", ") + "</span></p>" +
       figuresHtml(run.inputs.population);
@@ -253,7 +258,7 @@
     const cf = document.getElementById("corridor-from-plan");
     if (cf) cf.hidden = true;
     if (run.kind === "route") drawRoutes(run); else if (run.kind === "evacuation") drawEvacuation(run); else drawSiting(run);
-    if (run.network.startsWith("district graph")) networkNote(true);
+    if (String(run.network).startsWith("district graph")) networkNote(true);
     document.body.dataset.planShown = String(run.id);
   }
   async function start(post) {

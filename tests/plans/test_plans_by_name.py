@@ -44,8 +44,18 @@ def test_options_name_every_choice_with_population_and_network(coordinator, worl
     assert a0["people"] == 500 and a0["source"] == "Illustrative demo figure" and a0["as_of"] == "2016-10-01"
     assert a0["illustrative"] is True
     assert next(a for a in body["areas"] if a["name"] == "A3")["people"] is None
+    assert body["sites"] == []  # none in the strip
     by_name = {c["name"]: c for c in body["corridors"]}
     assert by_name["East exit"]["capacity_per_minute"] == 10 and by_name["West track"]["capacity_per_minute"] == 0
+
+
+def test_options_list_sites_but_not_the_agreements_communities(coordinator, world):
+    school = places.create_place(kind="site", name="School", site_type="educational",
+                                 geometry={"type": "Point", "coordinates": _centre(1)}, by=SYSTEM)
+    places.create_place(kind="site", name="A village", site_type="populated_place",
+                        geometry={"type": "Point", "coordinates": [37.9, 36.9]}, by=SYSTEM)
+    assert coordinator.get("/api/plans/options").json()["sites"] == [
+        {"id": school.pk, "name": "School", "name_ar": "", "site_type": "educational"}]
 
 
 def test_options_need_the_right_to_run_plans(actors, world):

@@ -60,8 +60,9 @@ def plan_options() -> dict:
 
     return {"network": network_kind(),
             "areas": [area(p) for p in places if p.kind == PlaceKind.AREA],
+            # the agreements' communities across the country are left out, as on the map's layers
             "sites": [{"id": p.pk, "name": p.name, "name_ar": p.name_ar, "site_type": p.site_type}
-                      for p in places if p.kind == PlaceKind.SITE],
+                      for p in places if p.kind == PlaceKind.SITE and p.site_type != "populated_place"],
             "corridors": [{"id": c.pk, "name": c.name, "name_ar": c.name_ar, "status": c.status,
                            "capacity_per_minute": capacity.get(c.pk, 0)}
                           for c in Corridor.objects.order_by("name", "id")]}

@@ -68,7 +68,7 @@ def test_pause_evacuation_plan_stores_its_inputs_and_result(coordinator, pause):
     assert run["status"] == "ok", run["error"]
     inputs = run["inputs"]
     assert inputs["pause_id"] == pause.pk and inputs["window_min"] == 60
-    assert inputs["population"] == [{"place_id": pause.places.get(name="A0").pk, "name": "A0", "people": 500,
+    assert inputs["population"] == [{"place_id": pause.places.get(name="A0").pk, "name": "A0", "people": 500, "name_ar": "",
                                      "source": "Illustrative demo figure", "as_of": "2016-10-01",
                                      "illustrative": True}]  # A1 has no figure: not an origin
     assert inputs["exit_points"][0]["checkpoint"] == "East gate" and inputs["exits"][0][2] == 10
@@ -76,7 +76,7 @@ def test_pause_evacuation_plan_stores_its_inputs_and_result(coordinator, pause):
     result = run["result"]
     assert result["evacuated"] == result["upper_bound"] == 130 and result["gap"] is not None
     assert result["by_corridor"] == [{"corridor_id": inputs["exit_points"][0]["corridor_id"],
-                                      "corridor": "East exit", "people": 130}]
+                                      "corridor": "East exit", "people": 130, "corridor_ar": ""}]
 
 
 def test_pause_evacuation_plan_refuses_missing_data(coordinator, actors, pause):

@@ -13,7 +13,10 @@ from safepassage.plans import selectors, services
 from safepassage.plans.schemas import (
     CorridorFromRoute,
     EvacuationRequest,
+    PlacesEvacuationRequest,
+    PlacesSitingRequest,
     PlanFilters,
+    PlanOptions,
     PlanRunRead,
     PlanRunSummary,
     RouteRequest,
@@ -39,6 +42,30 @@ def plan_evacuation(request, body: EvacuationRequest):
                                   exits=[(x.lon, x.lat, x.capacity_ppm) for x in body.exits],
                                   window_min=body.window_min, method=body.method, by=request.auth)
     return Status(202, selectors.run_read(selectors.run(run.pk)))
+
+
+@op(router.post, "/plans/evacuation/places", perm=Perm.PLANS_RUN, response={202: PlanRunRead})
+def plan_places_evacuation(request, body: PlacesEvacuationRequest):
+    """Queue an evacuation plan by name: areas (their latest population figure) out through the checkpoints of
+    corridors, within a window; the hazards in force now are stored with it and block the ways they close."""
+    run = services.run_places_evacuation(area_ids=body.area_ids, corridor_ids=body.corridor_ids,
+                                         window_min=body.window_min, method=body.method, by=request.auth)
+    return Status(202, selectors.run_read(selectors.run(run.pk)))
+
+
+@op(router.post, "/plans/siting/places", perm=Perm.PLANS_RUN, response={202: PlanRunRead})
+def plan_places_siting(request, body: PlacesSitingRequest):
+    """Queue where to put k sites among named places, covering the people of chosen areas."""
+    run = services.run_places_siting(candidate_ids=body.candidate_ids, area_ids=body.area_ids, k=body.k,
+                                     radius_m=float(body.radius_m) if body.radius_m is not None else None,
+                                     objective=body.objective, use_network=body.use_network, by=request.auth)
+    return Status(202, selectors.run_read(selectors.run(run.pk)))
+
+
+@op(router.get, "/plans/options", perm=Perm.PLANS_RUN, response=PlanOptions)
+def plan_options(request):
+    """What the map's plan forms pick from by name, and which network plans run on."""
+    return selectors.plan_options()
 
 
 @op(router.post, "/pauses/{pause_id}/evacuation-plan", perm=Perm.PLANS_RUN, response={202: PlanRunRead})

@@ -1,9 +1,10 @@
+from datetime import date
 from typing import Any, Literal
 
 from ninja import Field, Schema
 from pydantic import StrictBool, StrictFloat, StrictInt
 
-from safepassage.core.api import DateTime, LocalTime, ShortText
+from safepassage.core.api import DateTime, DbId, LocalTime, ShortText
 from safepassage.jobs.schemas import JobProgress
 
 Lon = Field(..., ge=-180, le=180)
@@ -60,6 +61,55 @@ class SitingRequest(Schema):
     radius_m: StrictFloat | None = Field(None, gt=0, le=1e6)
     objective: Literal["mclp", "pmedian"] = "mclp"
     use_network: StrictBool = False
+
+
+class PlacesEvacuationRequest(Schema):
+    area_ids: list[DbId] = Field(..., min_length=1, max_length=500, description="areas whose people leave")
+    corridor_ids: list[DbId] = Field(..., min_length=1, max_length=100,
+                                     description="corridors whose checkpoints (with a capacity per minute) are exits")
+    window_min: StrictInt = Field(..., ge=1, le=24 * 60, description="length of the pause in minutes")
+    method: Literal["exact", "heuristic", "both"] = "both"
+
+
+class PlacesSitingRequest(Schema):
+    candidate_ids: list[DbId] = Field(..., min_length=1, max_length=2000, description="candidate places (any kind)")
+    area_ids: list[DbId] = Field(..., min_length=1, max_length=500, description="areas whose people to cover")
+    k: StrictInt = Field(..., ge=1, le=500, description="number of sites")
+    radius_m: StrictFloat | StrictInt | None = Field(None, gt=0, le=1e6)
+    objective: Literal["mclp", "pmedian"] = "mclp"
+    use_network: StrictBool = False
+
+
+class OptionArea(Schema):
+    id: int
+    name: str
+    name_ar: str
+    people: int | None = Field(None, description="latest population figure, if any")
+    source: str
+    as_of: date | None
+    illustrative: bool
+
+
+class OptionSite(Schema):
+    id: int
+    name: str
+    name_ar: str
+    site_type: str
+
+
+class OptionCorridor(Schema):
+    id: int
+    name: str
+    name_ar: str
+    status: str
+    capacity_per_minute: float = Field(..., description="sum over its checkpoints; 0 = cannot be an exit")
+
+
+class PlanOptions(Schema):
+    network: Literal["road", "district"] = Field(..., description="district: straight lines between area centres")
+    areas: list[OptionArea]
+    sites: list[OptionSite]
+    corridors: list[OptionCorridor]
 
 
 class PlanRunRead(Schema):

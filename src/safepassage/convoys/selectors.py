@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
 
-from safepassage.accounts.models import Organisation
+from safepassage.accounts.models import Organisation, Party
 from safepassage.convoys import lifecycle
 from safepassage.convoys.models import (
     CargoDirection,
@@ -19,6 +19,7 @@ from safepassage.convoys.models import (
     SealState,
 )
 from safepassage.core.errors import FieldError, NotFound
+from safepassage.core.i18n import localized_name
 from safepassage.core.permissions import Perm, Role
 from safepassage.core.timeutil import now, operation_zone
 from safepassage.corridors import selectors as corridor_selectors
@@ -231,10 +232,13 @@ def board_map(items: list[dict]) -> dict:
 def board_details(items: list[dict], perms: dict[str, bool], at: datetime, *, status_by_form: set[str]) -> None:
     """Add to each board item what its forms need, and only what the principal may see."""
     convoys_by_id = {c.pk: c for c in Convoy.objects.filter(pk__in=[i["id"] for i in items])
-                     .select_related("corridor", "pause", "origin").prefetch_related("manifest", "pause__parties")}
+                     .select_related("corridor", "pause", "origin", "destination")
+                     .prefetch_related("manifest", "pause__parties")}
     staff = not perms["liaison"]
+    party_names = {p.short_name: localized_name(p) for p in Party.objects.all()}
     for item in items:
         c = convoys_by_id[item["id"]]
+        _name_in_page_language(item, c, party_names)
         status = c.status
         item["cleared_to_move"] = status == lifecycle.CLEARED
         item["before_departure"] = status in lifecycle.BEFORE_DEPARTURE
@@ -257,6 +261,15 @@ def board_details(items: list[dict], perms: dict[str, bool], at: datetime, *, st
             inspection = latest_clearing_inspection(c)
             item["seals_to_check"] = ([s.number for s in inspection.seals.filter(state=SealState.APPLIED)]
                                       if inspection else [])
+
+
+def _name_in_page_language(item: dict, c: Convoy, party_names: dict[str, str]) -> None:
+    """Corridor, places and parties of a board item named in the page's language (Arabic names on Arabic pages)."""
+    item.update(corridor=localized_name(c.corridor), origin=localized_name(c.origin),
+                destination=localized_name(c.destination))
+    item["missing_acknowledgements"] = [party_names.get(p, p) for p in item["missing_acknowledgements"]]
+    for a in item["answers"]:
+        a["party_label"] = party_names.get(a["party"], a["party"])
 
 
 def _fmt(dt: datetime, tz: str) -> str:
@@ -394,12 +407,15 @@ def notification_page(principal, notification_id: int) -> dict:
         line["items"].append(m.item)
     pause = c.pause
     read = notice_selectors.notification_read(n, principal)
+    party_names = {p.short_name: localized_name(p) for p in Party.objects.all()}
+    for a in read["answers"]:
+        a["party_label"] = party_names.get(a["party"], a["party"])
     return {
         "notification": read, "convoy": c, "route": c.route or c.corridor.geometry,
         "own_answer": read["answers"][0] if notice_selectors.is_liaison(principal) and read["answers"] else None,
-        "corridors": [c.corridor.name] if pause is None else sorted({c.corridor.name,
-                                                                    *(x.name for x in pause.corridors.all())}),
-        "areas": [] if pause is None else sorted(p.name for p in pause.places.all()),
+        "corridors": [localized_name(c.corridor)] if pause is None else sorted(
+            {localized_name(c.corridor), *(localized_name(x) for x in pause.corridors.all())}),
+        "areas": [] if pause is None else sorted(localized_name(p) for p in pause.places.all()),
         "pause": pause, "vehicles": [{"plate": v.plate, "vehicle_type": v.vehicle_type, "markings": v.markings}
                                      for v in c.vehicles.all()],
         "cargo": sorted(cargo.values(), key=lambda x: x["category"]),
@@ -410,8 +426,8 @@ def plan_form_choices() -> dict:
     """What the plan-a-convoy form offers: organisations, corridors, sites and areas by name."""
     return {
         "organisations": Organisation.objects.order_by("name"), "corridors": Corridor.objects.order_by("name"),
-        "sites": Place.objects.filter(kind=PlaceKind.SITE).order_by("name").only("id", "name"),
-        "areas": Place.objects.filter(kind=PlaceKind.AREA).order_by("name").only("id", "name"),
+        "sites": Place.objects.filter(kind=PlaceKind.SITE).order_by("name").only("id", "name", "name_ar"),
+        "areas": Place.objects.filter(kind=PlaceKind.AREA).order_by("name").only("id", "name", "name_ar"),
     }
 
 

@@ -161,7 +161,8 @@ def exits(*, at: datetime | None = None, corridor_id: int | None = None) -> list
                 "load_level": load_level, "load_warnings": list(load_warnings[p.kind]),
                 "stock_level": stock_level, "out_of_stock": [i["item"] for i in items if i["balance"] <= 0],
             })
-        out.append({"corridor_id": cid, "corridor": members[0].corridor.name, "direction": direction,
+        out.append({"corridor_id": cid, "corridor": members[0].corridor.name, "corridor_ar": members[0].corridor.name_ar,
+                    "direction": direction,
                     "arrivals_last_hour": a_hour, "arrivals_24h": a_day, "kinds": kinds,
                     "service_points": point_rows, "level": exit_level, "warnings": exit_warnings})
     return sorted(out, key=lambda e: (e["corridor"], e["direction"]))
@@ -173,7 +174,8 @@ def point_read(p: ServicePoint, stock: dict[str, int] | None = None) -> dict:
         stock = balances([p.pk]).get(p.pk, {})
     return {
         "id": p.pk, "name": p.name, "name_ar": p.name_ar, "kind": p.kind, "place_id": p.place_id,
-        "place": p.place.name, "corridor_id": p.corridor_id, "corridor": p.corridor.name,
+        "place": p.place.name, "place_ar": p.place.name_ar, "corridor_id": p.corridor_id, "corridor": p.corridor.name,
+        "corridor_ar": p.corridor.name_ar,
         "arrival_direction": p.arrival_direction, "lon": p.lon, "lat": p.lat,
         "capacity_per_hour": p.capacity_per_hour, "capacity_per_day": p.capacity_per_day, "opens_at": p.opens_at,
         "closes_at": p.closes_at, "timezone": p.timezone, "units_per_person": p.units_per_person,

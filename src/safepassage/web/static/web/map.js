@@ -35,7 +35,7 @@
   function label(p) { return lang === "ar" && p.name_ar ? p.name_ar : p.name; }
   function fmt(iso) {
     if (!iso) return "";
-    return new Date(iso).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }) + " UTC";
+    return SP.dateTime(iso, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }) + " UTC";
   }
 
   function showDetails(html) {
@@ -260,7 +260,7 @@
     else if (p.stock.length) stock = SP_STOCK[p.stock_level] || "ok";
     return { load: SP_LOAD[p.load_level] || "ok", stock };
   }
-  function num(n) { return n == null ? "—" : Number(n).toLocaleString(lang); }
+  function num(n) { return SP.num(n); }
   function spIcon(p, s) {
     // Built as DOM nodes: stored text never parsed as HTML, colours set without an inline style attribute.
     const span = document.createElement("span");
@@ -324,7 +324,7 @@
     }));
     spMarkers.forEach((m, id) => { if (!seen.has(id)) { g.removeLayer(m); spMarkers.delete(id); } });
     spExits = exits;
-    state.textContent = T.updated + " " + new Date().toLocaleTimeString(lang, { timeStyle: "short" }) +
+    state.textContent = T.updated + " " + SP.dateTime(new Date(), { timeStyle: "short" }) +
       " · " + T.pictureAt + ": " + (at ? fmt(at) : T.now);
     document.body.dataset.servicePointsAt = at || "now";
     document.body.dataset.servicePointsLoaded = "true";

@@ -171,3 +171,55 @@ def test_an_october_date_uses_the_levantine_month(demo_day, settings):
         assert formats.number_format(1500.5, 1, force_grouping=True) == "1,500.5"  # Western digits, as the forms
     with translation.override("fr"):
         assert formats.date_format(at(9), "j F Y") == "20 octobre 2016"
+
+
+def test_the_board_names_corridors_places_and_parties_in_arabic(demo_day, settings):
+    page = arabic_client(settings, "coordinator").get("/convoys/board/").content.decode()
+    assert "طريق الشيخ سعيد للشحنات الإنسانية" in page and "Sheikh Sa'eed cargo route" not in page
+    assert "حكومة الجمهورية العربية السورية والقوات الحليفة" in page  # a party's answer, by its Arabic name
+    assert "<bdi dir=\"ltr\">2016-10-20 " in page  # departure → arrival, an island
+    english = arabic_client(settings, "coordinator")
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Party A" in english.get("/convoys/board/").content.decode()  # English pages keep the short names
+
+
+def test_the_letter_speaks_arabic_in_its_arabic_half(demo_day):
+    from safepassage.deconfliction.letter import render_html
+    from safepassage.deconfliction.models import Notification
+
+    n = Notification.objects.filter(convoy__isnull=False).order_by("pk").first()
+    arabic = render_html(n).split('<section class="ar"', 1)[1]
+    assert "حكومة الجمهورية العربية السورية والقوات الحليفة" in arabic and "Party A" not in arabic
+    assert f"عبر {n.convoy.corridor.name_ar}" in arabic and "الحمولة: " in arabic
+    assert re.search(r'المسار من <span class="ltr" dir="ltr">\d+\.\d{5}, \d+\.\d{5}</span>', arabic)
+
+
+def test_the_dashboard_figures_come_with_arabic_names_and_warnings(demo_day, settings):
+    from safepassage.demo.day import at
+
+    client = arabic_client(settings, "coordinator")
+    data = client.get("/api/crossings/dashboard", {"day": "2016-10-20"}).json()
+    assert {r["corridor_ar"] for r in data["crossings"]["rows"]} >= {"ممر طريق الكاستيلو"}
+    assert all(x["corridor_ar"] for x in data["exits"])
+    r = client.get("/api/servicepoints/exits", {"at": at(20).isoformat()})
+    warnings = [w for x in r.json() for w in x["warnings"]]
+    assert warnings and not [w for w in warnings if re.search(r"\b(arrivals|stock|days left)\b", w)], warnings
+
+
+def test_localized_name_falls_back_to_the_name(db):
+    from django.utils import translation
+
+    from safepassage.core.i18n import localized_name, ltr
+
+    class Party:
+        short_name, name, name_ar = "Party A", "Party A full name", "الطرف أ"
+
+    with translation.override("ar"):
+        assert localized_name(Party()) == "الطرف أ"
+        assert localized_name({"corridor": "Hanano exit", "corridor_ar": ""}, "corridor") == "Hanano exit"
+        assert str(ltr("08:00–17:00")) == '<bdi dir="ltr">08:00–17:00</bdi>'
+        assert str(ltr("<b>")) == '<bdi dir="ltr">&lt;b&gt;</bdi>'
+    with translation.override("fr"):
+        assert localized_name(Party()) == "Party A"
+        assert localized_name({"corridor": "Hanano exit", "corridor_ar": "مخرج هنانو"}, "corridor") == "Hanano exit"
+    assert localized_name(None) == ""

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import get_language, gettext
 
 from safepassage.accounts.models import Organisation, Party
 from safepassage.convoys import lifecycle
@@ -251,8 +252,8 @@ def board_details(items: list[dict], perms: dict[str, bool], at: datetime, *, st
         item["next_statuses"] = [s for s in lifecycle.allowed_next(status) if s not in status_by_form]
         item["reason_needed"] = sorted(lifecycle.NEEDS_REASON & set(item["next_statuses"]))
         # what else keeps a notified convoy from being cleared (the parties' answers are shown apart)
-        item["clearance_problems"] = ([p.reason for p in clearance_problems(c, at) if p.field != "notification"]
-                                      if status == lifecycle.NOTIFIED else [])
+        item["clearance_problems"] = ([in_page_language(p.reason) for p in clearance_problems(c, at)
+                                       if p.field != "notification"] if status == lifecycle.NOTIFIED else [])
         item["pause_party_ids"] = {p.pk for p in c.pause.parties.all()} if c.pause else set()
         if perms["inspect"] and item["before_departure"]:
             item["checkpoints"] = list(c.corridor.checkpoints.order_by("name"))
@@ -261,6 +262,13 @@ def board_details(items: list[dict], perms: dict[str, bool], at: datetime, *, st
             inspection = latest_clearing_inspection(c)
             item["seals_to_check"] = ([s.number for s in inspection.seals.filter(state=SealState.APPLIED)]
                                       if inspection else [])
+
+
+def in_page_language(reason: str) -> dict[str, str]:
+    """A reason in the page's language when the catalogue has it; else as written, with its language ("en")."""
+    text = gettext(reason)
+    english = text == reason and (get_language() or "en").split("-")[0] != "en"
+    return {"text": text, "lang": "en" if english else ""}
 
 
 def _name_in_page_language(item: dict, c: Convoy, party_names: dict[str, str]) -> None:

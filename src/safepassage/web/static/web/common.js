@@ -75,10 +75,11 @@
     return n === null || n === undefined || n === "" ? "—" : Number(n).toLocaleString(locale(), options);
   }
 
-  /** A date and/or time for the page's language (Intl options; default: medium date, short time). */
+  /** A date and/or time for the page's language (Intl options; default: medium date, short time); "" if none. */
   function dateTime(value, options) {
-    return new Intl.DateTimeFormat(locale(), options || { dateStyle: "medium", timeStyle: "short" })
-      .format(value instanceof Date ? value : new Date(value));
+    var d = value instanceof Date ? value : new Date(value);
+    if (value === null || value === undefined || value === "" || isNaN(d.getTime())) { return ""; }
+    return new Intl.DateTimeFormat(locale(), options || { dateStyle: "medium", timeStyle: "short" }).format(d);
   }
 
   /** An object's name in the page's language: `<key>_ar` on Arabic pages when it has one, else `<key>`. */

@@ -223,3 +223,13 @@ def test_localized_name_falls_back_to_the_name(db):
         assert localized_name(Party()) == "Party A"
         assert localized_name({"corridor": "Hanano exit", "corridor_ar": "مخرج هنانو"}, "corridor") == "Hanano exit"
     assert localized_name(None) == ""
+
+
+def test_the_notification_page_lists_with_arabic_commas_and_arabic_titles(demo_day, settings):
+    from safepassage.deconfliction.models import Notification
+
+    n = Notification.objects.filter(convoy__isnull=False, convoy__pause__isnull=False).order_by("pk").first()
+    page = arabic_client(settings, "coordinator").get(f"/convoys/notifications/{n.pk}/").content.decode()
+    corridors = re.search(r'data-testid="corridors">(.*?)</dd>', page).group(1)
+    assert "، " in corridors and ", " not in corridors
+    assert f"<bdi>{n.convoy.pause.title_ar}</bdi>" in page and n.convoy.pause.title not in page

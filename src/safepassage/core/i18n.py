@@ -12,7 +12,7 @@ def is_arabic() -> bool:
 
 
 def localized_name(obj, key: str = "name") -> str:
-    """On Arabic pages the Arabic name (`name_ar`, or `<key>_ar` of a dict) when there is one; else the name.
+    """On Arabic pages the Arabic name (`name_ar`, or `<key>_ar`: a pause's `title_ar`) when there is one; else the name.
 
     A party's name outside Arabic is its short name, as everywhere else on the pages.
     """
@@ -20,6 +20,8 @@ def localized_name(obj, key: str = "name") -> str:
         return ""
     if isinstance(obj, dict):
         arabic, plain = obj.get(f"{key}_ar") or "", obj.get(key) or ""
+    elif key != "name":
+        arabic, plain = getattr(obj, f"{key}_ar", "") or "", getattr(obj, key, "") or ""
     else:
         arabic = getattr(obj, "name_ar", "") or ""
         plain = getattr(obj, "short_name", "") or getattr(obj, "name", "") or str(obj)

@@ -158,6 +158,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ar", _("Arabic")), ("fr", _("French")), ("ru", _("Russian"))]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# Per-language number formats that differ from Django's (Arabic: Western digits, decimal point).
+FORMAT_MODULE_PATH = ["safepassage.formats"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 # the operation's local time zone: its days, opening hours and letters (times are stored in UTC)

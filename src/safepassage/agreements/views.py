@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from safepassage.agreements import selectors
+from safepassage.core.i18n import localized_name
 from safepassage.core.permissions import Perm
 from safepassage.core.principal import principal_for_user
 from safepassage.core.timeutil import now, operation_zone, operation_zone_name
@@ -47,7 +48,7 @@ def agreements_page(request):
     at, error = _moment(request.GET.get("at"))
     labels = _labels()
     tally = selectors.tally(at)
-    claims = [{"party": c.claim.party.short_name, "metric": labels.get(c.claim.metric if c.claim.metric != "in_force"
+    claims = [{"party": localized_name(c.claim.party), "metric": labels.get(c.claim.metric if c.claim.metric != "in_force"
                                                                         else "in_force_metric", c.claim.metric),
                "claimed": c.claim.claimed, "as_of": c.claim.as_of, "source": c.claim.source, "quote": c.claim.quote,
                "recorded": c.recorded, "difference": c.difference} for c in selectors.claims_beside(at)]
@@ -59,7 +60,7 @@ def agreements_page(request):
         rows.append({
             "agreement": a, "community": a.community, "place": a.community.place, "kind": labels.get(a.kind, a.kind),
             "status": labels.get(current[-1]) if current else None, "code": current[-1] if current else "",
-            "parties": [(r.party.short_name, labels.get(r.role, r.role)) for r in a.party_roles.all()],
+            "parties": [(localized_name(r.party), labels.get(r.role, r.role)) for r in a.party_roles.all()],
             "history": [{"status": labels.get(h.status, h.status), "code": h.status, "from": h.valid_from,
                          "source": h.source, "note": h.note} for h in history],
         })

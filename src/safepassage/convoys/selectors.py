@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db.models import F, Prefetch, QuerySet
+from django.utils.translation import get_language, gettext
 
-from safepassage.accounts.models import Organisation
+from safepassage.accounts.models import Organisation, Party
 from safepassage.convoys import lifecycle
 from safepassage.convoys.models import (
     CargoDirection,
@@ -18,6 +19,7 @@ from safepassage.convoys.models import (
     SealState,
 )
 from safepassage.core.errors import FieldError, NotFound
+from safepassage.core.i18n import localized_name
 from safepassage.core.permissions import Perm, Role
 from safepassage.core.timeutil import now, operation_zone
 from safepassage.corridors import selectors as corridor_selectors
@@ -248,7 +250,8 @@ def board_details(items: list[dict], perms: dict[str, bool], at: datetime, *, st
                   principal=None) -> None:
     """Add to each board item what its forms need, and only what the principal may see."""
     convoys_by_id = {c.pk: c for c in Convoy.objects.filter(pk__in=[i["id"] for i in items])
-                     .select_related("corridor", "pause", "origin").prefetch_related("manifest", "pause__parties")}
+                     .select_related("corridor", "pause", "origin", "destination")
+                     .prefetch_related("manifest", "pause__parties")}
     staff = not perms["liaison"]
     by_convoy: dict[int, list[dict]] = {}
     if staff and principal is not None:
@@ -256,8 +259,10 @@ def board_details(items: list[dict], perms: dict[str, bool], at: datetime, *, st
             for convoy in i.convoys.all():
                 by_convoy.setdefault(convoy.pk, []).append(
                     {**incident_brief(i), "verification_label": Verification(i.verification).label})
+    party_names = {p.short_name: localized_name(p) for p in Party.objects.all()}
     for item in items:
         c = convoys_by_id[item["id"]]
+        _name_in_page_language(item, c, party_names)
         status = c.status
         item["cleared_to_move"] = status == lifecycle.CLEARED
         item["before_departure"] = status in lifecycle.BEFORE_DEPARTURE
@@ -271,8 +276,8 @@ def board_details(items: list[dict], perms: dict[str, bool], at: datetime, *, st
         item["next_statuses"] = [s for s in lifecycle.allowed_next(status) if s not in status_by_form]
         item["reason_needed"] = sorted(lifecycle.NEEDS_REASON & set(item["next_statuses"]))
         # what else keeps a notified convoy from being cleared (the parties' answers are shown apart)
-        item["clearance_problems"] = ([p.reason for p in clearance_problems(c, at) if p.field != "notification"]
-                                      if status == lifecycle.NOTIFIED else [])
+        item["clearance_problems"] = ([in_page_language(p.reason) for p in clearance_problems(c, at)
+                                       if p.field != "notification"] if status == lifecycle.NOTIFIED else [])
         item["pause_party_ids"] = {p.pk for p in c.pause.parties.all()} if c.pause else set()
         if perms["inspect"] and item["before_departure"]:
             item["checkpoints"] = list(c.corridor.checkpoints.order_by("name"))
@@ -281,6 +286,22 @@ def board_details(items: list[dict], perms: dict[str, bool], at: datetime, *, st
             inspection = latest_clearing_inspection(c)
             item["seals_to_check"] = ([s.number for s in inspection.seals.filter(state=SealState.APPLIED)]
                                       if inspection else [])
+
+
+def in_page_language(reason: str) -> dict[str, str]:
+    """A reason in the page's language when the catalogue has it; else as written, with its language ("en")."""
+    text = gettext(reason)
+    english = text == reason and (get_language() or "en").split("-")[0] != "en"
+    return {"text": text, "lang": "en" if english else ""}
+
+
+def _name_in_page_language(item: dict, c: Convoy, party_names: dict[str, str]) -> None:
+    """Corridor, places and parties of a board item named in the page's language (Arabic names on Arabic pages)."""
+    item.update(corridor=localized_name(c.corridor), origin=localized_name(c.origin),
+                destination=localized_name(c.destination))
+    item["missing_acknowledgements"] = [party_names.get(p, p) for p in item["missing_acknowledgements"]]
+    for a in item["answers"]:
+        a["party_label"] = party_names.get(a["party"], a["party"])
 
 
 def movement_problems(convoy: Convoy, at: datetime) -> list[FieldError]:
@@ -404,12 +425,15 @@ def notification_page(principal, notification_id: int) -> dict:
         line["items"].append(m.item)
     pause = c.pause
     read = notice_selectors.notification_read(n, principal)
+    party_names = {p.short_name: localized_name(p) for p in Party.objects.all()}
+    for a in read["answers"]:
+        a["party_label"] = party_names.get(a["party"], a["party"])
     return {
         "notification": read, "convoy": c, "route": c.route or c.corridor.geometry,
         "own_answer": read["answers"][0] if notice_selectors.is_liaison(principal) and read["answers"] else None,
-        "corridors": [c.corridor.name] if pause is None else sorted({c.corridor.name,
-                                                                    *(x.name for x in pause.corridors.all())}),
-        "areas": [] if pause is None else sorted(p.name for p in pause.places.all()),
+        "corridors": [localized_name(c.corridor)] if pause is None else sorted(
+            {localized_name(c.corridor), *(localized_name(x) for x in pause.corridors.all())}),
+        "areas": [] if pause is None else sorted(localized_name(p) for p in pause.places.all()),
         "pause": pause, "vehicles": [{"plate": v.plate, "vehicle_type": v.vehicle_type, "markings": v.markings}
                                      for v in c.vehicles.all()],
         "cargo": sorted(cargo.values(), key=lambda x: x["category"]),
@@ -420,8 +444,8 @@ def plan_form_choices() -> dict:
     """What the plan-a-convoy form offers: organisations, corridors, sites and areas by name."""
     return {
         "organisations": Organisation.objects.order_by("name"), "corridors": Corridor.objects.order_by("name"),
-        "sites": Place.objects.filter(kind=PlaceKind.SITE).order_by("name").only("id", "name"),
-        "areas": Place.objects.filter(kind=PlaceKind.AREA).order_by("name").only("id", "name"),
+        "sites": Place.objects.filter(kind=PlaceKind.SITE).order_by("name").only("id", "name", "name_ar"),
+        "areas": Place.objects.filter(kind=PlaceKind.AREA).order_by("name").only("id", "name", "name_ar"),
     }
 
 

@@ -123,6 +123,7 @@ class GroupTotals(Counts):
 class CorridorDirectionTotals(GroupTotals):
     corridor_id: int
     corridor: str
+    corridor_ar: str = ""
     direction: str
 
 

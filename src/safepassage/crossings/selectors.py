@@ -166,12 +166,14 @@ def summary(day, tz: str) -> dict:
         raise InvalidInput("give a day between 1970 and 2100", field="day")
     since, until = day_window(day, tz)
     rows = totals(since=since, until=until)
-    names = dict(Corridor.objects.filter(pk__in={r["corridor_id"] for r in rows}).values_list("id", "name"))
+    corridors = {c[0]: c[1:] for c in Corridor.objects.filter(pk__in={r["corridor_id"] for r in rows})
+                 .values_list("id", "name", "name_ar")}
     keys = (*COUNT_FIELDS, "total_persons", "records", "pending_review")
     overall = {k: sum(r[k] for r in rows) for k in keys}
     return {
         "day": day, "tz": tz, "since": since, "until": until,
-        "rows": [{**r, "corridor": names.get(r["corridor_id"], "")} for r in rows],
+        "rows": [{**r, "corridor": corridors.get(r["corridor_id"], ("", ""))[0],
+                  "corridor_ar": corridors.get(r["corridor_id"], ("", ""))[1]} for r in rows],
         "overall": overall,
         "pending_review_records": pending_review_count(),
     }

@@ -34,6 +34,9 @@ def dashboard_strings() -> dict[str, str]:
         "moved": _("moved"), "handed_over": _("handed over"), "died_en_route": _("died en route"),
         "meal_station": _("meal station"), "first_aid": _("first-aid point"),
         "reception_centre": _("reception centre"), "capacity": _("capacity per day"),
+        # stock items the demo and the forms use ("meal" is the form's example); others show as entered
+        "meal": _("meal"), "hygiene_kit": _("hygiene_kit"), "dressing_pack": _("dressing_pack"),
+        "infant_formula": _("infant_formula"), "blanket": _("blanket"), "water": _("water"),
     })
 
 

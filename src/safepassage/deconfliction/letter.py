@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 from safepassage.accounts.selectors import party_label
+from safepassage.core.i18n import localized_name
 from safepassage.core.timeutil import operation_zone
 from safepassage.deconfliction.models import Kind, Notification
 
@@ -45,6 +47,19 @@ def _svg_route(geometry: dict, width: int = 420, height: int = 180) -> SafeStrin
                      + "".join(parts) + "</svg>")
 
 
+def _movement_ar(n: Notification) -> str:
+    """The convoy's movement in Arabic: from, to, corridor (their Arabic names), vehicles and cargo categories."""
+    c = n.convoy
+    if c is None:
+        return ""
+    with translation.override("ar"):
+        vehicles = "؛ ".join(f"\u2066{v.plate}\u2069" for v in c.vehicles.all())
+        cargo = "، ".join(sorted({translation.gettext(m.category) for m in c.manifest.all()}))
+        return (f"من {localized_name(c.origin)} إلى {localized_name(c.destination)} عبر "
+                f"{localized_name(c.corridor)}. المركبات: {vehicles or 'تُحدَّد لاحقاً'}. "
+                f"الحمولة: {cargo or 'لا شيء'}.")
+
+
 def context(n: Notification) -> dict:
     acks = sorted(n.acknowledgements.select_related("party"), key=lambda a: a.party.short_name)
     coords = n.geometry["coordinates"]
@@ -61,6 +76,7 @@ def context(n: Notification) -> dict:
     return {
         "n": n, "kind_en": KIND_EN[n.kind], "kind_ar": KIND_AR[n.kind],
         "parties": [party_label(a.party) for a in acks],
+        "parties_ar": [a.party.name_ar or party_label(a.party) for a in acks], "movement_ar": _movement_ar(n),
         "starts": local(n.starts_at), "ends": local(n.ends_at), "sent": local(n.sent_at),
         "deadline": local(n.deadline), "first_last": first_last, "svg": _svg_route(n.geometry),
         "site": n.site, "tz": zone.key,

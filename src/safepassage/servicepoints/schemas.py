@@ -164,6 +164,7 @@ class PointPicture(Schema):
 class ExitPicture(Schema):
     corridor_id: int
     corridor: str
+    corridor_ar: str = ""
     direction: str
     arrivals_last_hour: int
     arrivals_24h: int

@@ -6,7 +6,9 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.db.models import QuerySet, Sum
+from django.utils.translation import gettext as _
 
+from safepassage.core.i18n import localized_name
 from safepassage.core.timeutil import now
 from safepassage.crossings import selectors as crossings
 from safepassage.servicepoints.models import Kind, PeopleServed, ServicePoint, StockEntry, StockKind
@@ -60,13 +62,17 @@ def _worse(a: str, b: str) -> str:
 
 
 def _load_warning(label: str, arrivals: int, capacity: int, span: str) -> tuple[str, str | None]:
+    """The level of a load, and its warning in the reader's language (the kind's label and the span translated)."""
     if not capacity:
         return "ok", None
     ratio = arrivals / capacity
+    words = {"span": _(span), "arrivals": arrivals, "label": _(label), "capacity": capacity,
+             "percent": f"{ratio:.0%}"}
     if ratio >= 1:
-        return "critical", f"arrivals in the last {span} ({arrivals}) exceed {label} capacity ({capacity})"
+        return "critical", _("arrivals in the last %(span)s (%(arrivals)s) exceed %(label)s capacity (%(capacity)s)") % words
     if ratio >= NEAR_CAPACITY:
-        return "warning", f"arrivals in the last {span} ({arrivals}) are {ratio:.0%} of {label} capacity ({capacity})"
+        return "warning", _("arrivals in the last %(span)s (%(arrivals)s) are %(percent)s of %(label)s capacity "
+                            "(%(capacity)s)") % words
     return "ok", None
 
 
@@ -106,7 +112,8 @@ def exits(*, at: datetime | None = None, corridor_id: int | None = None) -> list
             level = "ok"
             if not of_kind:
                 if a_day:
-                    exit_warnings.append(f"no {kind.label} at this exit for {a_day} arrivals in 24 hours")
+                    exit_warnings.append(_("no %(kind)s at this exit for %(arrivals)s arrivals in 24 hours")
+                                         % {"kind": _(kind.label), "arrivals": a_day})
                     level = "warning"
                 kinds.append({"kind": kind.value, "points": 0, "capacity_per_day": 0, "capacity_per_hour": 0,
                               "load": None, "level": level})
@@ -138,20 +145,20 @@ def exits(*, at: datetime | None = None, corridor_id: int | None = None) -> list
                 item_level = "ok"
                 if balance <= 0:
                     item_level = "critical"
-                    warnings.append(f"{item}: out of stock")
+                    warnings.append(_("%(item)s: out of stock") % {"item": _(item)})
                 elif days is not None and days < CRITICAL_STOCK_DAYS:
                     item_level = "critical"
-                    warnings.append(f"{item}: {days} days left at the current rate")
+                    warnings.append(_("%(item)s: %(days)s days left at the current rate") % {"item": _(item), "days": days})
                 elif days is not None and days < LOW_STOCK_DAYS:
                     item_level = "warning"
-                    warnings.append(f"{item}: {days} days left at the current rate")
+                    warnings.append(_("%(item)s: %(days)s days left at the current rate") % {"item": _(item), "days": days})
                 level = _worse(level, item_level)
                 stock_level = _worse(stock_level, item_level)
                 items.append({"item": item, "balance": balance, "issued_24h": out_24h,
                               "need_24h": round(need_24h, 1), "rate_per_day": round(rate, 1), "days_left": days,
                               "level": item_level})
             exit_level = _worse(exit_level, level)
-            exit_warnings.extend(f"{p.name}: {w}" for w in warnings)
+            exit_warnings.extend(f"{localized_name(p)}: {w}" for w in warnings)
             point_rows.append({
                 "id": p.pk, "name": p.name, "name_ar": p.name_ar, "kind": p.kind, "lon": p.lon, "lat": p.lat,
                 "place_id": p.place_id, "place": p.place.name, "capacity_per_hour": p.capacity_per_hour,
@@ -161,7 +168,8 @@ def exits(*, at: datetime | None = None, corridor_id: int | None = None) -> list
                 "load_level": load_level, "load_warnings": list(load_warnings[p.kind]),
                 "stock_level": stock_level, "out_of_stock": [i["item"] for i in items if i["balance"] <= 0],
             })
-        out.append({"corridor_id": cid, "corridor": members[0].corridor.name, "direction": direction,
+        out.append({"corridor_id": cid, "corridor": members[0].corridor.name, "corridor_ar": members[0].corridor.name_ar,
+                    "direction": direction,
                     "arrivals_last_hour": a_hour, "arrivals_24h": a_day, "kinds": kinds,
                     "service_points": point_rows, "level": exit_level, "warnings": exit_warnings})
     return sorted(out, key=lambda e: (e["corridor"], e["direction"]))
@@ -173,7 +181,8 @@ def point_read(p: ServicePoint, stock: dict[str, int] | None = None) -> dict:
         stock = balances([p.pk]).get(p.pk, {})
     return {
         "id": p.pk, "name": p.name, "name_ar": p.name_ar, "kind": p.kind, "place_id": p.place_id,
-        "place": p.place.name, "corridor_id": p.corridor_id, "corridor": p.corridor.name,
+        "place": p.place.name, "place_ar": p.place.name_ar, "corridor_id": p.corridor_id, "corridor": p.corridor.name,
+        "corridor_ar": p.corridor.name_ar,
         "arrival_direction": p.arrival_direction, "lon": p.lon, "lat": p.lat,
         "capacity_per_hour": p.capacity_per_hour, "capacity_per_day": p.capacity_per_day, "opens_at": p.opens_at,
         "closes_at": p.closes_at, "timezone": p.timezone, "units_per_person": p.units_per_person,

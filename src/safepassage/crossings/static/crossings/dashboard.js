@@ -22,21 +22,21 @@
   function drawCrossings(data) {
     var box = document.getElementById("crossing-charts");
     box.replaceChildren();
-    document.querySelector("[data-testid=total-persons]").textContent = data.overall.total_persons;
-    document.querySelector("[data-testid=pending-review]").textContent = data.pending_review_records;
+    document.querySelector("[data-testid=total-persons]").textContent = SP.num(data.overall.total_persons);
+    document.querySelector("[data-testid=pending-review]").textContent = SP.num(data.pending_review_records);
     if (!data.rows.length) { box.appendChild(el("p", { "class": "hint" }, t("none"))); return; }
     var max = 1;
     data.rows.forEach(function (r) { GROUPS.forEach(function (g) { max = Math.max(max, r[g]); }); });
     data.rows.forEach(function (r) {
-      box.appendChild(el("h3", { "data-corridor": r.corridor_id }, r.corridor + " · " + t(r.direction) + " · " + r.total_persons));
-      var grid = el("div", { "class": "bars", role: "img", "aria-label": r.corridor + " " + t(r.direction) });
+      box.appendChild(el("h3", { "data-corridor": r.corridor_id }, SP.name(r, "corridor") + " · " + t(r.direction) + " · " + SP.num(r.total_persons)));
+      var grid = el("div", { "class": "bars", role: "img", "aria-label": SP.name(r, "corridor") + " " + t(r.direction) });
       GROUPS.forEach(function (g) {
         if (!r[g]) { return; }
         grid.appendChild(el("span", {}, t(g)));
         var bar = el("span", { "class": "bar " + r.direction });
         bar.style.width = (100 * r[g] / max).toFixed(1) + "%";
         grid.appendChild(bar);
-        grid.appendChild(el("span", { "class": "n", "data-group": g }, r[g]));
+        grid.appendChild(el("span", { "class": "n", "data-group": g }, SP.num(r[g])));
       });
       box.appendChild(grid);
     });
@@ -48,14 +48,14 @@
     box.replaceChildren();
     exits.forEach(function (x) {
       var card = el("div", { "class": "exit " + x.level, "data-level": x.level });
-      card.appendChild(el("strong", {}, x.corridor + " (" + t(x.direction) + ")"));
-      card.appendChild(el("div", {}, x.arrivals_24h + " " + t("arrivals24") + ", " + x.arrivals_last_hour + " " + t("arrivalsHour")));
+      card.appendChild(el("strong", {}, SP.name(x, "corridor") + " (" + t(x.direction) + ")"));
+      card.appendChild(el("div", {}, SP.num(x.arrivals_24h) + " " + t("arrivals24") + ", " + SP.num(x.arrivals_last_hour) + " " + t("arrivalsHour")));
       var list = el("ul");
       x.service_points.forEach(function (p) {
         var stock = p.stock.map(function (s) {
-          return s.item + ": " + s.balance + (s.days_left === null ? "" : " (" + s.days_left + " " + t("daysLeft") + ")");
+          return t(s.item) + ": " + SP.num(s.balance) + (s.days_left === null ? "" : " (" + SP.num(s.days_left) + " " + t("daysLeft") + ")");
         }).join("; ");
-        var li = el("li", { "data-level": p.level }, p.name + " — " + t(p.kind) + ", " + t("capacity") + " " + p.capacity_per_day + (stock ? " — " + stock : ""));
+        var li = el("li", { "data-level": p.level }, SP.name(p) + " — " + t(p.kind) + ", " + t("capacity") + " " + SP.num(p.capacity_per_day) + (stock ? " — " + stock : ""));
         li.prepend(el("span", { "class": "dot " + p.level }));
         list.appendChild(li);
       });
@@ -80,7 +80,7 @@
     exits.forEach(function (x) {
       x.service_points.forEach(function (p) {
         window.L.circleMarker([p.lat, p.lon], { radius: 9, color: "#333", weight: 1, fillColor: COLORS[p.level],
-          fillOpacity: 0.9 }).bindTooltip(el("span", {}, p.name + (p.warnings.length ? " — " + p.warnings.join("; ") : ""))).addTo(layer);
+          fillOpacity: 0.9 }).bindTooltip(el("span", {}, SP.name(p) + (p.warnings.length ? " — " + p.warnings.join("; ") : ""))).addTo(layer);
         bounds.push([p.lat, p.lon]);
       });
     });
@@ -94,7 +94,7 @@
     var wrap = el("div", { "class": "medevac-counts" });
     Object.keys(counts.by_status).forEach(function (s) {
       var d = el("div", { "data-status": s });
-      d.appendChild(el("strong", {}, counts.by_status[s]));
+      d.appendChild(el("strong", {}, SP.num(counts.by_status[s])));
       d.appendChild(el("span", {}, t(s)));
       wrap.appendChild(d);
     });
@@ -112,7 +112,7 @@
         drawExits(data.exits);
         drawMedevac(data.medevac);
         document.querySelector("[data-testid=updated]").textContent =
-          t("updated") + " " + new Date(data.generated_at).toLocaleTimeString();
+          t("updated") + " " + SP.dateTime(data.generated_at, { timeStyle: "short" });
       })
       .catch(function () { document.querySelector("[data-testid=updated]").textContent = t("failed"); });
   }

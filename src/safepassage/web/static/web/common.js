@@ -63,7 +63,35 @@
     }).trim();
   }
 
-  window.SP = { api: api, esc: esc, t: t, csrf: csrf, digits: digits };
+  /** The page's locale for Intl: Arabic as written in Syria (Levantine months), with Western digits as on the
+   * server-rendered pages; otherwise the page's language. */
+  function locale() {
+    var lang = document.documentElement.lang || "en";
+    return lang.split("-")[0] === "ar" ? "ar-SY-u-nu-latn" : lang;
+  }
+
+  /** A number for the page's language (thousands grouped); "—" when there is none. */
+  function num(n, options) {
+    return n === null || n === undefined || n === "" ? "—" : Number(n).toLocaleString(locale(), options);
+  }
+
+  /** A date and/or time for the page's language (Intl options; default: medium date, short time); "" if none. */
+  function dateTime(value, options) {
+    var d = value instanceof Date ? value : new Date(value);
+    if (value === null || value === undefined || value === "" || isNaN(d.getTime())) { return ""; }
+    return new Intl.DateTimeFormat(locale(), options || { dateStyle: "medium", timeStyle: "short" }).format(d);
+  }
+
+  /** An object's name in the page's language: `<key>_ar` on Arabic pages when it has one, else `<key>`. */
+  function name(obj, key) {
+    key = key || "name";
+    if (!obj) { return ""; }
+    var ar = obj[key + "_ar"];
+    return ar && locale().indexOf("ar") === 0 ? ar : (obj[key] || "");
+  }
+
+  window.SP = { api: api, esc: esc, t: t, csrf: csrf, digits: digits, locale: locale, num: num, dateTime: dateTime,
+    name: name };
   /** Every translated string of the page, as an object (for lookups that fall back to the key themselves). */
   Object.defineProperty(window.SP, "strings", { get: function () { t(""); return strings; } });
 

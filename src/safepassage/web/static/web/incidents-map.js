@@ -77,7 +77,7 @@
     cluster.clearLayers();
     cluster.addLayers(markers);
     if (!markers.length || !M.map.hasLayer(cluster)) loaded();  // no chunks to wait for
-    countEl.textContent = data.count.toLocaleString(document.documentElement.lang) + " " + countEl.dataset.shown;
+    countEl.textContent = SP.num(data.count) + " " + countEl.dataset.shown;
   }
 
   function load() {

@@ -33,9 +33,12 @@
   let current = null;
 
   function label(p) { return lang === "ar" && p.name_ar ? p.name_ar : p.name; }
+  // a party by its short name (as the API gives it), shown by its Arabic name on Arabic pages
+  const partyNames = {};
+  function partyName(shortName) { return partyNames[shortName] || shortName || ""; }
   function fmt(iso) {
     if (!iso) return "";
-    return new Date(iso).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }) + " UTC";
+    return SP.dateTime(iso, { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }) + " UTC";
   }
 
   function showDetails(html) {
@@ -94,7 +97,7 @@
     let html = '<h3>' + esc(label(p)) + "</h3><p>" + T.area + (p.pcode ? " · " + esc(p.pcode) : "") + "</p>";
     if (!data.control_visible) return html + '<p class="hint">' + T.controlHidden + "</p>";
     if (!p.control_since) return html + "<p>" + T.noControl + "</p>";
-    return html + "<dl><dt>" + T.controlledBy + "</dt><dd>" + esc(p.party || T[p.control_status] || p.control_status) +
+    return html + "<dl><dt>" + T.controlledBy + "</dt><dd>" + esc(partyName(p.party) || T[p.control_status] || p.control_status) +
       " (" + T.since + " " + fmt(p.control_since) + ")</dd><dt>" + T.source + "</dt><dd>" + esc(p.control_source) + "</dd></dl>";
   }
 
@@ -147,7 +150,7 @@
     current = data;
     MAP_LAYERS.forEach((k) => groups[k].clearLayers());
     const partyColor = {};
-    data.parties.forEach((p) => { partyColor[p.id] = p.color; });
+    data.parties.forEach((p) => { partyColor[p.id] = p.color; partyNames[p.short_name] = lang === "ar" && p.name_ar ? p.name_ar : p.short_name; });
     const pausedCorridors = new Set();
     data.pauses.forEach((p) => p.corridor_ids.forEach((i) => pausedCorridors.add(i)));
 
@@ -211,7 +214,7 @@
   }
 
   function renderLegend(data) {
-    let html = data.parties.map((p) => '<div><span class="swatch" data-bg="' + esc(p.color) + '"></span>' + esc(p.short_name) + "</div>").join("");  // one name for a party everywhere
+    let html = data.parties.map((p) => '<div><span class="swatch" data-bg="' + esc(p.color) + '"></span>' + esc(partyName(p.short_name)) + "</div>").join("");  // one name for a party everywhere (Arabic on Arabic pages)
     if (!data.control_visible) html += '<p class="hint">' + T.controlHidden + "</p>";
     html += DRAWN.map((s) => '<div><span class="line" data-bg="' + STATUS_COLOR[s] + '"></span>' + T.corridor + " " + T[s] + "</div>").join("");
     if (groups.servicepoints) {
@@ -261,7 +264,7 @@
     else if (p.stock.length) stock = SP_STOCK[p.stock_level] || "ok";
     return { load: SP_LOAD[p.load_level] || "ok", stock };
   }
-  function num(n) { return n == null ? "—" : Number(n).toLocaleString(lang); }
+  function num(n) { return SP.num(n); }
   function spIcon(p, s) {
     // Built as DOM nodes: stored text never parsed as HTML, colours set without an inline style attribute.
     const span = document.createElement("span");
@@ -325,7 +328,7 @@
     }));
     spMarkers.forEach((m, id) => { if (!seen.has(id)) { g.removeLayer(m); spMarkers.delete(id); } });
     spExits = exits;
-    state.textContent = T.updated + " " + new Date().toLocaleTimeString(lang, { timeStyle: "short" }) +
+    state.textContent = T.updated + " " + SP.dateTime(new Date(), { timeStyle: "short" }) +
       " · " + T.pictureAt + ": " + (at ? fmt(at) : T.now);
     document.body.dataset.servicePointsAt = at || "now";
     document.body.dataset.servicePointsLoaded = "true";
@@ -481,15 +484,15 @@
       let html = '<div class="pause-item" data-pause="' + p.id + '"><strong>' + esc(lang === "ar" && p.title_ar ? p.title_ar : p.title) + "</strong> · " +
         statusBadge(p.status) + "<br>" + fmt(p.starts_at) + " → " + fmt(p.ends_at) +
         '<p class="pause-scope" data-testid="pause-scope" data-corridors="' + p.corridor_ids.join(",") + '" data-areas="' + p.place_ids.join(",") + '"></p>' +
-        (p.status === "withdrawn" ? '<p class="withdrawal">' + T.withdrawnBy + " " + esc(p.withdrawn_by_party || "") + " · " + fmt(p.withdrawn_at) +
+        (p.status === "withdrawn" ? '<p class="withdrawal">' + T.withdrawnBy + " " + esc(partyName(p.withdrawn_by_party)) + " · " + fmt(p.withdrawn_at) +
           (p.withdrawal_reason ? ": " + esc(p.withdrawal_reason) : "") + "</p>" : "") + "<ul>" +
-        responsesFirst(p.responses).map((r) => '<li class="response ' + esc(r.state) + '" data-testid="response-' + r.party_id + '">' + esc(r.party) + ": <strong>" + esc(T[r.state] || r.state) + "</strong>" +
+        responsesFirst(p.responses).map((r) => '<li class="response ' + esc(r.state) + '" data-testid="response-' + r.party_id + '">' + esc(partyName(r.party)) + ": <strong>" + esc(T[r.state] || r.state) + "</strong>" +
           (r.by ? " (" + esc(r.by) + ")" : "") + (r.note ? ' — <span class="response-note" data-testid="response-note">' + esc(r.note) + "</span>" : "") + "</li>").join("") + "</ul>";
       const mine = (p.responses || []).find((r) => r.party_id === CFG.partyId);
       const canAnswer = CFG.canRespond && (CFG.isLiaison ? !!mine : true) && ["proposed", "agreed"].includes(p.status);
       if (canAnswer) {
         const parties = CFG.isLiaison ? [mine] : p.responses;
-        html += '<form class="respond-form"><select name="party_id">' + parties.map((r) => '<option value="' + r.party_id + '">' + esc(r.party) + "</option>").join("") + "</select>" +
+        html += '<form class="respond-form"><select name="party_id">' + parties.map((r) => '<option value="' + r.party_id + '">' + esc(partyName(r.party)) + "</option>").join("") + "</select>" +
           '<input name="note" placeholder="' + esc(T.responseNote) + '"> <button type="submit" name="state" value="accepted">' + T.accept + '</button> <button type="submit" name="state" value="refused">' + T.refuse + "</button></form>";
       }
       if (CFG.canEditPauses && NEXT[p.status].length) {

@@ -29,7 +29,7 @@ IDENTIFIERS = re.compile(r"\bMV-[0-9A-F]{8}\b|\b[A-Z2-7]{32}\b|\bCV-\d{8}-[0-9A-
 # names of standards, formats, programs and cited sources, kept as their owners write them
 PROPER = ("Columbia Center for Spatial Research", "Conflict Urbanism: Aleppo", "safepassage token issue", "GeoJSON",
           "LineString", "UTC", "CAP", "PDF", "CSV", "XLSX", "SHA-256", "MIT", "API", "ODK Collect", "OpenRosa",
-          "KoboToolbox", "GeoNames")
+          "KoboToolbox", "GeoNames", "SAFEPASSAGE_ROAD_NETWORK", "OpenStreetMap", ".osm.pbf", "Ctrl")
 ROLES = ("coordinator", "liaison_a", "medical", "field", "monitor", "verifier", "partner", None)
 
 
@@ -80,10 +80,11 @@ def leftover_english(chunks: set[str], data: list[str]) -> list[str]:
     for chunk in sorted(chunks):
         if not LATIN_WORD.search(chunk):
             continue
-        rest = IDENTIFIERS.sub(" ", chunk)
+        rest = chunk  # stored text first: it may hold an identifier (an incident titled by its convoy)
         for value in sorted((*data, *PROPER), key=len, reverse=True):
             if value in rest:
                 rest = rest.replace(value, " ")
+        rest = IDENTIFIERS.sub(" ", rest)
         if LATIN_WORD.search(rest):
             found.append(chunk)
     return found

@@ -93,6 +93,7 @@ def test_answers_and_claims_carry_the_day_and_appear_in_its_bulletin(demo):
     assert answered.count() >= 3 and Claim.objects.count() >= 5
     assert {s.astimezone(zone).date() for s in stamps} == {day}
     b = _api("coordinator").get(f"/api/bulletins/{DAY}", tz=TZ).json()
+    assert b["illustrative"] is True  # the page, PDF and Markdown say so
     sections = {s["key"]: s for s in b["sections"]}
     claims = next(f for f in sections["incidents"]["figures"] if f["key"] == "incidents.claims")
     assert claims["value"] == Claim.objects.count()

@@ -434,6 +434,15 @@ def record_set_sha256(qs: QuerySet) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
+def illustrative(as_of: datetime) -> bool:
+    """True when the demo's invented records are in the registry: its corridors and agreements say so."""
+    from safepassage.agreements.demo import ILLUSTRATIVE
+    from safepassage.agreements.models import Agreement
+
+    return (Corridor.objects.filter(created_at__lte=as_of, notes__icontains="illustrative").exists()
+            or Agreement.objects.filter(created_at__lte=as_of, notes=ILLUSTRATIVE).exists())
+
+
 def audit_head_at(at: datetime) -> dict:
     e = AuditEntry.objects.filter(at__lte=at).order_by("-seq").values("seq", "hash").first()
     return {"seq": e["seq"], "hash": e["hash"]} if e else {"seq": 0, "hash": None}
@@ -479,6 +488,7 @@ def build(*, day: date, tz: str, as_of: datetime | None, audience: str, principa
         "date": day.isoformat(), "tz": tz, "audience": audience, "built_at": built_at.isoformat(),
         "window": {"start": ctx.start.isoformat(), "end": ctx.end.isoformat()},
         "audit_head": audit_head_at(built_at),
+        "illustrative": illustrative(built_at),
         "hazards": None,  # no Hazard model on this branch
         "sections": out_sections,
     }

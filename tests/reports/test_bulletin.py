@@ -63,7 +63,7 @@ def test_every_figure_link_lists_records_that_add_up_to_it(actors, day_of_record
         apps.add(f["records"].split("?")[0].split("/")[2])
     assert followed >= 10
     # the figures link to the apps' own list routes; the bulletin's records route serves the rest
-    assert {"crossings", "incidents", "agreements", "servicepoints"} <= apps
+    assert {"crossings", "incidents", "agreements", "servicepoints", "corridors"} <= apps
 
 
 def test_figures_are_counted_from_the_day_with_corrections(actors, day_of_records):
@@ -147,3 +147,15 @@ def test_bad_input_is_refused_naming_the_field(actors, path, field):
     r = actors["coordinator"].client.get(path)
     assert r.status_code in (404, 422), r.content
     assert r.json()["errors"][0]["field"] == field
+
+
+def test_corridor_status_changes_list_with_the_day_and_pin(actors, day_of_records):
+    day = {"since": T0.isoformat(), "until": (T0 + timedelta(days=1)).isoformat()}
+    r = actors["public"].get("/api/corridors/status-changes", **day)
+    assert r.status_code == 200, r.content
+    [change] = r.json()["items"]
+    assert change["status"] == "suspended" and change["reason"] == "shelling reported" and "changed_by" not in change
+    early = actors["public"].get("/api/corridors/status-changes", **day, as_of=(T0 + timedelta(hours=1)).isoformat())
+    assert early.json()["count"] == 0
+    bad = actors["public"].get("/api/corridors/status-changes", since="2016-10-20T00:00:00")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "since"

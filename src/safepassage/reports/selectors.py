@@ -21,7 +21,7 @@ from safepassage.core.permissions import Perm
 from safepassage.core.principal import PUBLIC
 from safepassage.core.timeutil import EARLIEST, LATEST, now
 from safepassage.corridors.models import Corridor, CorridorStatusChange
-from safepassage.corridors.selectors import within_hours
+from safepassage.corridors.selectors import status_changes, within_hours
 from safepassage.crossings.models import COUNT_FIELDS, CrossingCount, MedevacEvent, MedevacStatus
 from safepassage.crossings.selectors import counted_as_of
 from safepassage.incidents.models import Claim, Incident, Verification
@@ -199,11 +199,12 @@ def corridors_section(ctx: Ctx) -> Section:
     by_corridor: dict[int, list[CorridorStatusChange]] = {}
     for c in changes:
         by_corridor.setdefault(c.corridor_id, []).append(c)
-    day_changes = CorridorStatusChange.objects.filter(at__gte=ctx.start, at__lt=ctx.end, at__lte=ctx.as_of)
+    day_changes = status_changes(since=ctx.start, until=ctx.end, as_of=ctx.as_of)
     s.figures.append(Figure("corridors.status_changes", s.key, _("Corridor status changes"),
                             day_changes.select_related("corridor"), fields=("corridor", "status", "reason", "at"),
                             item=lambda c: {"corridor": c.corridor.name, "status": c.status, "reason": c.reason,
-                                            "at": c.at.isoformat()}))
+                                            "at": c.at.isoformat()},
+                            link=("/api/corridors/status-changes", _window(ctx))))
     for corridor in Corridor.objects.filter(created_at__lte=ctx.as_of).order_by("name", "id"):
         hist = by_corridor.get(corridor.id, [])
         s.details.append({

@@ -55,7 +55,10 @@ def counted_as_of(as_of: datetime, *, since: datetime | None = None, until: date
     """The counts that made the figures at `as_of`: received by then, not replaced by a correction received by
     then, not rejected; what the daily bulletin adds up, and what anyone may read."""
     newer = CrossingCount.objects.filter(supersedes_uuid=OuterRef("client_uuid"), received_at__lte=as_of)
-    qs = (CrossingCount.objects.select_related("checkpoint").filter(received_at__lte=as_of)
+    # is_current either way: lets the day's range use crossing_current_bucket (two index ranges) instead of a
+    # scan of the whole table, 0.15 s -> 0.002 s a query at 200,000 counts on SQLite
+    qs = (CrossingCount.objects.select_related("checkpoint").filter(is_current__in=(True, False),
+                                                                    received_at__lte=as_of)
           .exclude(review_status=ReviewStatus.REJECTED).exclude(Exists(newer)))
     for name, value in (("bucket_start__gte", since), ("bucket_start__lt", until), ("checkpoint_id", checkpoint_id),
                         ("corridor_id", corridor_id), ("direction", direction)):

@@ -474,7 +474,8 @@ def build(*, day: date, tz: str, as_of: datetime | None, audience: str, principa
             value = f.evaluate()
             hidden = f.restricted and (ctx.public or principal is None or not principal.can(f.restricted_perm))
             prev = prev_values.get(f.key)
-            sql = str(f.records.query)  # figures summing other fields of the same records share one digest
+            # figures summing other fields of the same records (one query object) share one digest
+            sql = id(f.records)
             if sql not in digests:
                 digests[sql] = record_set_sha256(f.records)
             figs.append({

@@ -101,3 +101,21 @@ def test_only_editors_write_and_claims_are_recorded_by_them(actors, registry, pa
                                         {"status": "breached", "from": "2016-10-22", "source": "x"}).status_code == 403
     r = actors["coordinator"].post("/api/agreements/claims", claim)
     assert r.status_code == 201 and r.json()["recorded"] == 1 and r.json()["difference"] == 9
+
+
+def test_the_list_answers_a_tally_with_one_agreement_per_community(actors, registry, sign):
+    """The bulletin's agreements figures link here: `count` equals the tally, pinned to what was recorded."""
+    sign(registry["c1"], "2016-10-19", name="Qudsaya second text")  # a second signature counts the place once
+    at = "2016-10-20T13:00:00+00:00"
+    tally = actors["public"].get("/api/agreements/tally", at=at).json()
+    for metric in ("signed_total", "signed_last_24h", "in_force"):
+        r = actors["public"].get("/api/agreements", tally=metric, at=at)
+        assert r.status_code == 200, r.content
+        assert r.json()["count"] == tally[metric], metric
+    first = actors["public"].get("/api/agreements", tally="signed_total", at=at).json()["items"]
+    assert len(first) == 2 and "Qudsaya settlement" in {i["name"] for i in first}  # the first it signed
+    # pinned before anything was recorded: nothing
+    assert actors["public"].get("/api/agreements", tally="signed_total", at=at,
+                                as_of="2016-10-01T00:00:00Z").json()["count"] == 0
+    bad = actors["public"].get("/api/agreements", tally="everything")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "tally"

@@ -181,7 +181,7 @@ def test_summary_groups_by_corridor_and_direction(actors, checkpoint):
 
 
 def test_permissions(actors, checkpoint):
-    assert actors["public"].get("/api/crossings/counts").status_code == 401
+    assert actors["public"].get("/api/crossings/summary").status_code == 401
     assert actors["party_liaison"].get("/api/crossings/summary").status_code == 403
     assert actors["partner"].post("/api/crossings/counts", payload(checkpoint)).status_code == 403
     assert actors["medical_officer"].post("/api/crossings/counts", payload(checkpoint)).status_code == 201
@@ -205,3 +205,26 @@ def test_batch_judges_each_item_on_its_own_and_can_be_resent(actors, checkpoint)
     assert AuditEntry.objects.filter(action="crossing_count.submitted").count() == 2
     too_many = actors["field_officer"].post("/api/crossings/counts/batch", {"items": [one(checkpoint)] * 501})
     assert too_many.status_code == 422
+
+
+def test_the_public_reads_the_counted_figures_only_and_as_they_stood(actors, checkpoint):
+    """The bulletin links here: anyone reads the counts behind a figure, without notes, flags or sender."""
+    field = actors["field_officer"]
+    first = field.post("/api/crossings/counts", payload(checkpoint, note="met Ahmad at the gate")).json()
+    pinned = CrossingCount.objects.get(pk=first["id"]).received_at.isoformat()  # the answer shows milliseconds
+    field.post("/api/crossings/counts", payload(checkpoint, supersedes_uuid=first["client_uuid"], women=41))
+    field.post("/api/crossings/counts", payload(checkpoint, direction="in", bucket_start="2016-10-20T10:00:00Z"))
+    public = actors["public"].get("/api/crossings/counts", sum_of="women", direction="out")
+    assert public.status_code == 200, public.content
+    body = public.json()
+    assert body["count"] == 1 and body["sum"] == 41 and body["sum_of"] == "women"
+    assert "note" not in body["items"][0] and "submitted_by" not in body["items"][0]
+    assert "Ahmad" not in public.content.decode()
+    # as it stood before the correction arrived: the first version, for everyone
+    then = actors["public"].get("/api/crossings/counts", as_of=pinned, sum_of="women").json()
+    assert then["sum"] == 40 and [i["id"] for i in then["items"]] == [first["id"]]
+    staff = actors["partner"].get("/api/crossings/counts", as_of=pinned).json()
+    assert staff["count"] == 1 and staff["items"][0]["note"] == "met Ahmad at the gate"
+    bad = actors["public"].get("/api/crossings/counts", as_of="2016-10-20T10:00:00")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "as_of"
+    assert actors["public"].get("/api/crossings/counts", sum_of="nobody").status_code == 422

@@ -76,3 +76,27 @@ def test_the_day_is_loaded_once(demo):
     assert [m.objects.count() for m in models] == before
     refused = Acknowledgement.objects.get(state="refused")
     assert refused.reason and refused.party.short_name == "Party B"
+
+
+def test_answers_and_claims_carry_the_day_and_appear_in_its_bulletin(demo):
+    """Loaded today, the demo's pause answers, pause lifecycle and claims are stamped on 20 October 2016."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from safepassage.incidents.models import Claim
+    from safepassage.pauses.models import PauseResponse, PauseStatusChange
+
+    zone, day = ZoneInfo(TZ), date.fromisoformat(DAY)
+    answered = PauseResponse.objects.exclude(at=None)
+    stamps = [r.at for r in answered] + list(PauseStatusChange.objects.values_list("at", flat=True)) + list(
+        Claim.objects.values_list("recorded_at", flat=True))
+    assert answered.count() >= 3 and Claim.objects.count() >= 5
+    assert {s.astimezone(zone).date() for s in stamps} == {day}
+    b = _api("coordinator").get(f"/api/bulletins/{DAY}", tz=TZ).json()
+    assert b["illustrative"] is True  # the page, PDF and Markdown say so
+    sections = {s["key"]: s for s in b["sections"]}
+    claims = next(f for f in sections["incidents"]["figures"] if f["key"] == "incidents.claims")
+    assert claims["value"] == Claim.objects.count()
+    responses = [r for p in sections["pauses"]["details"] for r in p["responses"] if r["at"]]
+    in_day = answered.filter(pause__starts_at__lt=datetime(2016, 10, 21, tzinfo=zone))  # the extension: the 21st
+    assert len(responses) == in_day.count() >= 2 and all(r["at"].startswith(DAY) for r in responses)

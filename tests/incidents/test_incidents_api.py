@@ -203,3 +203,26 @@ def test_the_migration_turns_existing_claims_into_sources_keeping_their_history(
     assert incident.recorded_at == datetime(2016, 10, 4, tzinfo=UTC) and incident.categories == ["other"]
     kept = Claim.objects.get(pk=claim.pk)
     assert kept.verification == "rejected" and kept.verification_note == "no trace on imagery"
+
+
+def test_the_list_selects_by_when_an_incident_began_and_what_was_recorded_by_then(actors):
+    """The bulletin's incidents figures link here with the day (`began_from`, `began_to`) and its `as_of`."""
+    from datetime import UTC, datetime
+
+    from safepassage.incidents import services
+    from safepassage.incidents.models import Incident
+    from tests.conftest import SYSTEM
+
+    inside = services.record_incident(title="In the day", categories=["access_hostilities"],
+                                      time_earliest=datetime(2016, 10, 20, 9, tzinfo=UTC), time_precision="hour",
+                                      by=SYSTEM)
+    services.record_incident(title="The day after", categories=["access_hostilities"],
+                             time_earliest=datetime(2016, 10, 21, 9, tzinfo=UTC), time_precision="hour", by=SYSTEM)
+    Incident.objects.filter(pk=inside.pk).update(verification="verified", published=True)
+    day = {"began_from": "2016-10-20T00:00:00Z", "began_to": "2016-10-21T00:00:00Z"}
+    staff = actors["monitor"].get("/api/incidents", **day).json()
+    assert [i["title"] for i in staff["items"]] == ["In the day"]
+    assert actors["public"].get("/api/incidents", **day, verification="verified").json()["count"] == 1
+    assert actors["monitor"].get("/api/incidents", **day, as_of="2016-10-20T00:00:00Z").json()["count"] == 0
+    bad = actors["public"].get("/api/incidents", began_from="2016-10-20T00:00:00")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "began_from"

@@ -107,3 +107,33 @@ def test_open_now_answers_what_is_open_and_until_when(actors, corridor, parties,
     assert [p["id"] for p in body["pauses"]] == [pause["id"]]
     later = actors["public"].get("/api/open-now", at=(T0 + timedelta(hours=11)).isoformat()).json()
     assert later["pauses"] == [] and later["corridors"][0]["pause_id"] is None
+
+
+def test_a_past_day_replayed_carries_its_times_and_the_future_is_refused(corridor, parties):
+    """The demo replays 20 October 2016: proposals, answers and status changes take the event time."""
+    from safepassage.core.errors import InvalidInput
+    from safepassage.incidents import services as incidents
+    from safepassage.pauses import services
+    from safepassage.pauses.models import PauseStatusChange
+
+    day = datetime(2016, 10, 20, 5, 0, tzinfo=UTC)
+    pause = services.create_pause(title="Replayed", starts_at=day + timedelta(hours=3),
+                                  ends_at=day + timedelta(hours=12), place_ids=[], corridor_ids=[corridor.pk],
+                                  party_ids=[parties["A"].pk], by=SYSTEM, at=day)
+    answer = services.respond_to_pause(pause_id=pause.pk, party_id=parties["A"].pk, state="accepted",
+                                       note="by phone", by=SYSTEM, at=day + timedelta(minutes=20))
+    services.set_pause_status(pause_id=pause.pk, status="agreed", by=SYSTEM, at=day + timedelta(minutes=30))
+    assert answer.at == day + timedelta(minutes=20)
+    assert list(PauseStatusChange.objects.filter(pause=pause).order_by("at").values_list("status", "at")) == [
+        ("proposed", day), ("agreed", day + timedelta(minutes=30))]
+    claim = incidents.record_claim(summary="A statement", source_name="A ministry", published_note="undated",
+                                   by=SYSTEM, at=day)
+    assert claim.recorded_at == day
+    future = datetime.now(UTC) + timedelta(days=1)
+    with pytest.raises(InvalidInput) as refused:
+        services.set_pause_status(pause_id=pause.pk, status="active", by=SYSTEM, at=future)
+    assert refused.value.errors[0].field == "at"
+    with pytest.raises(InvalidInput) as refused:
+        incidents.record_claim(summary="Later", source_name="A ministry", published_note="undated", by=SYSTEM,
+                               at=future)
+    assert refused.value.errors[0].field == "at"

@@ -43,10 +43,31 @@ def test_public_page_and_markdown_show_counts_not_restricted_records(day_of_reco
     assert "public version" in html and "Unverified report" not in html
     assert "from restricted records" in html
     md = Client().get(f"/bulletins/{DAY}/bulletin.md").content.decode()
-    assert md.startswith("# Daily bulletin") and "/api/bulletins/2016-10-20/records/crossings.total_persons" in md
+    assert md.startswith("# Daily bulletin") and "(/api/crossings/counts?since=" in md
     assert "| People served, all service points | 65 |" in md
 
 
 def test_bad_day_on_the_page_is_a_clear_400(db):
     r = Client().get("/bulletins/2016-02-30/")
     assert r.status_code == 400 and "YYYY-MM-DD" in r.content.decode()
+
+
+def test_details_are_words_and_times_of_the_language_not_codes(day_of_records):
+    """The corridor's suspension at 14:00 local reads as a word and a local time in each language and format."""
+    fr = Client(HTTP_ACCEPT_LANGUAGE="fr").get(f"/bulletins/{DAY}/").content.decode()
+    assert "20/10/2016 14:00 — suspendu: shelling reported" in fr and "— suspended" not in fr
+    md = Client(HTTP_ACCEPT_LANGUAGE="ru").get(f"/bulletins/{DAY}/bulletin.md").content.decode()
+    assert "приостановлен: shelling reported" in md and "suspended" not in md
+    ar = Client(HTTP_ACCEPT_LANGUAGE="ar").get(f"/bulletins/{DAY}/").content.decode()
+    assert "معلّق: shelling reported" in ar
+
+
+def test_the_page_says_when_the_figures_are_illustrative(day_of_records):
+    from safepassage.corridors.models import Corridor
+
+    assert 'data-testid="illustrative"' not in Client().get(f"/bulletins/{DAY}/").content.decode()
+    Corridor.objects.filter(pk=day_of_records["corridor"].pk).update(notes="Illustrative scenario of the demo")
+    html = Client(HTTP_ACCEPT_LANGUAGE="fr").get(f"/bulletins/{DAY}/").content.decode()
+    assert 'data-testid="illustrative"' in html and "Chiffres illustratifs" in html
+    md = Client().get(f"/bulletins/{DAY}/bulletin.md").content.decode()
+    assert "**Illustrative figures:" in md

@@ -173,3 +173,20 @@ def test_concurrent_issues_cannot_overdraw(area, open_corridor):
     [t.join() for t in threads]
     balances = list(StockEntry.objects.filter(service_point=sp).order_by("id").values_list("balance_after", flat=True))
     assert balances[-1] == 1 and len(refused) == 40 - 33 and min(balances) >= 0
+
+
+def test_people_served_are_listed_to_anyone_with_their_sum(actors, point):
+    """The bulletin's people-served figures link here: counts of people, no personal data."""
+    from safepassage.servicepoints import services
+    from tests.conftest import SYSTEM
+
+    point = point["id"]
+    for hour, people in ((AT, 40), (AT + timedelta(hours=1), 25), (AT + timedelta(days=1), 9)):
+        services.record_people_served(service_point_id=point, hour_start=hour, people=people, by=SYSTEM)
+    r = actors["public"].get("/api/servicepoints/served", since="2016-10-20T00:00:00Z",
+                             until="2016-10-21T00:00:00Z", sum_of="people", service_point_id=point)
+    assert r.status_code == 200, r.content
+    assert r.json()["count"] == 2 and r.json()["sum"] == 65
+    assert actors["public"].get("/api/servicepoints/served", as_of="2016-01-01T00:00:00Z").json()["count"] == 0
+    bad = actors["public"].get("/api/servicepoints/served", until="2016-10-21T00:00:00")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "until"

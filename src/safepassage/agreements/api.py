@@ -79,9 +79,14 @@ def _parties(items) -> list[tuple[Party, str]]:
 
 @op(router.get, "/agreements", perm=Perm.AGREEMENTS_VIEW, response=Page(AgreementRead), by_alias=True)
 def list_agreements(request, filters: AgreementFilters = Query(...), paging: PageParams = Query(...)):
-    """List agreements, latest signed first, each with its place, signature and dated status history."""
+    """List agreements, latest signed first, each with its place, signature and dated status history.
+
+    With `tally`, the agreements behind that tally at `at` (one per community); `as_of` pins them to what was
+    recorded by then: the daily bulletin's agreements figures link here.
+    """
     at = services.check_range(require_aware(filters.at, "at"), "at") if filters.at else now()
-    qs = selectors.agreements(place_id=filters.place_id, kind=filters.kind)
+    as_of = services.check_range(require_aware(filters.as_of, "as_of"), "as_of") if filters.as_of else None
+    qs = selectors.agreements(place_id=filters.place_id, kind=filters.kind, tally=filters.tally, at=at, as_of=as_of)
     staff = _is_staff(request)
     return {"items": [agreement_read(a, at=at, staff=staff) for a in qs[paging.offset: paging.offset + paging.limit]],
             "count": qs.count()}

@@ -84,6 +84,9 @@ class AgreementFilters(Schema):
     place_id: DbId | None = None
     kind: KindT | None = None
     at: DateTime | None = Field(None, description="report each agreement's status at this moment (default now)")
+    tally: Literal["signed_total", "signed_last_24h", "in_force"] | None = Field(
+        None, description="one agreement per community counted in this tally at `at`: their count is the tally")
+    as_of: DateTime | None = Field(None, description="only what was recorded by this moment")
 
 
 class ClaimBesideRead(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 
 from safepassage.agreements.models import (
     Agreement,
@@ -18,9 +18,16 @@ from safepassage.agreements.models import (
 DAY = timedelta(hours=24)
 
 
-def agreements(*, place_id: int | None = None, kind: str | None = None) -> QuerySet[Agreement]:
+def agreements(*, place_id: int | None = None, kind: str | None = None, tally: str | None = None,
+               at: datetime | None = None, as_of: datetime | None = None) -> QuerySet[Agreement]:
+    """Agreements, latest signed first; with `tally`, one agreement per community counted in that tally at `at`
+    (so their count is the tally); with `as_of`, only those recorded by then."""
     qs = Agreement.objects.select_related("community__place").prefetch_related(
         "status_history__recorded_by", "party_roles__party", "areas", "corridors")
+    if tally:
+        qs = qs.filter(pk__in=tally_records(tally, at, as_of).values("pk"))
+    elif as_of is not None:
+        qs = qs.filter(created_at__lte=as_of)
     if place_id:
         qs = qs.filter(community__place_id=place_id)
     if kind:
@@ -30,6 +37,24 @@ def agreements(*, place_id: int | None = None, kind: str | None = None) -> Query
 
 def communities() -> QuerySet[Community]:
     return Community.objects.select_related("place").order_by("place__name", "id")
+
+
+def tally_records(metric: str, at: datetime, as_of: datetime | None = None) -> QuerySet[Agreement]:
+    """For each community counted in the tally `metric` at `at`, one agreement that puts it there: its first
+    signed (signed_total, signed_last_24h) or its lowest-numbered in force (in_force); recorded by `as_of`."""
+    recorded = Agreement.objects.filter(created_at__lte=as_of) if as_of else Agreement.objects.all()
+    if metric == "in_force":
+        changes = AgreementStatusChange.objects.filter(status=AgreementStatus.IN_FORCE, valid_from__lte=at).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gt=at))
+        if as_of:
+            changes = changes.filter(recorded_at__lte=as_of)
+        lowest = (recorded.filter(pk__in=changes.values("agreement_id")).values("community_id")
+                  .annotate(first=Min("id")).values("first"))
+        return Agreement.objects.filter(pk__in=lowest)
+    earlier = recorded.filter(community_id=OuterRef("community_id")).filter(
+        Q(signed_at__lt=OuterRef("signed_at")) | Q(signed_at=OuterRef("signed_at"), id__lt=OuterRef("id")))
+    first = recorded.filter(signed_at__lte=at).exclude(Exists(earlier))
+    return first.filter(signed_at__gt=at - DAY) if metric == "signed_last_24h" else first
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from safepassage.corridors.schemas import (
     CorridorRead,
     CorridorStatusSet,
     CorridorUpdate,
+    StatusChangeFilters,
+    StatusChangeItem,
 )
 
 router = Router(tags=["corridors"])
@@ -49,6 +51,15 @@ def create_corridor(request, body: CorridorCreate):
     destination = selectors.place_or_refuse(data.pop("destination_id"), "destination_id")
     corridor = services.create_corridor(**data, origin=origin, destination=destination, by=request.auth)
     return Status(201, selectors.corridor_read(corridor, history=True))
+
+
+@op(router.get, "/corridors/status-changes", perm=Perm.CORRIDORS_VIEW, response=Page(StatusChangeItem))
+def list_status_changes(request, filters: StatusChangeFilters = Query(...), paging: PageParams = Query(...)):
+    """Openings, suspensions and closures of every corridor, latest first, with their reasons."""
+    bounds = {n: require_aware(getattr(filters, n), n) if getattr(filters, n) else None
+              for n in ("since", "until", "as_of")}
+    return page(selectors.status_changes(corridor_id=filters.corridor_id, **bounds), paging,
+                selectors.status_change_read)
 
 
 @op(router.get, "/corridors/{corridor_id}", perm=Perm.CORRIDORS_VIEW, response=CorridorDetail)

@@ -103,6 +103,22 @@ class CorridorDetail(CorridorRead):
     status_history: list[CorridorStatusChangeRead]
 
 
+class StatusChangeFilters(Schema):
+    corridor_id: DbId | None = None
+    since: DateTime | None = Field(None, description="changes at or after this moment")
+    until: DateTime | None = Field(None, description="changes before this moment")
+    as_of: DateTime | None = Field(None, description="changes that had happened by this moment")
+
+
+class StatusChangeItem(Schema):
+    id: int
+    corridor_id: int
+    corridor: str
+    status: str
+    reason: str
+    at: DateTime
+
+
 class CorridorFilters(Schema):
     status: StatusT | None = None
     bbox: BBoxText | None = Field(None, description="min_lon,min_lat,max_lon,max_lat")

@@ -128,6 +128,21 @@ def corridor_read(c: Corridor, *, at=None, status_at: str | None = None, history
     return out
 
 
+def status_changes(*, corridor_id: int | None = None, since: datetime | None = None,
+                   until: datetime | None = None, as_of: datetime | None = None) -> QuerySet[CorridorStatusChange]:
+    """Corridor openings, suspensions and closures, latest first (the bulletin's corridor figure links here)."""
+    qs = CorridorStatusChange.objects.select_related("corridor")
+    for name, value in (("corridor_id", corridor_id), ("at__gte", since), ("at__lt", until), ("at__lte", as_of)):
+        if value is not None:
+            qs = qs.filter(**{name: value})
+    return qs.order_by("-at", "-id")
+
+
+def status_change_read(h: CorridorStatusChange) -> dict:
+    return {"id": h.pk, "corridor_id": h.corridor_id, "corridor": h.corridor.name, "status": h.status,
+            "reason": h.reason, "at": h.at}
+
+
 def place_or_refuse(place_id: int | None, field: str) -> Place | None:
     return get_or_refuse(Place, place_id, field)
 

@@ -7,6 +7,7 @@ import functools
 import hashlib
 from typing import Any
 
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Body, File, Path, Query, Router, Status
@@ -16,7 +17,7 @@ from safepassage.core.api import ERRORS, DbId, Page, PageParams, PrincipalAuth, 
 from safepassage.core.errors import DomainError, InvalidInput
 from safepassage.core.permissions import Perm
 from safepassage.core.principal import PUBLIC, Principal, principal_for_user
-from safepassage.core.timeutil import require_aware
+from safepassage.core.timeutil import now, require_aware
 from safepassage.crossings import intake, selectors, services, xlsform
 from safepassage.crossings.models import COUNT_FIELDS, CrossingCount, MedevacCase, Source
 from safepassage.crossings.schemas import (
@@ -25,6 +26,7 @@ from safepassage.crossings.schemas import (
     CrossingCountCreate,
     CrossingCountDetail,
     CrossingCountFilters,
+    CrossingCountPage,
     CrossingCountRead,
     CrossingSummary,
     Dashboard,
@@ -89,14 +91,31 @@ def submit_batch(request, body: BatchCreate):
             "refused": sum(r.status == "refused" for r in results), "results": out}
 
 
-@op(router.get, "/crossings/counts", perm=Perm.CROSSINGS_VIEW, response=Page(CrossingCountRead))
+@op(router.get, "/crossings/counts", perm=Perm.REPORTS_VIEW, response=CrossingCountPage)
 def list_counts(request, filters: CrossingCountFilters = Query(...), paging: PageParams = Query(...)):
-    """Counts, newest bucket first; only current versions unless current_only=false."""
+    """Counts, newest bucket first; only current versions unless current_only=false.
+
+    With `as_of`, the counts behind the figures at that moment (what the daily bulletin links to); with `sum_of`,
+    also their `sum` of that group. Without crossings.view (the public, party liaisons) you read those counted
+    figures only, without notes, flags or sender.
+    """
     since = require_aware(filters.since, "since") if filters.since else None
     until = require_aware(filters.until, "until") if filters.until else None
-    qs = selectors.counts(checkpoint_id=filters.checkpoint_id, corridor_id=filters.corridor_id, since=since,
-                          until=until, review_status=filters.review_status, current_only=filters.current_only)
-    return page(qs.select_related("submitted_by"), paging, selectors.count_read)
+    as_of = require_aware(filters.as_of, "as_of") if filters.as_of else None
+    staff = request.auth.can(Perm.CROSSINGS_VIEW)
+    where = {"checkpoint_id": filters.checkpoint_id, "corridor_id": filters.corridor_id, "since": since,
+             "until": until, "direction": filters.direction}
+    if as_of is not None or not staff:
+        qs = selectors.counted_as_of(as_of or now(), **where)
+        if filters.review_status:
+            qs = qs.filter(review_status=filters.review_status)
+    else:
+        qs = selectors.counts(**where, review_status=filters.review_status, current_only=filters.current_only)
+    out = page(qs.select_related("submitted_by"), paging,
+               selectors.count_read if staff else selectors.published_count_read)
+    if filters.sum_of:
+        out.update(sum_of=filters.sum_of, sum=qs.aggregate(s=Sum(filters.sum_of))["s"] or 0)
+    return out
 
 
 @op(router.get, "/crossings/counts/{count_id}", perm=Perm.CROSSINGS_VIEW, response=CrossingCountDetail)

@@ -95,13 +95,43 @@ class CrossingCountDetail(CrossingCountRead):
     history: list[CrossingCountRead]
 
 
+SumOfT = Literal["women", "men", "children", "older_people", "persons_with_disabilities", "wounded", "sick",
+                 "leaving_armed_groups_unarmed", "leaving_armed_groups_armed", "weapons_handed_over", "total_persons"]
+
+
 class CrossingCountFilters(Schema):
     checkpoint_id: DbId | None = None
     corridor_id: DbId | None = None
-    since: DateTime | None = None
-    until: DateTime | None = None
+    direction: Literal["in", "out"] | None = None
+    since: DateTime | None = Field(None, description="buckets starting at or after this moment")
+    until: DateTime | None = Field(None, description="buckets starting before this moment")
     review_status: Literal["not_needed", "pending", "confirmed", "rejected"] | None = None
     current_only: bool = True
+    as_of: DateTime | None = Field(None, description="the counted figures as they stood then: received by then, "
+                                   "not replaced by a correction received by then, not rejected")
+    sum_of: SumOfT | None = Field(None, description="also answer `sum`: this group added up over every match")
+
+
+class PublishedCountRead(Counts):
+    """A count as anyone may read it (the bulletin's figures): no notes, flags nor who sent it."""
+
+    id: int
+    version: int
+    checkpoint_id: int
+    checkpoint: str
+    corridor_id: int
+    direction: str
+    bucket_start: DateTime
+    bucket_minutes: int
+    total_persons: int
+    received_at: DateTime
+
+
+class CrossingCountPage(Schema):
+    items: list[CrossingCountRead] | list[PublishedCountRead]
+    count: int
+    sum_of: str | None = None
+    sum: int | None = None
 
 
 class ReviewCreate(Schema):

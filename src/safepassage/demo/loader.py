@@ -20,6 +20,7 @@ from safepassage.core.principal import Principal
 from safepassage.corridors import services as corridors
 from safepassage.corridors.models import Corridor
 from safepassage.demo.damage import load_damage
+from safepassage.demo.day import at as on_the_day
 from safepassage.demo.day import load_day
 from safepassage.incidents import services as incidents
 from safepassage.incidents.models import Claim
@@ -151,7 +152,8 @@ def load_scenario(s: dict, log=print) -> dict[str, Party]:
                                           at=datetime.fromisoformat(h["at"]), by=SYSTEM)
     log(f"corridors: {Corridor.objects.count()}")
 
-    for p in s["pauses"]:
+    # the parties answer on the day itself: the first pause in the early morning, the extension in the afternoon
+    for n, p in enumerate(s["pauses"]):
         if Pause.objects.filter(title=p["title"]).exists():
             continue
         area_ids = list(Place.objects.filter(
@@ -161,15 +163,17 @@ def load_scenario(s: dict, log=print) -> dict[str, Party]:
             title=p["title"], title_ar=p["title_ar"], starts_at=datetime.fromisoformat(p["starts_at"]),
             ends_at=datetime.fromisoformat(p["ends_at"]), place_ids=area_ids,
             corridor_ids=list(Corridor.objects.filter(name__in=p["corridors"]).values_list("id", flat=True)),
-            party_ids=[parties[k].pk for k in ("A", "B")], notes=s["disclaimer"], by=SYSTEM)
-        for key, (state, note) in p["responses"].items():
-            pauses.respond_to_pause(pause_id=pause.pk, party_id=parties[key].pk, state=state, note=note, by=SYSTEM)
+            party_ids=[parties[k].pk for k in ("A", "B")], notes=s["disclaimer"], by=SYSTEM,
+            at=on_the_day(5 + 10 * n, 30))
+        for k, (key, (state, note)) in enumerate(p["responses"].items()):
+            pauses.respond_to_pause(pause_id=pause.pk, party_id=parties[key].pk, state=state, note=note, by=SYSTEM,
+                                    at=on_the_day(6 + 10 * n, 15 * k))
         if p["status"] != "proposed":
-            pauses.set_pause_status(pause_id=pause.pk, status=p["status"], by=SYSTEM)
+            pauses.set_pause_status(pause_id=pause.pk, status=p["status"], by=SYSTEM, at=on_the_day(6 + 10 * n, 45))
     log(f"pauses: {Pause.objects.count()}")
     load_population_demo(log)
 
-    for c in s["claims"]:
+    for n, c in enumerate(s["claims"]):  # recorded by the monitors in the morning of the day
         if Claim.objects.filter(quote=c["quote"]).exists():
             continue
         incidents.record_claim(
@@ -178,7 +182,7 @@ def load_scenario(s: dict, log=print) -> dict[str, Party]:
             published_note=c["published_note"], category=c["category"],
             place_ids=list(Place.objects.filter(name__in=c.get("places", [])).values_list("id", flat=True)),
             corridor_ids=list(Corridor.objects.filter(name__in=c["corridors"]).values_list("id", flat=True)),
-            by=SYSTEM)
+            by=SYSTEM, at=on_the_day(9, 5 * n))
     log(f"claims (unverified, attributed): {Claim.objects.count()}")
     return parties
 

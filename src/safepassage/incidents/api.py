@@ -8,6 +8,7 @@ from ninja import Path, Query, Router, Status
 from safepassage.core.api import DbId, Error, Page, PageParams, op, page
 from safepassage.core.errors import InvalidInput
 from safepassage.core.permissions import Perm
+from safepassage.core.timeutil import require_aware
 from safepassage.incidents import evidence, schemas, selectors, services
 from safepassage.incidents.schemas import ClaimCreate, ClaimFilters, ClaimRead, VerificationSet
 
@@ -61,8 +62,15 @@ _UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-da
 
 @op(incident_router.get, "/incidents", perm=Perm.INCIDENTS_VIEW, response=Page(schemas.IncidentRead))
 def list_incidents(request, filters: schemas.IncidentFilters = Query(...), paging: PageParams = Query(...)):
-    """Incidents; the public sees the verified and published ones, protected locations coarsened."""
-    qs = selectors.list_incidents(request.auth, **filters.dict())
+    """Incidents; the public sees the verified and published ones, protected locations coarsened.
+
+    `began_from`/`began_to` select by when an incident began, `as_of` those recorded by then (the bulletin's links).
+    """
+    where = filters.dict()
+    for name in ("began_from", "began_to", "as_of"):
+        if where[name] is not None:
+            where[name] = require_aware(where[name], name)
+    qs = selectors.list_incidents(request.auth, **where)
     return page(qs, paging, lambda i: selectors.incident_summary(i, request.auth))
 
 

@@ -148,6 +148,10 @@ class IncidentFilters(Schema):
     category: ShortText | None = None
     corridor_id: DbId | None = None
     published: bool | None = None
+    began_from: DateTime | None = Field(None, description="began at or after this moment (its earliest time, "
+                                        "else when it was recorded)")
+    began_to: DateTime | None = Field(None, description="began before this moment")
+    as_of: DateTime | None = Field(None, description="only incidents recorded by this moment")
 
 
 class SourceCreate(Schema):

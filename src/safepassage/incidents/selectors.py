@@ -4,8 +4,10 @@ protected locations coarsened, and nothing of the sources. No read returns a sou
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from shapely.geometry import shape
 
@@ -35,9 +37,24 @@ def visible_incidents(principal) -> QuerySet[Incident]:
     return qs
 
 
+def began_between(qs: QuerySet[Incident], start: datetime | None, end: datetime | None) -> QuerySet[Incident]:
+    """Incidents whose beginning (earliest time, else when recorded) falls in [start, end)."""
+    qs = qs.annotate(began=Coalesce("time_earliest", "recorded_at"))
+    if start is not None:
+        qs = qs.filter(began__gte=start)
+    return qs.filter(began__lt=end) if end is not None else qs
+
+
 def list_incidents(principal, *, verification: str | None = None, category: str | None = None,
-                   corridor_id: int | None = None, published: bool | None = None) -> QuerySet[Incident]:
+                   corridor_id: int | None = None, published: bool | None = None,
+                   began_from: datetime | None = None, began_to: datetime | None = None,
+                   as_of: datetime | None = None) -> QuerySet[Incident]:
+    """Visible incidents with the filters asked; `as_of`: those recorded by then (the bulletin pins its links)."""
     qs = visible_incidents(principal).prefetch_related("places", "corridors", "convoys", "pauses")
+    if began_from is not None or began_to is not None:
+        qs = began_between(qs, began_from, began_to)
+    if as_of is not None:
+        qs = qs.filter(recorded_at__lte=as_of)
     if verification:
         qs = qs.filter(verification=verification)
     if category:

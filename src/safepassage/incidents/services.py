@@ -41,8 +41,12 @@ from safepassage.places.models import Place
 @transaction.atomic
 def record_claim(*, summary: str, source_name: str, quote: str = "", speaker: str = "", source_url: str = "",
                  published_on: date | None = None, published_note: str = "", category: str = "",
-                 place_ids: list[int] = (), corridor_ids: list[int] = (), by) -> Claim:
-    """Store a statement attributed to its source; it starts unverified."""
+                 place_ids: list[int] = (), corridor_ids: list[int] = (), by, at: datetime | None = None) -> Claim:
+    """Store a statement attributed to its source; it starts unverified. `at`: when it was recorded, now by
+    default (the demo replays a past day); never in the future."""
+    recorded_at = require_aware(at, "at") if at is not None else now()
+    if recorded_at > now():
+        raise InvalidInput("the time it was recorded cannot be in the future", field="at")
     if not summary.strip():
         raise InvalidInput("summary is required", field="summary")
     if not source_name.strip():
@@ -53,7 +57,7 @@ def record_claim(*, summary: str, source_name: str, quote: str = "", speaker: st
                                  speaker=speaker, source_url=source_url, published_on=published_on,
                                  published_note=published_note, category=category,
                                  verification=Verification.UNVERIFIED,
-                                 recorded_by=getattr(by, "user", by), recorded_at=now())
+                                 recorded_by=getattr(by, "user", by), recorded_at=recorded_at)
     places = list(Place.objects.filter(pk__in=place_ids))
     corridors = list(Corridor.objects.filter(pk__in=corridor_ids))
     if len(places) != len(set(place_ids)):

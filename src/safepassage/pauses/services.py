@@ -83,15 +83,18 @@ def _check_overlap(*, starts_at, ends_at, place_ids, corridor_ids, exclude_id=No
 @transaction.atomic
 def create_pause(*, title: str, starts_at: datetime, ends_at: datetime, place_ids: list[int],
                  corridor_ids: list[int], party_ids: list[int], title_ar: str = "", notes: str = "",
-                 by) -> Pause:
+                 by, at: datetime | None = None) -> Pause:
+    """Propose a pause; `at`: when it was proposed, now by default."""
     pause = _create(title=title, starts_at=starts_at, ends_at=ends_at, place_ids=place_ids,
-                    corridor_ids=corridor_ids, party_ids=party_ids, title_ar=title_ar, notes=notes, by=by)
+                    corridor_ids=corridor_ids, party_ids=party_ids, title_ar=title_ar, notes=notes, by=by,
+                    at=_happened(at))
     record(actor=by, action="pause.created", obj=pause, after=_pause_state(pause))
     return pause
 
 
 def _create(*, title: str, starts_at: datetime, ends_at: datetime, place_ids: list[int], corridor_ids: list[int],
-            party_ids: list[int], title_ar: str, notes: str, by, previous: Pause | None = None) -> Pause:
+            party_ids: list[int], title_ar: str, notes: str, by, previous: Pause | None = None,
+            at: datetime | None = None) -> Pause:
     if not title.strip():
         raise InvalidInput("title is required", field="title")
     starts_at, ends_at = _check_window(starts_at, ends_at)
@@ -113,7 +116,7 @@ def _create(*, title: str, starts_at: datetime, ends_at: datetime, place_ids: li
     PauseResponse.objects.bulk_create([PauseResponse(pause=pause, party=p) for p in parties])
     reason = f"proposed again after #{previous.pk} was withdrawn" if previous is not None else "proposed"
     PauseStatusChange.objects.create(pause=pause, status=PauseStatus.PROPOSED, reason=reason,
-                                     changed_by=getattr(by, "user", by), at=now())
+                                     changed_by=getattr(by, "user", by), at=at or now())
     return pause
 
 
@@ -185,9 +188,21 @@ def update_pause(*, pause_id: int, expected_version: int, changes: dict, by) -> 
     return pause
 
 
+def _happened(at: datetime | None) -> datetime:
+    """When something happened: now by default, never in the future."""
+    if at is None:
+        return now()
+    at = require_aware(at, "at")
+    if at > now():
+        raise InvalidInput("the time it happened cannot be in the future", field="at")
+    return at
+
+
 @transaction.atomic
-def respond_to_pause(*, pause_id: int, party_id: int, state: str, note: str = "", by) -> PauseResponse:
-    """Record a party's acceptance or refusal (its liaison, or a coordinator with a note).
+def respond_to_pause(*, pause_id: int, party_id: int, state: str, note: str = "", by,
+                     at: datetime | None = None) -> PauseResponse:
+    """Record a party's acceptance or refusal (its liaison, or a coordinator with a note); `at`: when it was
+    given, now by default (the demo replays a past day).
 
     A refusal of a pause that is agreed or active is the party's withdrawal: the pause leaves force at once.
     """
@@ -212,7 +227,7 @@ def respond_to_pause(*, pause_id: int, party_id: int, state: str, note: str = ""
     if state == ResponseState.REFUSED and not note.strip():
         raise InvalidInput("a refusal needs a reason", field="note")
     before = {"state": response.state, "at": response.at}
-    response.state, response.note, response.at = state, note.strip(), now()
+    response.state, response.note, response.at = state, note.strip(), _happened(at)
     response.by = getattr(by, "user", by)
     response.save()
     record(actor=by, action="pause.response_recorded", obj=pause, before=before,
@@ -241,7 +256,9 @@ def _withdraw(pause: Pause, response: PauseResponse, by) -> None:
 
 @transaction.atomic
 def set_pause_status(*, pause_id: int, status: str, reason: str = "", by,
-                     expected_version: int | None = None) -> Pause:
+                     expected_version: int | None = None, at: datetime | None = None) -> Pause:
+    """Move a pause through its lifecycle; `at`: when the change took effect, now by default."""
+    when = _happened(at)
     if status not in PauseStatus.values:
         raise InvalidInput(f"status must be one of {', '.join(PauseStatus.values)}", field="status")
     if status == PauseStatus.WITHDRAWN:
@@ -268,7 +285,7 @@ def set_pause_status(*, pause_id: int, status: str, reason: str = "", by,
     pause.version += 1
     pause.save(update_fields=["status", "version", "updated_at"])
     PauseStatusChange.objects.create(pause=pause, status=status, reason=reason.strip(),
-                                     changed_by=getattr(by, "user", by), at=now())
+                                     changed_by=getattr(by, "user", by), at=when)
     record(actor=by, action="pause.status_changed", obj=pause, before=before,
            after={"status": status, "reason": reason.strip(), "version": pause.version})
     return pause

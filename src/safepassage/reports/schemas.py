@@ -53,6 +53,7 @@ class BulletinRead(Schema):
     built_at: str = Field(..., description="ISO 8601, to the microsecond: the as_of of every records link")
     window: dict[str, str]
     audit_head: AuditHeadRead
+    illustrative: bool = Field(False, description="true when the figures come from the demo's invented records")
     hazards: Any = None
     sections: list[SectionRead]
 

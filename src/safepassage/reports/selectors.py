@@ -10,12 +10,10 @@ from decimal import Decimal
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, QuerySet, Sum, Value
 from django.utils.translation import gettext as _
 
-from safepassage.agreements.models import Agreement, AgreementStatus, AgreementStatusChange, Community
-from safepassage.agreements.selectors import claims_beside
+from safepassage.agreements.selectors import claims_beside, tally_records
 from safepassage.audit.models import AuditEntry
 from safepassage.convoys.models import ConvoyStatusChange, Discrepancy, ManifestLine
 from safepassage.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -23,18 +21,14 @@ from safepassage.core.permissions import Perm
 from safepassage.core.principal import PUBLIC
 from safepassage.core.timeutil import EARLIEST, LATEST, now
 from safepassage.corridors.models import Corridor, CorridorStatusChange
-from safepassage.corridors.selectors import within_hours
-from safepassage.crossings.models import (
-    COUNT_FIELDS,
-    CrossingCount,
-    MedevacEvent,
-    MedevacStatus,
-    ReviewStatus,
-)
+from safepassage.corridors.selectors import status_changes, within_hours
+from safepassage.crossings.models import COUNT_FIELDS, CrossingCount, MedevacEvent, MedevacStatus
+from safepassage.crossings.selectors import counted_as_of
 from safepassage.incidents.models import Claim, Incident, Verification, convoy_kind
-from safepassage.incidents.selectors import visible_incidents
+from safepassage.incidents.selectors import began_between, visible_incidents
 from safepassage.pauses.models import Pause, PauseStatus
-from safepassage.servicepoints.models import PeopleServed, ServicePoint, StockEntry
+from safepassage.servicepoints.models import ServicePoint, StockEntry
+from safepassage.servicepoints.selectors import served as served_records
 
 PUBLIC_AUDIENCE, INTERNAL_AUDIENCE = "public", "internal"
 SECTIONS = ("corridors", "pauses", "crossings", "medevac", "convoys", "servicepoints", "incidents", "agreements")
@@ -113,6 +107,7 @@ class Figure:
     restricted_perm: Perm | None = None  # who may list these records in the internal version
     item: Callable[[object], dict] | None = None
     value: float | int | None = None
+    link: tuple[str, dict] | None = None  # the owning app's list route and its filters; None: /api/bulletins/…/records
 
     def evaluate(self) -> int | float:
         if self.value is not None:  # computed with its siblings in one aggregate
@@ -141,17 +136,23 @@ class Section:
 
 def _crossings(ctx: Ctx) -> QuerySet[CrossingCount]:
     """Counts whose hour falls in the day, received by as_of and not replaced (nor rejected) by then."""
-    newer = CrossingCount.objects.filter(supersedes_uuid=OuterRef("client_uuid"), received_at__lte=ctx.as_of)
-    return (CrossingCount.objects.filter(bucket_start__gte=ctx.start, bucket_start__lt=ctx.end,
-                                         received_at__lte=ctx.as_of)
-            .exclude(review_status=ReviewStatus.REJECTED).exclude(Exists(newer)))
+    return counted_as_of(ctx.as_of, since=ctx.start, until=ctx.end)
+
+
+def _window(ctx: Ctx, since: str = "since", until: str = "until") -> dict:
+    """The day and the pin as list-route filters."""
+    return {since: ctx.start.isoformat(), until: ctx.end.isoformat(), "as_of": ctx.as_of.isoformat()}
 
 
 def _incidents(ctx: Ctx) -> QuerySet[Incident]:
     principal = PUBLIC if ctx.public else _STAFF
-    when = Coalesce("time_earliest", "recorded_at")
-    return (visible_incidents(principal).annotate(when=when)
-            .filter(when__gte=ctx.start, when__lt=ctx.end, recorded_at__lte=ctx.as_of))
+    return began_between(visible_incidents(principal), ctx.start, ctx.end).filter(recorded_at__lte=ctx.as_of)
+
+
+def _incidents_link(ctx: Ctx, **filters) -> tuple[str, dict]:
+    """/api/incidents with the day; the public version asks for the published ones, so staff get the same list."""
+    public = {"verification": Verification.VERIFIED, "published": "true"} if ctx.public else {}
+    return "/api/incidents", {**_window(ctx, "began_from", "began_to"), **public, **filters}
 
 
 def _convoy_incidents(ctx: Ctx) -> QuerySet[Incident]:
@@ -172,27 +173,6 @@ _STAFF = _Staff()
 
 def _delivered(ctx: Ctx) -> QuerySet[ConvoyStatusChange]:
     return ConvoyStatusChange.objects.filter(status="delivered", at__gte=ctx.start, at__lt=ctx.end, at__lte=ctx.as_of)
-
-
-def _communities_signed(at: datetime, as_of: datetime) -> QuerySet[Community]:
-    signed = Agreement.objects.filter(community=OuterRef("pk"), signed_at__lte=at, created_at__lte=as_of)
-    return Community.objects.filter(Exists(signed))
-
-
-def _communities_first_signed(at: datetime, as_of: datetime) -> QuerySet[Community]:
-    before = Agreement.objects.filter(community=OuterRef("pk"), signed_at__lte=at - timedelta(hours=24),
-                                      created_at__lte=as_of)
-    return _communities_signed(at, as_of).filter(
-        Exists(Agreement.objects.filter(community=OuterRef("pk"), signed_at__gt=at - timedelta(hours=24),
-                                        signed_at__lte=at, created_at__lte=as_of))).exclude(Exists(before))
-
-
-def _communities_in_force(at: datetime, as_of: datetime) -> QuerySet[Community]:
-    in_force = (AgreementStatusChange.objects.filter(agreement__community=OuterRef("pk"),
-                                                     status=AgreementStatus.IN_FORCE, valid_from__lte=at,
-                                                     recorded_at__lte=as_of)
-                .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at)))
-    return Community.objects.filter(Exists(in_force))
 
 
 # --- the sections ---------------------------------------------------------------------------------------------------
@@ -225,11 +205,12 @@ def corridors_section(ctx: Ctx) -> Section:
     by_corridor: dict[int, list[CorridorStatusChange]] = {}
     for c in changes:
         by_corridor.setdefault(c.corridor_id, []).append(c)
-    day_changes = CorridorStatusChange.objects.filter(at__gte=ctx.start, at__lt=ctx.end, at__lte=ctx.as_of)
+    day_changes = status_changes(since=ctx.start, until=ctx.end, as_of=ctx.as_of)
     s.figures.append(Figure("corridors.status_changes", s.key, _("Corridor status changes"),
                             day_changes.select_related("corridor"), fields=("corridor", "status", "reason", "at"),
                             item=lambda c: {"corridor": c.corridor.name, "status": c.status, "reason": c.reason,
-                                            "at": c.at.isoformat()}))
+                                            "at": c.at.isoformat()},
+                            link=("/api/corridors/status-changes", _window(ctx))))
     for corridor in Corridor.objects.filter(created_at__lte=ctx.as_of).order_by("name", "id"):
         hist = by_corridor.get(corridor.id, [])
         s.details.append({
@@ -270,7 +251,8 @@ def crossings_section(ctx: Ctx) -> Section:
                            **{g: getattr(c, g) for g in GROUPS}})
     fields = ("checkpoint_id", "corridor_id", "direction", "bucket_start", "bucket_minutes", *GROUPS)
     s.figures.append(Figure("crossings.total_persons", s.key, _("People who crossed, all corridors"), base,
-                            sum_of="total_persons", fields=fields, item=item))
+                            sum_of="total_persons", fields=fields, item=item,
+                            link=("/api/crossings/counts", {**_window(ctx), "sum_of": "total_persons"})))
     names = dict(Corridor.objects.values_list("id", "name"))
     sums = (base.values("corridor_id", "direction").annotate(**{f"sum_{g}": Sum(g) for g in GROUPS})
             .order_by("corridor_id", "direction"))
@@ -283,7 +265,9 @@ def crossings_section(ctx: Ctx) -> Section:
                 _("%(corridor)s, %(direction)s: %(group)s") % {"corridor": names.get(corridor_id, corridor_id),
                                                                "direction": _direction(direction),
                                                                "group": _group(group)},
-                qs, sum_of=group, fields=fields, item=item, value=_number(row[f"sum_{group}"] or 0)))
+                qs, sum_of=group, fields=fields, item=item, value=_number(row[f"sum_{group}"] or 0),
+                link=("/api/crossings/counts", {**_window(ctx), "corridor_id": corridor_id, "direction": direction,
+                                                "sum_of": group})))
     return s
 
 
@@ -344,18 +328,19 @@ def convoys_section(ctx: Ctx) -> Section:
 
 def servicepoints_section(ctx: Ctx) -> Section:
     s = Section("servicepoints", _("Service points"))
-    served = PeopleServed.objects.filter(hour_start__gte=ctx.start, hour_start__lt=ctx.end,
-                                         created_at__lte=ctx.as_of)
+    served = served_records(since=ctx.start, until=ctx.end, as_of=ctx.as_of)
     def item(p):
         return ({"service_point_id": p.service_point_id, "hour_start": p.hour_start.isoformat(),
                            "people": p.people})
     fields = ("service_point_id", "hour_start", "people")
+    link = {**_window(ctx), "sum_of": "people"}
     s.figures.append(Figure("servicepoints.people_served", s.key, _("People served, all service points"), served,
-                            sum_of="people", fields=fields, item=item))
+                            sum_of="people", fields=fields, item=item, link=("/api/servicepoints/served", link)))
     for point in ServicePoint.objects.filter(created_at__lte=ctx.as_of).order_by("name", "id"):
         s.figures.append(Figure(f"servicepoints.{point.id}.people_served", s.key,
                                 _("People served: %(point)s") % {"point": point.name},
-                                served.filter(service_point=point), sum_of="people", fields=fields, item=item))
+                                served.filter(service_point=point), sum_of="people", fields=fields, item=item,
+                                link=("/api/servicepoints/served", {**link, "service_point_id": point.id})))
     if not ctx.public:
         s.figures.append(Figure("servicepoints.stock_warnings", s.key, _("Stock items run out"),
                                 StockEntry.objects.filter(at__gte=ctx.start, at__lt=ctx.end, at__lte=ctx.as_of,
@@ -374,20 +359,22 @@ def incidents_section(ctx: Ctx) -> Section:
                            "published": i.published})
     fields = ("title", "categories", "verification", "published")
     s.figures.append(Figure("incidents.total", s.key, _("Incidents that began in the day"), base, fields=fields,
-                            item=item))
+                            item=item, link=_incidents_link(ctx)))
     rows = list(base.values_list("id", "categories", "verification"))
     categories = sorted({c for _i, cats, _v in rows for c in (cats or [])})
     for cat in categories:
         ids = [i for i, cats, _v in rows if cat in (cats or [])]
         s.figures.append(Figure(f"incidents.category.{cat}", s.key,
                                 _("Incidents: %(category)s") % {"category": _incident_category(cat)},
-                                Incident.objects.filter(pk__in=ids), fields=fields, item=item))
+                                Incident.objects.filter(pk__in=ids), fields=fields, item=item,
+                                link=_incidents_link(ctx, category=cat)))
     for status in Verification.values:
         if ctx.public and status != Verification.VERIFIED:
             continue
         s.figures.append(Figure(f"incidents.verification.{status}", s.key,
                                 _("Incidents, verification: %(status)s") % {"status": _verification(status)},
-                                base.filter(verification=status), fields=fields, item=item))
+                                base.filter(verification=status), fields=fields, item=item,
+                                link=_incidents_link(ctx, verification=status)))
     if not ctx.public:
         claims = Claim.objects.filter(recorded_at__gte=ctx.start, recorded_at__lt=ctx.end,
                                       recorded_at__lte=ctx.as_of).order_by("recorded_at", "id")
@@ -404,15 +391,19 @@ def incidents_section(ctx: Ctx) -> Section:
 def agreements_section(ctx: Ctx) -> Section:
     s = Section("agreements", _("Local agreements"))
     at = ctx.moment
-    def item(c):
-        return ({"place": c.place.name, "pcode": c.place.pcode})
-    for key, label, qs in (
-        ("agreements.signed_last_24h", _("Communities that signed in the last 24 hours"),
-         _communities_first_signed(at, ctx.as_of)),
-        ("agreements.signed_total", _("Communities that signed, in total"), _communities_signed(at, ctx.as_of)),
-        ("agreements.in_force", _("Communities with an agreement in force"), _communities_in_force(at, ctx.as_of)),
+    def item(a):
+        return ({"place": a.community.place.name, "pcode": a.community.place.pcode, "agreement": a.name})
+    for metric, label in (
+        ("signed_last_24h", _("Communities that signed in the last 24 hours")),
+        ("signed_total", _("Communities that signed, in total")),
+        ("in_force", _("Communities with an agreement in force")),
     ):
-        s.figures.append(Figure(key, s.key, label, qs.select_related("place"), fields=("place", "pcode"), item=item))
+        # one agreement per community counted: the first it signed, or one in force
+        s.figures.append(Figure(f"agreements.{metric}", s.key, label,
+                                tally_records(metric, at, ctx.as_of).select_related("community__place"),
+                                fields=("place", "pcode", "agreement"), item=item,
+                                link=("/api/agreements", {"tally": metric, "at": at.isoformat(),
+                                                          "as_of": ctx.as_of.isoformat()})))
     for c in claims_beside(at):
         if c.claim.recorded_at <= ctx.as_of:
             s.details.append({"party": c.claim.party.short_name, "metric": c.claim.metric, "claimed": c.claim.claimed,
@@ -449,12 +440,26 @@ def record_set_sha256(qs: QuerySet) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
+def illustrative(as_of: datetime) -> bool:
+    """True when the demo's invented records are in the registry: its corridors and agreements say so."""
+    from safepassage.agreements.demo import ILLUSTRATIVE
+    from safepassage.agreements.models import Agreement
+
+    return (Corridor.objects.filter(created_at__lte=as_of, notes__icontains="illustrative").exists()
+            or Agreement.objects.filter(created_at__lte=as_of, notes=ILLUSTRATIVE).exists())
+
+
 def audit_head_at(at: datetime) -> dict:
     e = AuditEntry.objects.filter(at__lte=at).order_by("-seq").values("seq", "hash").first()
     return {"seq": e["seq"], "hash": e["hash"]} if e else {"seq": 0, "hash": None}
 
 
-def records_address(ctx: Ctx, key: str) -> str:
+def records_address(ctx: Ctx, f: Figure) -> str:
+    """The owning app's list route with the figure's filters, else this app's records of the figure."""
+    if f.link is not None:
+        path, filters = f.link
+        return f"{path}?{urlencode(filters)}"
+    key = f.key
     params = {"tz": ctx.tz, "as_of": ctx.as_of.isoformat()}
     if ctx.public:
         params["audience"] = PUBLIC_AUDIENCE
@@ -474,12 +479,13 @@ def build(*, day: date, tz: str, as_of: datetime | None, audience: str, principa
             value = f.evaluate()
             hidden = f.restricted and (ctx.public or principal is None or not principal.can(f.restricted_perm))
             prev = prev_values.get(f.key)
-            sql = str(f.records.query)  # figures summing other fields of the same records share one digest
+            # figures summing other fields of the same records (one query object) share one digest
+            sql = id(f.records)
             if sql not in digests:
                 digests[sql] = record_set_sha256(f.records)
             figs.append({
                 "key": f.key, "label": f.label, "value": value,
-                "records": None if hidden else records_address(ctx, f.key),
+                "records": None if hidden else records_address(ctx, f),
                 "note": _("from restricted records") if f.restricted else None,
                 "sum_of": f.sum_of, "records_sha256": digests[sql],
                 "previous": prev, "difference": None if prev is None else _number(value - prev),
@@ -489,6 +495,7 @@ def build(*, day: date, tz: str, as_of: datetime | None, audience: str, principa
         "date": day.isoformat(), "tz": tz, "audience": audience, "built_at": built_at.isoformat(),
         "window": {"start": ctx.start.isoformat(), "end": ctx.end.isoformat()},
         "audit_head": audit_head_at(built_at),
+        "illustrative": illustrative(built_at),
         "hazards": None,  # no Hazard model on this branch
         "sections": out_sections,
     }

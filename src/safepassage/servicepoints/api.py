@@ -1,6 +1,7 @@
 """Service point routes: points, stock ledger, people served, and the picture per corridor exit."""
 
 
+from django.db.models import Sum
 from django.shortcuts import get_object_or_404
 from ninja import Path, Query, Router, Status
 
@@ -13,6 +14,8 @@ from safepassage.servicepoints.schemas import (
     ExitParams,
     ExitPicture,
     ServedCreate,
+    ServedFilters,
+    ServedPage,
     ServedRead,
     ServicePointCreate,
     ServicePointFilters,
@@ -46,6 +49,19 @@ def exit_picture(request, params: ExitParams = Query(...)):
     """Per corridor exit: arrivals (from crossing counts) against capacity, days of stock left, warnings."""
     at = require_aware(params.at, "at") if params.at else None
     return selectors.exits(at=at, corridor_id=params.corridor_id)
+
+
+@op(router.get, "/servicepoints/served", perm=Perm.REPORTS_VIEW, response=ServedPage)
+def list_served(request, filters: ServedFilters = Query(...), paging: PageParams = Query(...)):
+    """People served per point and clock hour, latest first; counts of people only, so anyone may read them
+    (the daily bulletin's people-served figures link here, with `as_of` and `sum_of=people`)."""
+    bounds = {n: require_aware(getattr(filters, n), n) if getattr(filters, n) else None
+              for n in ("since", "until", "as_of")}
+    qs = selectors.served(service_point_id=filters.service_point_id, **bounds)
+    out = page(qs, paging, selectors.served_read)
+    if filters.sum_of:
+        out.update(sum_of=filters.sum_of, sum=qs.aggregate(s=Sum("people"))["s"] or 0)
+    return out
 
 
 @op(router.get, "/servicepoints/{point_id}", perm=Perm.SERVICEPOINTS_VIEW, response=ServicePointRead)

@@ -117,6 +117,21 @@ class ServedRead(Schema):
     version: int
 
 
+class ServedFilters(Schema):
+    service_point_id: DbId | None = None
+    since: DateTime | None = Field(None, description="hours starting at or after this moment")
+    until: DateTime | None = Field(None, description="hours starting before this moment")
+    as_of: DateTime | None = Field(None, description="only hours recorded by this moment")
+    sum_of: Literal["people"] | None = Field(None, description="also answer `sum`: the people over every match")
+
+
+class ServedPage(Schema):
+    items: list[ServedRead]
+    count: int
+    sum_of: str | None = None
+    sum: int | None = None
+
+
 class KindLoad(Schema):
     kind: str
     points: int

@@ -206,6 +206,12 @@ def fresh_point(pk: int) -> ServicePoint:
     return service_points().get(pk=pk)
 
 
-def served(*, service_point_id: int) -> QuerySet[PeopleServed]:
-    """People served per clock hour, the latest hour first."""
-    return PeopleServed.objects.filter(service_point_id=service_point_id).order_by("-hour_start")
+def served(*, service_point_id: int | None = None, since: datetime | None = None, until: datetime | None = None,
+           as_of: datetime | None = None) -> QuerySet[PeopleServed]:
+    """People served per clock hour, the latest hour first; `as_of`: the hours recorded by then."""
+    qs = PeopleServed.objects.all()
+    for name, value in (("service_point_id", service_point_id), ("hour_start__gte", since),
+                        ("hour_start__lt", until), ("created_at__lte", as_of)):
+        if value is not None:
+            qs = qs.filter(**{name: value})
+    return qs.order_by("-hour_start", "-id")

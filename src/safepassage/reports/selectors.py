@@ -322,7 +322,7 @@ def convoys_section(ctx: Ctx) -> Section:
         s.figures.append(Figure("convoys.incidents", s.key, _("Incidents recorded on convoys"),
                                 _convoy_incidents(ctx), fields=("convoy_ids", "kind", "at"),
                                 item=lambda i: {"convoy_ids": sorted(c.pk for c in i.convoys.all()),
-                                                "kind": convoy_kind(i.categories), "at": i.when.isoformat()}))
+                                                "kind": convoy_kind(i.categories), "at": i.began.isoformat()}))
     return s
 
 

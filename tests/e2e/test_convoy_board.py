@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import SYSTEM
 from tests.convoys.fixtures import DAMASCUS, ROUTE, local
+from tests.e2e.board import board_ready, board_refused, board_saved
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_map import _login
 
@@ -74,24 +75,16 @@ class Session:
 
     def open(self):
         self.page.goto(f"{self.base}/convoys/board/")
-        self.page.wait_for_function("document.body.dataset.boardReady === 'true'")
+        board_ready(self.page)
 
     def row(self, reference: str):
         return self.page.locator(f"tbody[data-convoy='{reference}']")
 
     def submit(self, button):
-        """Click a submit button and wait for the board to reload with the change."""
-        with self.page.expect_navigation():
-            button.click()
-        self.page.wait_for_function("document.body.dataset.boardReady === 'true'")
-        assert self.page.inner_text("[data-testid=board-flash]") == "Saved."
+        board_saved(self.page, button)
 
     def refused(self, form, button) -> str:
-        """Click a submit button that the API refuses; return the errors shown next to the form."""
-        before = self.page.evaluate("document.body.dataset.formError || ''")
-        button.click()
-        self.page.wait_for_function(f"(document.body.dataset.formError || '') !== '{before}'")
-        return form.locator(".form-errors").inner_text()
+        return board_refused(self.page, form, button)
 
     def close(self):
         assert not self.errors, self.errors

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.conftest import SYSTEM
+from tests.e2e.board import board_ready, board_refused, board_saved
 from tests.e2e.conftest import ARTIFACTS, sign_in
 from tests.e2e.test_plans_map import _click_lonlat, worker  # noqa: F401 - `worker` is a fixture used here
 
@@ -121,24 +122,16 @@ class Person:
 
     def board(self) -> None:
         self.go("/convoys/board/")
-        self.page.wait_for_function("document.body.dataset.boardReady === 'true'")
+        board_ready(self.page)
 
     def row(self, reference: str):
         return self.page.locator(f"tbody[data-convoy='{reference}']")
 
     def saved(self, button) -> None:
-        """Click a board form's button and wait for the page to come back with "Saved."."""
-        with self.page.expect_navigation():
-            button.click()
-        self.page.wait_for_function("document.body.dataset.boardReady === 'true'")
-        assert self.page.inner_text("[data-testid=board-flash]") == "Saved."
+        board_saved(self.page, button)
 
     def refused(self, form, button) -> str:
-        """Click a board form's button that is refused; return the reasons shown beside the form."""
-        before = self.page.evaluate("document.body.dataset.formError || ''")
-        button.click()
-        self.page.wait_for_function(f"(document.body.dataset.formError || '') !== '{before}'")
-        return form.locator(".form-errors").inner_text()
+        return board_refused(self.page, form, button)
 
     def posted(self, button) -> None:
         """Submit a server-rendered form and wait for the page it leads to."""

@@ -68,12 +68,11 @@ class Flag(Schema):
     reason: str
 
 
-class CrossingCountRead(Counts):
+class PublishedCountRead(Counts):
+    """A count as anyone may read it (the bulletin's figures): no notes, flags nor who sent it."""
+
     id: int
-    client_uuid: UUID
-    supersedes_uuid: UUID | None
     version: int
-    is_current: bool
     checkpoint_id: int
     checkpoint: str
     corridor_id: int
@@ -81,13 +80,21 @@ class CrossingCountRead(Counts):
     bucket_start: DateTime
     bucket_minutes: int
     total_persons: int
+    received_at: DateTime
+
+
+class CrossingCountRead(PublishedCountRead):
+    """A count with what staff need to review it: its identifiers, flags, notes and who sent it."""
+
+    client_uuid: UUID
+    supersedes_uuid: UUID | None
+    is_current: bool
     flags: list[Flag]
     review_status: str
     review_note: str
     note: str
     source: str
     submitted_by: str | None
-    received_at: DateTime
     duplicate: bool = Field(False, description="true when this was a retry of a stored submission")
 
 
@@ -110,21 +117,6 @@ class CrossingCountFilters(Schema):
     as_of: DateTime | None = Field(None, description="the counted figures as they stood then: received by then, "
                                    "not replaced by a correction received by then, not rejected")
     sum_of: SumOfT | None = Field(None, description="also answer `sum`: this group added up over every match")
-
-
-class PublishedCountRead(Counts):
-    """A count as anyone may read it (the bulletin's figures): no notes, flags nor who sent it."""
-
-    id: int
-    version: int
-    checkpoint_id: int
-    checkpoint: str
-    corridor_id: int
-    direction: str
-    bucket_start: DateTime
-    bucket_minutes: int
-    total_persons: int
-    received_at: DateTime
 
 
 class CrossingCountPage(Schema):
